@@ -1,0 +1,244 @@
+package jsjson
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+)
+
+// Kind is the JSON-relevant kind of a JS value.
+type Kind int
+
+// The kinds KindOf tells apart.
+const (
+	Undefined Kind = iota
+	Null
+	Bool
+	Int
+	Float
+	String
+	BigInt
+	Object
+	Array
+	Date
+	Function
+	Promise
+	Other
+)
+
+var kindNames = [...]string{"undefined", "null", "a boolean", "an integer", "a number", "a string", "a BigInt", "an object", "an array", "a Date", "a function", "a Promise", "a value of another kind"}
+
+// String names the kind as an error message would: "an object".
+func (k Kind) String() string { return kindNames[k] }
+
+var (
+	typeInt    = reflect.TypeOf(int64(0))
+	typeFloat  = reflect.TypeOf(float64(0))
+	typeString = reflect.TypeOf("")
+	typeBool   = reflect.TypeOf(false)
+	typeBigInt = reflect.TypeOf((*big.Int)(nil))
+)
+
+// KindOf classifies v without exporting it (Export would copy objects).
+func KindOf(v goja.Value) Kind {
+	if v == nil || goja.IsUndefined(v) {
+		return Undefined
+	}
+	if goja.IsNull(v) {
+		return Null
+	}
+	if o, ok := v.(*goja.Object); ok {
+		switch o.ClassName() {
+		case "Array":
+			return Array
+		case "Function":
+			return Function
+		case "Date":
+			return Date
+		case "Promise":
+			return Promise
+		}
+		return Object
+	}
+	switch v.ExportType() {
+	case typeInt:
+		return Int
+	case typeFloat:
+		return Float
+	case typeString:
+		return String
+	case typeBool:
+		return Bool
+	case typeBigInt:
+		return BigInt
+	}
+	return Other
+}
+
+// ErrTooDeep is returned for values nested deeper than the encoder allows,
+// which in practice means a cycle.
+var errTooDeep = errors.New("value is nested too deep (a cycle?)")
+
+// Append appends v as JSON, with JSON.stringify's rules: undefined,
+// functions and symbols are left out of objects and become null in arrays,
+// NaN and Infinity become null, a Date becomes its ISO string. BigInts are
+// written as exact integers. A top-level undefined or function appends null.
+func Append(dst []byte, v goja.Value) ([]byte, error) {
+	return appendValue(dst, v, 0)
+}
+
+func appendValue(dst []byte, v goja.Value, depth int) ([]byte, error) {
+	if depth > 1000 {
+		return dst, errTooDeep
+	}
+	switch KindOf(v) {
+	case Undefined, Null, Function, Other, Promise:
+		return append(dst, "null"...), nil
+	case Bool:
+		if v.ToBoolean() {
+			return append(dst, "true"...), nil
+		}
+		return append(dst, "false"...), nil
+	case Int:
+		return strconv.AppendInt(dst, v.ToInteger(), 10), nil
+	case Float:
+		return AppendFloat(dst, v.ToFloat()), nil
+	case String:
+		return AppendString(dst, v.String()), nil
+	case BigInt:
+		return append(dst, v.String()...), nil
+	case Date:
+		return AppendDate(dst, v.(*goja.Object)), nil
+	case Array:
+		o := v.(*goja.Object)
+		n := ArrayLen(o)
+		dst = append(dst, '[')
+		var err error
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, err = appendValue(dst, o.Get(Index(i)), depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	default:
+		o := v.(*goja.Object)
+		dst = append(dst, '{')
+		first := true
+		for _, k := range o.Keys() {
+			ev := o.Get(k)
+			switch KindOf(ev) {
+			case Undefined, Function:
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = AppendString(dst, k)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = appendValue(dst, ev, depth+1); err != nil {
+				return dst, fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		return append(dst, '}'), nil
+	}
+}
+
+// ArrayLen returns an array's length.
+func ArrayLen(o *goja.Object) int {
+	return int(o.Get("length").ToInteger())
+}
+
+// smallIndexes avoids an allocation per element for the common small arrays.
+var smallIndexes = func() (s [512]string) {
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return
+}()
+
+// Index returns the property name of array index i.
+func Index(i int) string {
+	if i < len(smallIndexes) {
+		return smallIndexes[i]
+	}
+	return strconv.Itoa(i)
+}
+
+// AppendFloat appends f as a JSON number (null for NaN and ±Inf).
+func AppendFloat(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+}
+
+// AppendDate appends a Date object as JS's toISOString does, in quotes.
+func AppendDate(dst []byte, o *goja.Object) []byte {
+	t, ok := o.Export().(time.Time)
+	if !ok {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '"')
+	dst = t.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	return append(dst, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string. Invalid UTF-8 (a lone surrogate
+// from JS) becomes U+FFFD.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
