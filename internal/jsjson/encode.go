@@ -39,11 +39,12 @@ var kindNames = [...]string{"undefined", "null", "a boolean", "an integer", "a n
 func (k Kind) String() string { return kindNames[k] }
 
 var (
-	typeInt    = reflect.TypeOf(int64(0))
-	typeFloat  = reflect.TypeOf(float64(0))
-	typeString = reflect.TypeOf("")
-	typeBool   = reflect.TypeOf(false)
-	typeBigInt = reflect.TypeOf((*big.Int)(nil))
+	typeInt     = reflect.TypeOf(int64(0))
+	typeFloat   = reflect.TypeOf(float64(0))
+	typeString  = reflect.TypeOf("")
+	typeBool    = reflect.TypeOf(false)
+	typeBigInt  = reflect.TypeOf((*big.Int)(nil))
+	typePromise = reflect.TypeOf((*goja.Promise)(nil))
 )
 
 // KindOf classifies v without exporting it (Export would copy objects).
@@ -62,7 +63,9 @@ func KindOf(v goja.Value) Kind {
 			return Function
 		case "Date":
 			return Date
-		case "Promise":
+		}
+		// Promises have class "Object" in goja; their export type tells.
+		if o.ExportType() == typePromise {
 			return Promise
 		}
 		return Object

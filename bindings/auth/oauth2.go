@@ -1,0 +1,384 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	nethttp "net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/go-resty/resty/v2"
+
+	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
+)
+
+// RefreshLeeway is how close to its expiry an access token is refreshed
+// before use, so it does not expire in flight.
+const RefreshLeeway = 60 * time.Second
+
+// maxTokenResponse caps a token endpoint's answer.
+const maxTokenResponse = 1 << 20
+
+// RefreshError is a token endpoint's refusal (a non-2xx answer) to refresh.
+type RefreshError struct {
+	URL    string // the token URL
+	Status int    // the endpoint's status
+	Body   string // the start of its answer
+}
+
+func (e *RefreshError) Error() string {
+	body := e.Body
+	if len(body) > 512 {
+		body = body[:512] + "…"
+	}
+	msg := fmt.Sprintf("oauth2 refresh at %s: %d %s", e.URL, e.Status, nethttp.StatusText(e.Status))
+	if body != "" {
+		msg += ": " + body
+	}
+	return msg
+}
+
+// oauth2Auth is a bearer token that refreshes itself.
+type oauth2Auth struct {
+	tokenURL     string
+	clientID     string
+	clientSecret string
+	scope        string
+	clientInBody bool // send client_id/secret in the form instead of Basic auth
+	extra        nethttp.Header
+	locks        *lockSet
+
+	mu   sync.Mutex
+	tok  bindings.OAuthTokens
+	once secretsOnce
+}
+
+func (a *oauth2Auth) Scheme() string { return "oauth2" }
+
+func (a *oauth2Auth) SensitiveHeaders() []string { return []string{"Authorization"} }
+
+func (a *oauth2Auth) current() bindings.OAuthTokens {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.tok
+}
+
+func (a *oauth2Auth) set(t bindings.OAuthTokens) {
+	a.mu.Lock()
+	a.tok = t
+	a.mu.Unlock()
+	a.once.reset()
+}
+
+func (a *oauth2Auth) refreshable(t bindings.OAuthTokens) bool {
+	return a.tokenURL != "" && t.RefreshToken != ""
+}
+
+// due reports whether t must be refreshed before use.
+func (a *oauth2Auth) due(t bindings.OAuthTokens) bool {
+	if !a.refreshable(t) {
+		return false
+	}
+	return t.AccessToken == "" || (!t.ExpiresAt.IsZero() && time.Until(t.ExpiresAt) < RefreshLeeway)
+}
+
+func (a *oauth2Auth) Apply(ctx context.Context, call *bindings.Call, client *resty.Client, req *resty.Request) error {
+	tok := a.current()
+	a.once.add(call, tok.AccessToken, tok.RefreshToken, a.clientSecret)
+	if a.due(tok) {
+		var err error
+		if tok, err = a.refresh(ctx, call, client, tok.AccessToken); err != nil {
+			return err
+		}
+	}
+	if tok.AccessToken == "" {
+		return fmt.Errorf("oauth2: no access token")
+	}
+	for k, vs := range a.extra {
+		if req.Header.Get(k) == "" {
+			req.Header[k] = vs
+		}
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return nil
+}
+
+func (a *oauth2Auth) OnUnauthorized(ctx context.Context, call *bindings.Call, client *resty.Client, req *resty.Request) (bool, error) {
+	if !a.refreshable(a.current()) {
+		return false, nil
+	}
+	sent := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if _, err := a.refresh(ctx, call, client, sent); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// refresh returns tokens newer than the access token seen (the one the
+// caller found due, or sent and got a 401 for). Under the connection's
+// lock it first looks for tokens someone else already got (this runtime,
+// or another one through the token store); only then does it ask the
+// token endpoint.
+func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *resty.Client, seen string) (bindings.OAuthTokens, error) {
+	unlock, err := a.locks.lock(ctx, [2]string{call.Synapse, call.ConnectionName})
+	if err != nil {
+		return bindings.OAuthTokens{}, err
+	}
+	defer unlock()
+	cur := a.current()
+	if cur.AccessToken != seen && !a.due(cur) {
+		return cur, nil
+	}
+	if n, ok := newer(call, cur); ok {
+		a.set(n)
+		call.Secrets.Add(n.AccessToken, n.RefreshToken)
+		if n.AccessToken != seen && !a.due(n) {
+			return n, nil
+		}
+		cur = n
+	}
+	fresh, err := a.requestToken(ctx, call, client, cur)
+	if err != nil {
+		return cur, err
+	}
+	call.Secrets.Add(fresh.AccessToken, fresh.RefreshToken)
+	if call.Tokens != nil {
+		call.Tokens.Rotated(call.Synapse, call.ConnectionName, cur, fresh)
+	}
+	rotated := fresh
+	call.Rotated = &rotated
+	a.set(fresh)
+	return fresh, nil
+}
+
+// newer asks the call's token store for tokens that replaced carried. A
+// store keyed by retired tokens may not know a refresh token the provider
+// did not rotate, so the access token alone is asked about too.
+func newer(call *bindings.Call, carried bindings.OAuthTokens) (bindings.OAuthTokens, bool) {
+	if call == nil || call.Tokens == nil {
+		return bindings.OAuthTokens{}, false
+	}
+	n, ok := call.Tokens.Newer(call.Synapse, call.ConnectionName, carried)
+	if !ok && carried.AccessToken != "" && carried.RefreshToken != "" {
+		n, ok = call.Tokens.Newer(call.Synapse, call.ConnectionName, bindings.OAuthTokens{AccessToken: carried.AccessToken})
+	}
+	if !ok || n.AccessToken == "" || n.AccessToken == carried.AccessToken {
+		return bindings.OAuthTokens{}, false
+	}
+	if n.RefreshToken == "" {
+		n.RefreshToken = carried.RefreshToken
+	}
+	return n, true
+}
+
+// tokenResponse is RFC 6749 §5.1, with the camelCase spellings some
+// providers use.
+type tokenResponse struct {
+	AccessToken       string          `json:"access_token"`
+	RefreshToken      string          `json:"refresh_token"`
+	ExpiresIn         json.RawMessage `json:"expires_in"`
+	AccessTokenCamel  string          `json:"accessToken"`
+	RefreshTokenCamel string          `json:"refreshToken"`
+	ExpiresInCamel    json.RawMessage `json:"expiresIn"`
+}
+
+// requestToken performs the refresh_token grant.
+func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, client *resty.Client, cur bindings.OAuthTokens) (bindings.OAuthTokens, error) {
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur.RefreshToken}}
+	if a.scope != "" {
+		form.Set("scope", a.scope)
+	}
+	req := client.R().SetContext(ctx).SetDoNotParseResponse(true).SetHeader("Accept", "application/json")
+	if a.clientInBody || a.clientSecret == "" {
+		if a.clientID != "" {
+			form.Set("client_id", a.clientID)
+		}
+		if a.clientSecret != "" {
+			form.Set("client_secret", a.clientSecret)
+		}
+	} else {
+		req.SetBasicAuth(a.clientID, a.clientSecret)
+	}
+	req.SetFormDataFromValues(form)
+	start := time.Now()
+	resp, err := req.Post(a.tokenURL)
+	status := 0
+	if err == nil && resp.RawResponse != nil {
+		status = resp.StatusCode()
+	}
+	if call.OnHTTP != nil {
+		call.OnHTTP(nethttp.MethodPost, status)
+	}
+	if e := call.Log.Debug(); e.Enabled() {
+		e.Str("url", call.Secrets.Redact(a.tokenURL)).Int("status", status).
+			Int64("duration_ms", time.Since(start).Milliseconds()).Msg("oauth2 token refresh")
+	}
+	if err != nil {
+		return cur, fmt.Errorf("oauth2 refresh at %s: %w", a.tokenURL, unwrapURLError(err))
+	}
+	body := resp.RawBody()
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, maxTokenResponse+1))
+	if err != nil {
+		return cur, fmt.Errorf("oauth2 refresh at %s: reading the answer: %w", a.tokenURL, err)
+	}
+	if len(data) > maxTokenResponse {
+		return cur, fmt.Errorf("oauth2 refresh at %s: the answer exceeds %d bytes", a.tokenURL, maxTokenResponse)
+	}
+	if status < 200 || status > 299 {
+		return cur, &RefreshError{URL: a.tokenURL, Status: status, Body: string(data)}
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal(bytes.TrimSpace(data), &tr); err != nil {
+		return cur, fmt.Errorf("oauth2 refresh at %s: the answer is not a JSON token response: %w", a.tokenURL, err)
+	}
+	fresh := bindings.OAuthTokens{AccessToken: first(tr.AccessToken, tr.AccessTokenCamel), RefreshToken: first(tr.RefreshToken, tr.RefreshTokenCamel)}
+	if fresh.AccessToken == "" {
+		return cur, fmt.Errorf("oauth2 refresh at %s: the answer has no access_token", a.tokenURL)
+	}
+	if fresh.RefreshToken == "" {
+		fresh.RefreshToken = cur.RefreshToken // not rotated: keep using it
+	}
+	in := tr.ExpiresIn
+	if len(in) == 0 {
+		in = tr.ExpiresInCamel
+	}
+	if secs, ok := parseSeconds(in); ok && secs > 0 {
+		fresh.ExpiresAt = start.Add(time.Duration(secs * float64(time.Second))).UTC().Truncate(time.Millisecond)
+	}
+	return fresh, nil
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// parseSeconds reads expires_in, a number or a numeric string.
+func parseSeconds(raw json.RawMessage) (float64, bool) {
+	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if s == "" || s == "null" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// auth.oauth2({tokenUrl, clientId, clientSecret, accessToken, refreshToken, expiresAt, scope, clientAuth})
+func (in *instance) oauth2(c goja.FunctionCall) goja.Value {
+	const fn = "auth.oauth2"
+	o := in.options(fn, c.Argument(0), "tokenUrl", "clientId", "clientSecret", "accessToken", "refreshToken", "expiresAt", "scope", "clientAuth")
+	if o == nil {
+		in.typeError(fn, "options must be an object {tokenUrl, clientId, clientSecret, accessToken, refreshToken, expiresAt}")
+	}
+	spec := oauth2Spec{
+		tokenURL:     in.optString(fn, "tokenUrl", o.Get("tokenUrl")),
+		clientID:     in.optString(fn, "clientId", o.Get("clientId")),
+		clientSecret: in.optString(fn, "clientSecret", o.Get("clientSecret")),
+		scope:        in.optString(fn, "scope", o.Get("scope")),
+		clientAuth:   in.optString(fn, "clientAuth", o.Get("clientAuth")),
+		tok: bindings.OAuthTokens{
+			AccessToken:  in.optString(fn, "accessToken", o.Get("accessToken")),
+			RefreshToken: in.optString(fn, "refreshToken", o.Get("refreshToken")),
+			ExpiresAt:    in.optTime(fn, "expiresAt", o.Get("expiresAt")),
+		},
+	}
+	return in.wrap(in.newOAuth2(fn, spec))
+}
+
+type oauth2Spec struct {
+	tokenURL, clientID, clientSecret, scope, clientAuth string
+	tok                                                 bindings.OAuthTokens
+	extra                                               nethttp.Header
+}
+
+func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
+	if s.tok.AccessToken == "" && s.tok.RefreshToken == "" {
+		in.typeError(fn, "give accessToken or refreshToken")
+	}
+	if s.tok.RefreshToken != "" && s.tokenURL == "" {
+		in.typeError(fn, "tokenUrl is needed to refresh the tokens")
+	}
+	if s.tokenURL != "" {
+		u, err := url.Parse(s.tokenURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			in.typeError(fn, "tokenUrl must be an absolute http(s) URL")
+		}
+	}
+	switch s.clientAuth {
+	case "", "basic", "body":
+	default:
+		in.typeError(fn, "clientAuth must be \"basic\" or \"body\", got %q", s.clientAuth)
+	}
+	call := in.vu.Call()
+	call.Secrets.Add(s.tok.AccessToken, s.tok.RefreshToken, s.clientSecret)
+	if n, ok := newer(call, s.tok); ok {
+		s.tok = n
+		call.Secrets.Add(n.AccessToken, n.RefreshToken)
+	}
+	return &oauth2Auth{
+		tokenURL:     s.tokenURL,
+		clientID:     s.clientID,
+		clientSecret: s.clientSecret,
+		scope:        s.scope,
+		clientInBody: s.clientAuth == "body",
+		extra:        s.extra,
+		locks:        in.locks,
+		tok:          s.tok,
+	}
+}
+
+// optTime reads an expiry: epoch milliseconds (or seconds, for values too
+// small to be milliseconds), a Date, or an RFC 3339 string.
+func (in *instance) optTime(fn, name string, v goja.Value) time.Time {
+	switch jsjson.KindOf(v) {
+	case jsjson.Undefined, jsjson.Null:
+		return time.Time{}
+	case jsjson.Int, jsjson.Float:
+		return epochTime(v.ToFloat())
+	case jsjson.Date:
+		if t, ok := v.Export().(time.Time); ok {
+			return t.UTC()
+		}
+	case jsjson.String:
+		s := strings.TrimSpace(v.String())
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return epochTime(f)
+		}
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t.UTC()
+		}
+		in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %q", name, s)
+	}
+	in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %s", name, jsjson.KindOf(v))
+	return time.Time{}
+}
+
+// epochTime reads epoch ms; values below 1e11 (before 1973 as ms) are
+// taken as epoch seconds.
+func epochTime(f float64) time.Time {
+	if f <= 0 {
+		return time.Time{}
+	}
+	if f < 1e11 {
+		f *= 1000
+	}
+	return time.UnixMilli(int64(f)).UTC()
+}

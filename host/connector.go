@@ -1,0 +1,343 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync/atomic"
+
+	"github.com/dop251/goja"
+	"github.com/rs/zerolog"
+
+	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
+)
+
+// Connector is a loaded, validated connector file: its compiled program,
+// shared by every runtime, and a bounded pool of runtimes that run its calls.
+// A Connector is immutable once loaded and safe for concurrent use; a new
+// version of the file is a new Connector.
+type Connector struct {
+	engine   *Engine
+	file     string
+	source   []byte
+	sha256   string
+	program  *goja.Program
+	name     string
+	info     json.RawMessage
+	exported map[string]bool
+	methods  []string
+	pool     *pool
+}
+
+// Name is the connector's name from synapse_info.
+func (c *Connector) Name() string { return c.name }
+
+// File is the file name the connector was loaded from.
+func (c *Connector) File() string { return c.file }
+
+// SHA256 is the hex SHA-256 of the source.
+func (c *Connector) SHA256() string { return c.sha256 }
+
+// Source returns the file as loaded.
+func (c *Connector) Source() []byte { return c.source }
+
+// Info is synapse_info's result, as checked JSON.
+func (c *Connector) Info() json.RawMessage { return c.info }
+
+// Methods lists the contract methods the file exports, sorted.
+func (c *Connector) Methods() []string { return append([]string(nil), c.methods...) }
+
+// Has reports whether the file exports a contract method.
+func (c *Connector) Has(method string) bool { return c.exported[method] }
+
+// Stats describes the runtime pool.
+type Stats struct {
+	Size  int `json:"size"`  // the most runtimes the pool may hold
+	Live  int `json:"live"`  // runtimes that exist now
+	InUse int `json:"inUse"` // runtimes running a call now
+}
+
+// Stats returns the pool's current figures.
+func (c *Connector) Stats() Stats {
+	return Stats{Size: c.pool.size, Live: int(c.pool.live.Load()), InUse: int(c.pool.inUse.Load())}
+}
+
+// Close drops the idle runtimes. Calls in flight finish; their runtimes
+// are dropped when they return.
+func (c *Connector) Close() { c.pool.close() }
+
+func (c *Connector) idleCall(ctx context.Context) *bindings.Call {
+	e := c.engine
+	return &bindings.Call{
+		Ctx:     ctx,
+		Synapse: c.name,
+		Type:    "LOAD",
+		Log:     e.opts.Logger.With().Str("synapse", c.name).Str("file", c.file).Logger(),
+		Secrets: bindings.NewSecrets(),
+		Tokens:  e.opts.Tokens,
+		HTTP:    e.opts.HTTP,
+	}
+}
+
+// validate runs the script's top level once, checks its exports and its
+// synapse_info, and seeds the pool with that first runtime.
+func (c *Connector) validate(ctx context.Context, code string) error {
+	e := c.engine
+	lctx, cancel := e.loadContext(ctx)
+	defer cancel()
+	c.name = "" // unknown until synapse_info answers
+	v, err := c.newVM(lctx)
+	if err != nil {
+		return &LoadError{File: c.file, Problems: []Problem{c.problemFromError("the script failed at load", err)}}
+	}
+	var problems []Problem
+	at := func(name, msg string) {
+		line, col := locate(code, name)
+		problems = append(problems, Problem{File: c.file, Line: line, Column: col, Message: msg})
+	}
+	keys := v.exports.Keys()
+	for _, k := range keys {
+		val := v.exports.Get(k)
+		if _, known := exportTypes[k]; known {
+			if _, ok := goja.AssertFunction(val); !ok {
+				at(k, fmt.Sprintf("export %s is %s, want a function", k, kindName(val)))
+				continue
+			}
+			c.exported[k] = true
+			continue
+		}
+		if s, typo := suggest(k); typo {
+			at(k, fmt.Sprintf("unknown export %s; did you mean %s?", k, s))
+		}
+	}
+	for _, req := range []string{"synapse_info", "test", "describe"} {
+		if val := v.exports.Get(req); !c.exported[req] && (val == nil || goja.IsUndefined(val)) {
+			problems = append(problems, Problem{File: c.file, Message: fmt.Sprintf("missing required export %s", req)})
+		}
+	}
+	if !c.exported["read"] && !c.exported["create"] && !c.exported["update"] && !c.exported["delete"] {
+		problems = append(problems, Problem{File: c.file, Message: "missing required export read (for a source) or create/update/delete (for a destination)"})
+	}
+	for m := range c.exported {
+		c.methods = append(c.methods, m)
+	}
+	sort.Strings(c.methods)
+
+	c.pool = newPool(e.opts.PoolSize, c.newVM, c.observeInUse)
+	if c.exported["synapse_info"] {
+		info, name, perr := c.loadInfo(lctx, v)
+		if perr != nil {
+			p := *perr
+			if p.Line == 0 {
+				p.Line, p.Column = locate(code, "synapse_info")
+			}
+			problems = append(problems, p)
+		} else {
+			c.info, c.name = info, name
+		}
+	}
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool {
+			if problems[i].Line == 0 || problems[j].Line == 0 {
+				return problems[i].Line != 0 && problems[j].Line == 0
+			}
+			return problems[i].Line < problems[j].Line
+		})
+		return &LoadError{File: c.file, Problems: problems}
+	}
+	c.pool.seed(v)
+	return nil
+}
+
+// loadInfo calls synapse_info on the validation runtime and checks it.
+func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, string, *Problem) {
+	var out []byte
+	call := c.idleCall(ctx)
+	call.Type = "SYNAPSE_INFO"
+	err, reusable := v.exec(ctx, call, func() error {
+		res, err := v.fns["synapse_info"](goja.Undefined(), v.rt.NewObject(), v.rt.NewObject())
+		if err != nil {
+			return err
+		}
+		if res, err = v.settle(ctx, res); err != nil {
+			return err
+		}
+		enc := encoder{method: "synapse_info"}
+		if err := enc.value(res, c.engine.models.synapseInfo); err != nil {
+			return err
+		}
+		out = enc.buf
+		return nil
+	})
+	if err != nil || !reusable {
+		if err == nil {
+			err = errors.New("the runtime was interrupted")
+		}
+		p := c.problemFromError("synapse_info failed", err)
+		return nil, "", &p
+	}
+	var probe struct {
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(out, &probe); err != nil || probe.Name == "" {
+		return nil, "", &Problem{File: c.file, Message: "synapse_info returned name: want a non-empty string"}
+	}
+	if !validName(probe.Name) {
+		return nil, "", &Problem{File: c.file, Message: fmt.Sprintf("synapse_info returned name: %q is not a valid synapse name (want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63)", probe.Name)}
+	}
+	return out, probe.Name, nil
+}
+
+// validName is the rule for synapse names: safe in URLs and file names.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
+		case (ch == '_' || ch == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidName reports whether s is a valid synapse name:
+// [a-z0-9][a-z0-9_-]{0,62}.
+func ValidName(s string) bool { return validName(s) }
+
+// problemFromError turns a load-time failure into a Problem at the script
+// line it happened on.
+func (c *Connector) problemFromError(what string, err error) Problem {
+	p := Problem{File: c.file}
+	var se *ShapeError
+	if errors.As(err, &se) {
+		p.Message = se.Error()
+		return p
+	}
+	msg, frame := describeError(c.file, err)
+	if frame.line > 0 {
+		p.Line, p.Column = frame.line, frame.col
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		msg = "did not finish within the load timeout of " + c.engine.opts.LoadTimeout.String()
+	}
+	p.Message = what + ": " + msg
+	return p
+}
+
+func (c *Connector) observeInUse(delta int) {
+	if o := c.engine.opts.Observer; o != nil {
+		o.RuntimesInUse(c.name, delta)
+	}
+}
+
+func kindName(v goja.Value) string { return jsjson.KindOf(v).String() }
+
+// pool is a bounded set of runtimes. A call takes an idle runtime, or makes
+// one while fewer than size exist, or waits until its deadline.
+type pool struct {
+	size   int
+	idle   chan *vm
+	slots  chan struct{} // one token per live runtime
+	make   func(context.Context) (*vm, error)
+	onUse  func(int)
+	live   atomic.Int64
+	inUse  atomic.Int64
+	closed atomic.Bool
+}
+
+func newPool(size int, mk func(context.Context) (*vm, error), onUse func(int)) *pool {
+	return &pool{size: size, idle: make(chan *vm, size), slots: make(chan struct{}, size), make: mk, onUse: onUse}
+}
+
+func (p *pool) seed(v *vm) {
+	select {
+	case p.slots <- struct{}{}:
+		p.live.Add(1)
+		p.idle <- v
+	default:
+	}
+}
+
+// ErrPoolClosed is returned for calls to a connector that was closed.
+var ErrPoolClosed = errors.New("connector is closed")
+
+func (p *pool) get(ctx context.Context, loadTimeout func(context.Context) (context.Context, context.CancelFunc)) (*vm, error) {
+	if p.closed.Load() {
+		return nil, ErrPoolClosed
+	}
+	select {
+	case v := <-p.idle:
+		p.acquired()
+		return v, nil
+	default:
+	}
+	select {
+	case v := <-p.idle:
+		p.acquired()
+		return v, nil
+	case p.slots <- struct{}{}:
+		p.live.Add(1)
+		lctx, cancel := loadTimeout(ctx)
+		defer cancel()
+		v, err := p.make(lctx)
+		if err != nil {
+			<-p.slots
+			p.live.Add(-1)
+			return nil, fmt.Errorf("start a runtime: %w", err)
+		}
+		p.acquired()
+		return v, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pool) acquired() {
+	p.inUse.Add(1)
+	if p.onUse != nil {
+		p.onUse(1)
+	}
+}
+
+// put returns a runtime after a call; a runtime that is not reusable (or a
+// closed pool's) is dropped and its slot freed.
+func (p *pool) put(v *vm, reusable bool) {
+	p.inUse.Add(-1)
+	if p.onUse != nil {
+		p.onUse(-1)
+	}
+	if reusable && !p.closed.Load() {
+		p.idle <- v
+		return
+	}
+	<-p.slots
+	p.live.Add(-1)
+}
+
+func (p *pool) close() {
+	if p.closed.Swap(true) {
+		return
+	}
+	for {
+		select {
+		case <-p.idle:
+			<-p.slots
+			p.live.Add(-1)
+		default:
+			return
+		}
+	}
+}
+
+// Logger for a call: the engine's, with the synapse, type and request id.
+func (c *Connector) callLogger(typ, requestID string) zerolog.Logger {
+	return c.engine.opts.Logger.With().Str("synapse", c.name).Str("type", typ).Str("request_id", requestID).Logger()
+}

@@ -1,0 +1,259 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Problem is one thing wrong with a connector file, with its position when
+// it has one.
+type Problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// String formats the problem as compilers do: file:line:col: message.
+func (p Problem) String() string {
+	switch {
+	case p.Line > 0 && p.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+	case p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.Message)
+}
+
+// LoadError is a connector file that failed validation. It lists every
+// problem found, not just the first.
+type LoadError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *LoadError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Export names of the contract, with the wire type each answers.
+var exportTypes = map[string]string{
+	"synapse_info":               "SYNAPSE_INFO",
+	"test":                       "TEST",
+	"describe":                   "DESCRIBE",
+	"read":                       "READ",
+	"get_by_id":                  "GET_BY_ID",
+	"create":                     "CREATE",
+	"update":                     "UPDATE",
+	"delete":                     "DELETE",
+	"search":                     "SEARCH",
+	"extract_webhook_identifier": "EXTRACT_WEBHOOK_IDENTIFIER",
+	"process_webhook":            "PROCESS_WEBHOOK",
+	"get_access_token":           "GET_ACCESS_TOKEN",
+	"refresh_token":              "REFRESH_TOKEN",
+	"get_headers":                "GET_HEADERS",
+}
+
+// MethodForType returns the export name that answers a wire type.
+func MethodForType(typ string) (string, bool) {
+	for m, t := range exportTypes {
+		if t == typ {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// TypeForMethod returns the wire type an export answers.
+func TypeForMethod(method string) (string, bool) {
+	t, ok := exportTypes[method]
+	return t, ok
+}
+
+// Methods lists every export name of the contract, sorted.
+func Methods() []string {
+	out := make([]string, 0, len(exportTypes))
+	for m := range exportTypes {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// esmSyntax spots ES module syntax at the start of a line, to decide whether
+// a .js file needs esbuild's transform to CommonJS.
+var esmSyntax = regexp.MustCompile(`(?m)^\s*(import\s*[\w*{'"]|export\s+(default|function|async|const|let|var|class)\b|export\s*[{*])`)
+
+// wrapperPrefix turns the file into a CommonJS function. It stays on the
+// file's first line so line numbers in errors and stacks are the author's.
+const wrapperPrefix = "(function (exports, require, module, __filename, __dirname) {"
+
+// Load compiles and validates a connector file. The filename (its base name
+// is used) appears in errors and stack traces; .ts files and files with ES
+// module syntax are transformed to CommonJS first. On any problem it
+// returns a *LoadError listing them all.
+func (e *Engine) Load(ctx context.Context, filename string, src []byte) (*Connector, error) {
+	name := filepath.Base(filename)
+	code, problems := transform(name, src)
+	if len(problems) > 0 {
+		return nil, &LoadError{File: name, Problems: problems}
+	}
+	prg, problems := compile(name, code)
+	if len(problems) > 0 {
+		return nil, &LoadError{File: name, Problems: problems}
+	}
+	sum := sha256.Sum256(src)
+	c := &Connector{
+		engine:   e,
+		file:     name,
+		source:   src,
+		sha256:   hex.EncodeToString(sum[:]),
+		program:  prg,
+		exported: map[string]bool{},
+	}
+	if err := c.validate(ctx, code); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func transform(name string, src []byte) (string, []Problem) {
+	ext := strings.ToLower(filepath.Ext(name))
+	loader := api.LoaderJS
+	switch ext {
+	case ".ts", ".mts", ".cts":
+		loader = api.LoaderTS
+	default:
+		if !esmSyntax.Match(src) {
+			return string(src), nil
+		}
+	}
+	res := api.Transform(string(src), api.TransformOptions{
+		Loader:     loader,
+		Format:     api.FormatCommonJS,
+		Target:     api.ES2017,
+		Sourcemap:  api.SourceMapInline,
+		Sourcefile: name,
+	})
+	if len(res.Errors) > 0 {
+		var out []Problem
+		for _, m := range res.Errors {
+			p := Problem{File: name, Message: m.Text}
+			if m.Location != nil {
+				p.Line, p.Column = m.Location.Line, m.Location.Column+1
+			}
+			out = append(out, p)
+		}
+		return "", out
+	}
+	return string(res.Code), nil
+}
+
+func compile(name, code string) (*goja.Program, []Problem) {
+	wrapped := wrapperPrefix + code + "\n})"
+	ast, err := parser.ParseFile(nil, name, wrapped, 0,
+		// Only inline maps: a sourceMappingURL must never read host files.
+		parser.WithSourceMapLoader(func(string) ([]byte, error) { return nil, nil }))
+	if err != nil {
+		var list parser.ErrorList
+		if errors.As(err, &list) {
+			out := make([]Problem, 0, len(list))
+			for _, pe := range list {
+				line, col := pe.Position.Line, pe.Position.Column
+				if line == 1 {
+					col -= len(wrapperPrefix)
+				}
+				out = append(out, Problem{File: name, Line: line, Column: max(col, 1), Message: "syntax error: " + pe.Message})
+			}
+			return nil, out
+		}
+		return nil, []Problem{{File: name, Message: "syntax error: " + err.Error()}}
+	}
+	prg, err := goja.CompileAST(ast, false)
+	if err != nil {
+		return nil, []Problem{{File: name, Message: compileMessage(err)}}
+	}
+	return prg, nil
+}
+
+func compileMessage(err error) string {
+	var ce *goja.CompilerSyntaxError
+	if errors.As(err, &ce) {
+		return "syntax error: " + ce.Message
+	}
+	return err.Error()
+}
+
+// locate finds where name is defined in the source, to point an export
+// problem at a line: `name:`, `name =`, `name(` or `function name`.
+func locate(code, name string) (line, col int) {
+	re, err := regexp.Compile(`(?m)(\b` + regexp.QuoteMeta(name) + `\s*[:=(]|function\s+` + regexp.QuoteMeta(name) + `\b|["']` + regexp.QuoteMeta(name) + `["']\s*:)`)
+	if err != nil {
+		return 0, 0
+	}
+	loc := re.FindStringIndex(code)
+	if loc == nil {
+		return 0, 0
+	}
+	before := code[:loc[0]]
+	line = strings.Count(before, "\n") + 1
+	col = loc[0] - (strings.LastIndexByte(before, '\n') + 1) + 1
+	if strings.HasPrefix(code[loc[0]:], "function") {
+		col += strings.Index(code[loc[0]:], name)
+	}
+	return line, col
+}
+
+// suggest returns the known export closest to an unknown name, if it looks
+// like a typo of it (get_byid, synapseInfo, Read).
+func suggest(name string) (string, bool) {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	n := norm(name)
+	best, bestD := "", 1<<30
+	for m := range exportTypes {
+		d := levenshtein(n, norm(m))
+		if d < bestD || (d == bestD && m < best) {
+			best, bestD = m, d
+		}
+	}
+	limit := 2
+	if len(n) <= 4 {
+		limit = 1
+	}
+	return best, bestD <= limit
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

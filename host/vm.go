@@ -1,0 +1,249 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/synapsejs/synapse-js/bindings"
+	jserrors "github.com/synapsejs/synapse-js/bindings/errors"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
+)
+
+func errorsModule() bindings.Module { return jserrors.Module{} }
+
+// vm is one goja runtime with the connector's program loaded. It runs one
+// call at a time; between calls it sits in its connector's pool.
+type vm struct {
+	rt      *goja.Runtime
+	call    *bindings.Call
+	exports *goja.Object
+	fns     map[string]goja.Callable
+	globals int // enumerable globals after setup; more after a call are removed
+
+	timers    []*timer
+	nextTimer int64
+}
+
+type timer struct {
+	id   int64
+	when time.Time
+	fn   goja.Callable
+	args []goja.Value
+}
+
+// Runtime implements bindings.VU.
+func (v *vm) Runtime() *goja.Runtime { return v.rt }
+
+// Call implements bindings.VU.
+func (v *vm) Call() *bindings.Call { return v.call }
+
+// PanicError is a Go panic caught while running a call (a bug in a binding
+// or in the host). The runtime it happened in is discarded.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// errNeverSettles is a promise left pending with nothing scheduled that
+// could settle it.
+var errNeverSettles = errors.New("the returned promise never settles: nothing is left that could resolve it")
+
+// newVM makes a runtime and runs the connector's top level in it.
+func (c *Connector) newVM(ctx context.Context) (v *vm, err error) {
+	e := c.engine
+	rt := goja.New()
+	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
+	v = &vm{rt: rt}
+	v.call = c.idleCall(ctx)
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+		v.call = nil
+	}()
+	if _, err := jserrors.Install(rt); err != nil {
+		return nil, err
+	}
+	if err := e.registry.Install(v); err != nil {
+		return nil, err
+	}
+	if e.opts.InitRuntime != nil {
+		if err := e.opts.InitRuntime(v); err != nil {
+			return nil, fmt.Errorf("init runtime: %w", err)
+		}
+	}
+	v.installTimers()
+
+	stop := context.AfterFunc(ctx, func() { rt.Interrupt(ctx.Err()) })
+	defer stop()
+	fnVal, err := rt.RunProgram(c.program)
+	if err != nil {
+		return nil, err
+	}
+	wrapper, ok := goja.AssertFunction(fnVal)
+	if !ok {
+		return nil, errors.New("internal: module wrapper is not a function")
+	}
+	module := rt.NewObject()
+	exports := rt.NewObject()
+	_ = module.Set("exports", exports)
+	if _, err := wrapper(goja.Undefined(), exports, rt.Get("require"), module, rt.ToValue(c.file), rt.ToValue(".")); err != nil {
+		return nil, err
+	}
+	if !stop() {
+		return nil, ctx.Err()
+	}
+	ex, ok := module.Get("exports").(*goja.Object)
+	if !ok || ex.ClassName() == "Function" {
+		return nil, fmt.Errorf("module.exports is %s, want an object of functions", kindName(module.Get("exports")))
+	}
+	// `export default {...}` through esbuild: use the default object when
+	// it is the only thing exported.
+	if d, ok := ex.Get("default").(*goja.Object); ok && d.ClassName() == "Object" {
+		onlyDefault := true
+		for _, k := range ex.Keys() {
+			if k != "default" {
+				onlyDefault = false
+			}
+		}
+		if onlyDefault {
+			ex = d
+		}
+	}
+	v.exports = ex
+	v.fns = map[string]goja.Callable{}
+	for m := range exportTypes {
+		if fn, ok := goja.AssertFunction(ex.Get(m)); ok {
+			v.fns[m] = fn
+		}
+	}
+	v.globals = len(rt.GlobalObject().Keys())
+	return v, nil
+}
+
+func (v *vm) installTimers() {
+	rt := v.rt
+	_ = rt.Set("setTimeout", func(call goja.FunctionCall) goja.Value {
+		fn, ok := goja.AssertFunction(call.Argument(0))
+		if !ok {
+			panic(rt.NewTypeError("setTimeout: the first argument must be a function"))
+		}
+		ms := call.Argument(1).ToFloat()
+		if ms != ms || ms < 0 {
+			ms = 0
+		}
+		v.nextTimer++
+		t := &timer{id: v.nextTimer, when: time.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
+		if len(call.Arguments) > 2 {
+			t.args = append([]goja.Value(nil), call.Arguments[2:]...)
+		}
+		v.timers = append(v.timers, t)
+		return rt.ToValue(t.id)
+	})
+	_ = rt.Set("clearTimeout", func(call goja.FunctionCall) goja.Value {
+		id := call.Argument(0).ToInteger()
+		for i, t := range v.timers {
+			if t.id == id {
+				v.timers = append(v.timers[:i], v.timers[i+1:]...)
+				break
+			}
+		}
+		return goja.Undefined()
+	})
+}
+
+// exec runs fn as one call on this runtime: the call's state is visible to
+// bindings, the deadline interrupts JS, and a Go panic is caught. reusable
+// is false when the runtime must be discarded (interrupted, panicked, stack
+// overflow): an interrupt that fires after the run would poison the next one.
+func (v *vm) exec(ctx context.Context, call *bindings.Call, fn func() error) (err error, reusable bool) {
+	v.call = call
+	v.timers = v.timers[:0]
+	stop := context.AfterFunc(ctx, func() { v.rt.Interrupt(ctx.Err()) })
+	reusable = true
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+			reusable = false
+		}
+		if !stop() {
+			reusable = false
+		}
+		v.call = nil
+		v.timers = v.timers[:0]
+		if reusable {
+			v.resetGlobals()
+		}
+	}()
+	err = fn()
+	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
+	if errors.As(err, &ie) || errors.As(err, &so) {
+		reusable = false
+	}
+	return err, reusable
+}
+
+// resetGlobals deletes globals a call created (an implicit `x = 1` or
+// globalThis.x), so they cannot reach the next caller's call.
+func (v *vm) resetGlobals() {
+	g := v.rt.GlobalObject()
+	keys := g.Keys()
+	if len(keys) <= v.globals {
+		return
+	}
+	for _, k := range keys[v.globals:] {
+		_ = g.Delete(k)
+	}
+}
+
+// rejection is a promise rejected with a value.
+type rejection struct{ val goja.Value }
+
+func (r *rejection) Error() string { return "promise rejected: " + r.val.String() }
+
+// settle waits for a returned promise, running timers the script set, until
+// it settles, the call's deadline passes, or nothing is left to settle it.
+func (v *vm) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
+	if jsjson.KindOf(val) != jsjson.Promise {
+		return val, nil
+	}
+	p, ok := val.Export().(*goja.Promise)
+	if !ok {
+		return val, nil
+	}
+	for {
+		switch p.State() {
+		case goja.PromiseStateFulfilled:
+			return p.Result(), nil
+		case goja.PromiseStateRejected:
+			return nil, &rejection{val: p.Result()}
+		}
+		if len(v.timers) == 0 {
+			return nil, errNeverSettles
+		}
+		sort.SliceStable(v.timers, func(i, j int) bool { return v.timers[i].when.Before(v.timers[j].when) })
+		t := v.timers[0]
+		v.timers = v.timers[1:]
+		if d := time.Until(t.when); d > 0 {
+			tm := time.NewTimer(d)
+			select {
+			case <-tm.C:
+			case <-ctx.Done():
+				tm.Stop()
+				return nil, ctx.Err()
+			}
+		}
+		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+			return nil, err
+		}
+	}
+}
