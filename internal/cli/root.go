@@ -1,0 +1,167 @@
+// Package cli is the synapse-js command line: each command is built by a
+// function here so tests can run it in-process with captured output.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// Version is the synapse-js version; release builds set it with -ldflags.
+var Version = "dev"
+
+// ExitError carries a process exit code: 1 when a call answered an error or
+// a check failed, 2 for a usage error.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func usageError(format string, args ...any) error {
+	return &ExitError{Code: 2, Err: fmt.Errorf(format, args...)}
+}
+
+// App holds what every command shares: the streams and global flags.
+type App struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (tests pass their own).
+	Getenv func(string) string
+
+	logLevel string
+	log      zerolog.Logger
+}
+
+// NewApp returns an App on the process's streams and environment.
+func NewApp() *App {
+	return &App{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// Root builds the command tree.
+func (a *App) Root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "synapse-js",
+		Short: "Write, test and serve data connectors in JavaScript",
+		Long: `synapse-js runs synapse connectors written in JavaScript or TypeScript.
+
+A connector is one file exporting the synapse methods (synapse_info, test,
+describe, read, get_by_id, create, update, delete, ...). synapse-js validates
+it, runs each call in a sandboxed runtime with a deadline, and speaks the
+sync platform's wire format.`,
+		Example: `  synapse-js demo                                   # the whole lifecycle against a local Pipedrive sandbox
+  synapse-js validate scripts/pipedrive.js
+  synapse-js run scripts/pipedrive.js synapse_info`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd, a.Getenv); err != nil {
+				return err
+			}
+			return a.setupLogging()
+		},
+	}
+	root.SetIn(a.Stdin)
+	root.SetOut(a.Stdout)
+	root.SetErr(a.Stderr)
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error (also for scripts' log.debug lines)")
+	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
+	root.AddCommand(a.versionCmd(), a.validateCmd(), a.runCmd())
+	for _, add := range a.extraCommands() {
+		root.AddCommand(add())
+	}
+	return root
+}
+
+// extraCommands lists the commands defined in other files of this package.
+func (a *App) extraCommands() []func() *cobra.Command {
+	return extraCommandSet(a)
+}
+
+func (a *App) setupLogging() error {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(a.logLevel))
+	if err != nil || a.logLevel == "" {
+		return usageError("--log-level %q: want debug, info, warn or error", a.logLevel)
+	}
+	var w io.Writer = a.Stderr
+	if f, ok := a.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		w = zerolog.ConsoleWriter{Out: a.Stderr, TimeFormat: "15:04:05"}
+	}
+	a.log = zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+	return nil
+}
+
+// bindEnv lets every flag also come from SYNAPSE_JS_<FLAG_NAME> (dashes as
+// underscores); a flag given on the command line wins.
+func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
+	var err error
+	visit := func(f *pflag.Flag) {
+		if err != nil || f.Changed {
+			return
+		}
+		name := "SYNAPSE_JS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" {
+			if serr := f.Value.Set(v); serr != nil {
+				err = usageError("%s=%q: %v", name, v, serr)
+			}
+			f.Changed = true
+		}
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.InheritedFlags().VisitAll(visit)
+	return err
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(ctx context.Context, a *App, args []string) int {
+	root := a.Root()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintln(a.Stderr, "synapse-js:", ee.Err)
+		}
+		return ee.Code
+	}
+	fmt.Fprintln(a.Stderr, "synapse-js:", err)
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.Contains(err.Error(), "accepts") || strings.Contains(err.Error(), "requires at least") || strings.Contains(err.Error(), "flag needs an argument") {
+		return 2
+	}
+	return 1
+}
+
+func (a *App) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print the synapse-js version",
+		Example: "  synapse-js version",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.Stdout, "synapse-js %s\n", Version)
+			return nil
+		},
+	}
+}
