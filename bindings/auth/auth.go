@@ -90,7 +90,7 @@ type instance struct {
 }
 
 func (in *instance) typeError(fn, format string, args ...any) {
-	panic(in.rt.NewTypeError(fn+": "+format, args...))
+	panic(in.rt.NewTypeError(fn + ": " + fmt.Sprintf(format, args...)))
 }
 
 // wrap makes the opaque JS object for a. Scripts see only its scheme;

@@ -1,0 +1,536 @@
+package http
+
+import (
+	"math"
+	nethttp "net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/synapsejs/synapse-js/bindings/auth"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
+)
+
+// MaxMaxBytes is the ceiling of a per-request maxBytes: the host's cap is a
+// default a script may raise for one big download, within reason.
+const MaxMaxBytes = 1 << 30
+
+// maxRetryOption bounds retry: N.
+const maxRetryOption = 20
+
+// defaults are what http.client({...}) fixes for its requests.
+type defaults struct {
+	base     string // scheme://host/path without query, fragment or trailing slash
+	header   nethttp.Header
+	query    url.Values
+	timeout  time.Duration
+	retries  int // -1: the host's default
+	throw    int // 0: unset, 1: true, 2: false
+	auth     auth.Authenticator
+	maxBytes int64
+}
+
+// spec is one request as the script described it, validated.
+type spec struct {
+	fn       string // the JS function, for messages ("http.get")
+	method   string
+	url      string // absolute
+	query    url.Values
+	header   nethttp.Header
+	body     []byte
+	hasBody  bool
+	form     url.Values
+	timeout  time.Duration
+	retries  int
+	throw    bool
+	auth     auth.Authenticator
+	maxBytes int64
+	bodyFrom string // which option set the body, for "given twice" errors
+	base     string // the client's baseUrl, if any
+}
+
+func (in *instance) typeError(fn, format string, args ...any) {
+	panic(in.rt.NewTypeError(fn + ": " + sprintf(format, args...)))
+}
+
+func (in *instance) newSpec(fn string, d *defaults) *spec {
+	s := &spec{fn: fn, method: nethttp.MethodGet, retries: -1, throw: true}
+	if d != nil {
+		s.header = d.header.Clone()
+		s.query = cloneValues(d.query)
+		s.timeout = d.timeout
+		s.retries = d.retries
+		s.throw = d.throw != 2
+		s.auth = d.auth
+		s.maxBytes = d.maxBytes
+		s.base = d.base
+	}
+	if s.header == nil {
+		s.header = nethttp.Header{}
+	}
+	return s
+}
+
+var requestOptions = []string{"method", "url", "query", "headers", "json", "form", "body", "timeout", "retry", "throwOnError", "auth", "maxBytes"}
+
+// request implements http.request(opts) and client.request(opts).
+func (in *instance) request(fn string, d *defaults, v goja.Value) goja.Value {
+	o := in.optionsObject(fn, v, true)
+	s := in.newSpec(fn, d)
+	in.applyOptions(s, o, true)
+	if s.url == "" {
+		in.typeError(fn, "url is required")
+	}
+	return in.do(s)
+}
+
+// shorthand implements get/del(url, [opts]) and post/put/patch(url, [body], [opts]).
+func (in *instance) shorthand(fn, method string, hasBody bool, d *defaults, c goja.FunctionCall) goja.Value {
+	s := in.newSpec(fn, d)
+	s.method = method
+	in.setURL(s, c.Argument(0))
+	optsArg := c.Argument(1)
+	if hasBody {
+		in.setBody(s, "body", c.Argument(1), true)
+		optsArg = c.Argument(2)
+	}
+	if o := in.optionsObject(fn, optsArg, false); o != nil {
+		in.applyOptions(s, o, false)
+	}
+	return in.do(s)
+}
+
+// optionsObject checks that v is a plain object (or, when !required,
+// undefined or null).
+func (in *instance) optionsObject(fn string, v goja.Value, required bool) *goja.Object {
+	switch k := jsjson.KindOf(v); k {
+	case jsjson.Object:
+		return v.(*goja.Object)
+	case jsjson.Undefined, jsjson.Null:
+		if !required {
+			return nil
+		}
+		in.typeError(fn, "options must be an object")
+	default:
+		in.typeError(fn, "options must be an object, got %s", k)
+	}
+	return nil
+}
+
+func (in *instance) applyOptions(s *spec, o *goja.Object, full bool) {
+	fn := s.fn
+	for _, k := range o.Keys() {
+		v := o.Get(k)
+		if goja.IsUndefined(v) {
+			continue
+		}
+		switch k {
+		case "method", "url":
+			if !full {
+				in.typeError(fn, "option %q belongs to http.request; here the method and url are the arguments", k)
+			}
+			if k == "method" {
+				s.method = in.method(fn, v)
+			} else {
+				in.setURL(s, v)
+			}
+		case "query":
+			in.mergeValues(fn, "query", &s.query, v)
+		case "headers":
+			in.mergeHeaders(fn, s.header, v)
+		case "json":
+			in.setBody(s, "json", v, true)
+		case "body":
+			in.setBody(s, "body", v, false)
+		case "form":
+			if s.bodyFrom != "" {
+				in.typeError(fn, "form: the body is already given by %s", s.bodyFrom)
+			}
+			s.form = url.Values{}
+			in.mergeValues(fn, "form", &s.form, v)
+			s.bodyFrom = "form"
+		case "timeout":
+			s.timeout = in.duration(fn, "timeout", v)
+		case "retry":
+			s.retries = in.retryCount(fn, v)
+		case "throwOnError":
+			if jsjson.KindOf(v) != jsjson.Bool {
+				in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
+			}
+			s.throw = v.ToBoolean()
+		case "auth":
+			s.auth = in.authValue(fn, v)
+		case "maxBytes":
+			s.maxBytes = in.maxBytes(fn, v)
+		default:
+			in.typeError(fn, "unknown option %q (known: %s)", k, strings.Join(requestOptions, ", "))
+		}
+	}
+}
+
+// setURL validates the url argument; on a client a relative path is
+// joined to baseUrl.
+func (in *instance) setURL(s *spec, v goja.Value) {
+	if jsjson.KindOf(v) != jsjson.String {
+		in.typeError(s.fn, "url must be a string, got %s", jsjson.KindOf(v))
+	}
+	raw := strings.TrimSpace(v.String())
+	if s.base != "" && !isAbsolute(raw) {
+		raw = joinURL(s.base, raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		in.typeError(s.fn, "url %q is not a valid URL: %v", raw, unwrapURLErr(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		in.typeError(s.fn, "url must be an absolute http(s) URL (or a path on a client with a baseUrl), got %q", raw)
+	}
+	s.url = raw
+}
+
+func (in *instance) method(fn string, v goja.Value) string {
+	if jsjson.KindOf(v) != jsjson.String {
+		in.typeError(fn, "method must be a string, got %s", jsjson.KindOf(v))
+	}
+	m := strings.ToUpper(v.String())
+	if !validToken(m) {
+		in.typeError(fn, "method %q is not a valid HTTP method", v.String())
+	}
+	return m
+}
+
+// scalar converts a query/form/header value; ok is false for null and
+// undefined (which remove the key).
+func (in *instance) scalar(fn, what string, v goja.Value) (string, bool) {
+	switch k := jsjson.KindOf(v); k {
+	case jsjson.Undefined, jsjson.Null:
+		return "", false
+	case jsjson.String, jsjson.Int, jsjson.Float, jsjson.Bool, jsjson.BigInt:
+		return v.String(), true
+	case jsjson.Date:
+		b := jsjson.AppendDate(nil, v.(*goja.Object))
+		return strings.Trim(string(b), `"`), true
+	default:
+		in.typeError(fn, "%s must be a string, number or boolean (or an array of them), got %s", what, k)
+	}
+	return "", false
+}
+
+// values converts a value that may be an array into its list of strings;
+// nil means remove.
+func (in *instance) values(fn, what string, v goja.Value) []string {
+	if jsjson.KindOf(v) == jsjson.Array {
+		o := v.(*goja.Object)
+		n := jsjson.ArrayLen(o)
+		out := make([]string, 0, n)
+		for i := 0; i < n; i++ {
+			s, ok := in.scalar(fn, what+"["+strconv.Itoa(i)+"]", o.Get(jsjson.Index(i)))
+			if ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	s, ok := in.scalar(fn, what, v)
+	if !ok {
+		return nil
+	}
+	return []string{s}
+}
+
+// eachValue calls f for each key of object v (null: none) with the key's
+// values, nil meaning remove the key.
+func (in *instance) eachValue(fn, what string, v goja.Value, f func(k string, vals []string)) {
+	if jsjson.KindOf(v) == jsjson.Null {
+		return
+	}
+	if jsjson.KindOf(v) != jsjson.Object {
+		in.typeError(fn, "%s must be an object, got %s", what, jsjson.KindOf(v))
+	}
+	o := v.(*goja.Object)
+	for _, k := range o.Keys() {
+		f(k, in.values(fn, what+"."+k, o.Get(k)))
+	}
+}
+
+// mergeValues merges object v into *dst (allocated on demand): each key
+// replaces earlier values of the same key, null removes it.
+func (in *instance) mergeValues(fn, what string, dst *url.Values, v goja.Value) {
+	in.eachValue(fn, what, v, func(k string, vals []string) {
+		if vals == nil {
+			delete(*dst, k)
+			return
+		}
+		if *dst == nil {
+			*dst = url.Values{}
+		}
+		(*dst)[k] = vals
+	})
+}
+
+func (in *instance) mergeHeaders(fn string, dst nethttp.Header, v goja.Value) {
+	if jsjson.KindOf(v) == jsjson.Null {
+		return
+	}
+	if jsjson.KindOf(v) != jsjson.Object {
+		in.typeError(fn, "headers must be an object, got %s", jsjson.KindOf(v))
+	}
+	o := v.(*goja.Object)
+	for _, k := range o.Keys() {
+		if !validToken(k) {
+			in.typeError(fn, "headers: %q is not a valid header name", k)
+		}
+		vals := in.values(fn, "headers."+k, o.Get(k))
+		ck := nethttp.CanonicalHeaderKey(k)
+		if vals == nil {
+			delete(dst, ck)
+			continue
+		}
+		for _, s := range vals {
+			if strings.ContainsAny(s, "\r\n\x00") {
+				in.typeError(fn, "headers.%s must not contain line breaks or NUL", k)
+			}
+		}
+		dst[ck] = vals
+	}
+}
+
+// setBody sets the request body from v: a string or binary data as is,
+// anything else as JSON (asJSON forces JSON, for the json option).
+func (in *instance) setBody(s *spec, from string, v goja.Value, asJSON bool) {
+	k := jsjson.KindOf(v)
+	if k == jsjson.Undefined || (k == jsjson.Null && from != "json") {
+		return
+	}
+	if s.bodyFrom != "" {
+		in.typeError(s.fn, "%s: the body is already given by %s", from, s.bodyFrom)
+	}
+	s.bodyFrom = from
+	if !asJSON || from == "body" {
+		switch k {
+		case jsjson.String:
+			s.body, s.hasBody = []byte(v.String()), true
+			return
+		case jsjson.Object:
+			// Only binary objects are exported: Export of a plain object
+			// would copy it whole.
+			switch v.(*goja.Object).ClassName() {
+			case "ArrayBuffer", "Uint8Array":
+				switch b := v.Export().(type) {
+				case goja.ArrayBuffer:
+					s.body, s.hasBody = append([]byte(nil), b.Bytes()...), true
+					return
+				case []byte:
+					s.body, s.hasBody = append([]byte(nil), b...), true
+					return
+				}
+			}
+		}
+		if from == "body" && k != jsjson.Object && k != jsjson.Array {
+			in.typeError(s.fn, "body must be a string, an ArrayBuffer, a Uint8Array or an object (sent as JSON), got %s", k)
+		}
+	}
+	if k == jsjson.Function || k == jsjson.Promise {
+		in.typeError(s.fn, "%s cannot be sent as JSON: got %s", from, k)
+	}
+	b, err := jsjson.Append(nil, v)
+	if err != nil {
+		in.typeError(s.fn, "%s cannot be encoded as JSON: %v", from, err)
+	}
+	s.body, s.hasBody = b, true
+	if s.header.Get("Content-Type") == "" {
+		s.header.Set("Content-Type", "application/json")
+	}
+}
+
+func (in *instance) duration(fn, name string, v goja.Value) time.Duration {
+	switch k := jsjson.KindOf(v); k {
+	case jsjson.Int, jsjson.Float:
+		ms := v.ToFloat()
+		if math.IsNaN(ms) || math.IsInf(ms, 0) || ms <= 0 {
+			in.typeError(fn, "%s must be a positive number of milliseconds, got %v", name, ms)
+		}
+		return time.Duration(ms * float64(time.Millisecond))
+	case jsjson.String:
+		d, err := time.ParseDuration(v.String())
+		if err != nil || d <= 0 {
+			in.typeError(fn, "%s must be milliseconds or a duration such as \"30s\", got %q", name, v.String())
+		}
+		return d
+	default:
+		in.typeError(fn, "%s must be a number of milliseconds, got %s", name, k)
+	}
+	return 0
+}
+
+func (in *instance) retryCount(fn string, v goja.Value) int {
+	if k := jsjson.KindOf(v); k != jsjson.Int {
+		in.typeError(fn, "retry must be a whole number from 0 to %d, got %s", maxRetryOption, k)
+	}
+	n := v.ToInteger()
+	if n < 0 || n > maxRetryOption {
+		in.typeError(fn, "retry must be a whole number from 0 to %d, got %d", maxRetryOption, n)
+	}
+	return int(n)
+}
+
+func (in *instance) maxBytes(fn string, v goja.Value) int64 {
+	if k := jsjson.KindOf(v); k != jsjson.Int {
+		in.typeError(fn, "maxBytes must be a whole number of bytes, got %s", k)
+	}
+	n := v.ToInteger()
+	if n <= 0 || n > MaxMaxBytes {
+		in.typeError(fn, "maxBytes must be from 1 to %d, got %d", MaxMaxBytes, n)
+	}
+	return n
+}
+
+func (in *instance) authValue(fn string, v goja.Value) auth.Authenticator {
+	if goja.IsNull(v) {
+		return nil
+	}
+	a, ok := auth.FromValue(v)
+	if !ok {
+		in.typeError(fn, "auth must be an object made by require('synapse/auth'), got %s", jsjson.KindOf(v))
+	}
+	return a
+}
+
+var clientOptions = []string{"baseUrl", "auth", "headers", "query", "timeout", "retry", "throwOnError", "maxBytes"}
+
+// newClient implements http.client({...}).
+func (in *instance) newClient(c goja.FunctionCall) goja.Value {
+	const fn = "http.client"
+	d := &defaults{header: nethttp.Header{}, retries: -1}
+	if o := in.optionsObject(fn, c.Argument(0), false); o != nil {
+		for _, k := range o.Keys() {
+			v := o.Get(k)
+			if goja.IsUndefined(v) {
+				continue
+			}
+			switch k {
+			case "baseUrl":
+				in.setBase(fn, d, v)
+			case "auth":
+				d.auth = in.authValue(fn, v)
+			case "headers":
+				in.mergeHeaders(fn, d.header, v)
+			case "query":
+				in.mergeValues(fn, "query", &d.query, v)
+			case "timeout":
+				d.timeout = in.duration(fn, "timeout", v)
+			case "retry":
+				d.retries = in.retryCount(fn, v)
+			case "throwOnError":
+				if jsjson.KindOf(v) != jsjson.Bool {
+					in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
+				}
+				d.throw = 1
+				if !v.ToBoolean() {
+					d.throw = 2
+				}
+			case "maxBytes":
+				d.maxBytes = in.maxBytes(fn, v)
+			default:
+				in.typeError(fn, "unknown option %q (known: %s)", k, strings.Join(clientOptions, ", "))
+			}
+		}
+	}
+	obj := in.rt.NewObject()
+	if err := in.defineMethods(obj, d); err != nil {
+		panic(in.rt.NewGoError(err))
+	}
+	if d.base != "" {
+		_ = obj.Set("baseUrl", d.base)
+	}
+	return obj
+}
+
+// setBase validates baseUrl and moves its query string into the client's
+// default query.
+func (in *instance) setBase(fn string, d *defaults, v goja.Value) {
+	if jsjson.KindOf(v) != jsjson.String {
+		in.typeError(fn, "baseUrl must be a string, got %s", jsjson.KindOf(v))
+	}
+	raw := strings.TrimSpace(v.String())
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		in.typeError(fn, "baseUrl must be an absolute http(s) URL, got %q", raw)
+	}
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			in.typeError(fn, "baseUrl has a malformed query string: %v", err)
+		}
+		if d.query == nil {
+			d.query = url.Values{}
+		}
+		for k, vs := range q {
+			if _, set := d.query[k]; !set {
+				d.query[k] = vs
+			}
+		}
+	}
+	base := raw
+	if i := strings.IndexAny(base, "?#"); i >= 0 {
+		base = base[:i]
+	}
+	d.base = strings.TrimRight(base, "/")
+}
+
+// isAbsolute reports whether s starts with a URL scheme and "//".
+func isAbsolute(s string) bool {
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case j > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// joinURL joins base (no trailing slash) and a relative path with exactly
+// one slash; a leading slash on the path keeps base's path.
+func joinURL(base, p string) string {
+	switch {
+	case p == "":
+		return base
+	case p[0] == '?' || p[0] == '#':
+		return base + p
+	}
+	return base + "/" + strings.TrimLeft(p, "/")
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = vs
+	}
+	return out
+}
