@@ -1,6 +1,7 @@
 package pipedrive
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -395,7 +396,7 @@ func (d *fieldDef) render(k kind) {
 		AddTime: v1Time(d.addTime), UpdateTime: v1Time(d.updTime), LastUpdatedByUserID: 1, CreatedByUserID: 1,
 		ActiveFlag: true, EditFlag: d.custom, IndexVisibleFlag: true, DetailsVisibleFlag: true,
 		AddVisibleFlag: !readOnly, ImportantFlag: d.mandatory, BulkEditAllowed: !readOnly,
-		SearchableFlag: d.typ == "varchar" || d.typ == "phone" || d.typ == "text" || d.typ == "address",
+		SearchableFlag:   d.typ == "varchar" || d.typ == "phone" || d.typ == "text" || d.typ == "address",
 		FilteringAllowed: true, SortableFlag: d.typ != "set" && d.typ != "people" || d.key == "person_id",
 		MandatoryFlag: d.mandatory, Description: desc, Subfields: d.subfields,
 	}
@@ -416,10 +417,14 @@ func (d *fieldDef) render(k kind) {
 	d.v2JSON = mustJSON(v2)
 }
 
+// mustJSON encodes v without HTML escaping ("&" stays "&", as Pipedrive
+// sends it). Only well-typed values reach it, so an error is a bug.
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only constant, well-typed values reach here
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err)
 	}
-	return b
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'})
 }

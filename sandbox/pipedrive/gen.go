@@ -102,8 +102,9 @@ type gen struct {
 	seed  int64
 	reg   *registry
 	plans [numKinds]plan
-	users []int64 // active user ids
-	orgs  []*organization
+	users      []int64 // active user ids
+	orgs       []*organization
+	orgCountry []country
 }
 
 const day = 86400
@@ -174,6 +175,12 @@ func (g *gen) makePlan(k kind, n int) plan {
 }
 
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+// pickEarlier picks one of the ids created up to the same relative point in
+// time as record i of n, so references point at older records.
+func pickEarlier(r *rand.Rand, ids []int64, i, n int) int64 {
+	return ids[r.IntN(max(1, len(ids)*(i+1)/max(n, 1)))]
+}
 
 func chance(r *rand.Rand, pct int) bool { return r.IntN(100) < pct }
 
@@ -299,7 +306,11 @@ func (g *gen) customValue(r *rand.Rand, d *fieldDef, h hint) any {
 	case "monetary":
 		return monetary{Value: money(r, 100, 250000), Currency: pick(r, currencies)}
 	case "date":
-		return v2Date(g.t0 - 365*day + int64(r.IntN(2*365))*day)
+		switch d.name {
+		case "Customer since", "Launch date":
+			return v2Date(g.t0 - int64(1+r.IntN(3*365))*day)
+		}
+		return v2Date(g.t0 - 180*day + int64(r.IntN(365))*day)
 	case "enum":
 		return pick(r, d.options).id
 	case "set":
@@ -342,6 +353,7 @@ func (g *gen) organizations() []*record {
 	r := g.rng(101)
 	out := make([]*record, len(p.add))
 	g.orgs = make([]*organization, len(p.add))
+	g.orgCountry = make([]country, len(p.add))
 	for i := range p.add {
 		o := &organization{LabelIDs: []int64{}}
 		o.ID, o.AddTime, o.UpdateTime, o.IsDeleted = g.stamp(p, i)
@@ -372,7 +384,7 @@ func (g *gen) organizations() []*record {
 		}
 		domain := asciiFold(strings.Fields(o.Name)[0]) + asciiFold(sector) + "." + c.tld
 		o.CustomFields = g.custom(r, kindOrganization, hint{org: o.Name, domain: domain, country: c, self: o.ID})
-		g.orgs[i] = o
+		g.orgs[i], g.orgCountry[i] = o, c
 		out[i] = newRecord(o)
 	}
 	return out
@@ -398,9 +410,13 @@ func (g *gen) persons() []*record {
 		c := pick(r, countries)
 		h := hint{first: first, last: last, country: c, self: ps.ID}
 		if chance(r, 75) {
-			o := g.orgs[pick(r, g.plans[kindOrganization].live)-1]
+			o := g.orgs[pickEarlier(r, g.plans[kindOrganization].live, i, len(p.add))-1]
 			ps.OrgID = i64Ptr(o.ID)
 			h.org, h.domain = o.Name, g.orgDomain(o)
+			if chance(r, 85) {
+				c = g.orgCountry[o.ID-1]
+				h.country = c
+			}
 		}
 		local := asciiFold(first) + "." + asciiFold(last)
 		if h.domain != "" && chance(r, 90) {
@@ -439,7 +455,7 @@ func (g *gen) deals(persons []*record) []*record {
 		d.ID, d.AddTime, d.UpdateTime, d.IsDeleted = g.stamp(p, i)
 		orgName := ""
 		if chance(r, 90) {
-			per := persons[pick(r, livePersons)-1].item.(*person)
+			per := persons[pickEarlier(r, livePersons, i, len(p.add))-1].item.(*person)
 			d.PersonID = i64Ptr(per.ID)
 			d.OrgID = per.OrgID
 			if per.OrgID != nil {
@@ -513,10 +529,10 @@ func (g *gen) activities(persons, deals []*record) []*record {
 		a.CreatorUserID = a.OwnerID
 		first, orgName := "", ""
 		if chance(r, 50) {
-			dl := deals[pick(r, g.plans[kindDeal].live)-1].item.(*deal)
+			dl := deals[pickEarlier(r, g.plans[kindDeal].live, i, len(p.add))-1].item.(*deal)
 			a.DealID, a.PersonID, a.OrgID = i64Ptr(dl.ID), dl.PersonID, dl.OrgID
 		} else if chance(r, 80) {
-			per := persons[pick(r, g.plans[kindPerson].live)-1].item.(*person)
+			per := persons[pickEarlier(r, g.plans[kindPerson].live, i, len(p.add))-1].item.(*person)
 			a.PersonID, a.OrgID = i64Ptr(per.ID), per.OrgID
 		}
 		if a.PersonID != nil {
