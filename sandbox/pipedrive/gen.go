@@ -98,10 +98,10 @@ type plan struct {
 // gen builds the sandbox's initial data; everything is a function of the
 // seed and t0.
 type gen struct {
-	t0    int64
-	seed  int64
-	reg   *registry
-	plans [numKinds]plan
+	t0         int64
+	seed       int64
+	reg        *registry
+	plans      [numKinds]plan
 	users      []int64 // active user ids
 	orgs       []*organization
 	orgCountry []country
