@@ -172,8 +172,10 @@ func compile(name, code string) (*goja.Program, []Problem) {
 	if err != nil {
 		var list parser.ErrorList
 		if errors.As(err, &list) {
-			out := make([]Problem, 0, len(list))
-			for _, pe := range list {
+			// Only the first: the parser's later errors are mostly
+			// cascades of the first one.
+			out := make([]Problem, 0, 1)
+			for _, pe := range list[:1] {
 				line, col := pe.Position.Line, pe.Position.Column
 				if line == 1 {
 					col -= len(wrapperPrefix)

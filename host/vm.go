@@ -57,11 +57,11 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 var errNeverSettles = errors.New("the returned promise never settles: nothing is left that could resolve it")
 
 // newVM makes a runtime and runs the connector's top level in it.
-func (c *Connector) newVM(ctx context.Context) (v *vm, err error) {
+func (c *Connector) newVM(ctx context.Context) (_ *vm, err error) {
 	e := c.engine
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
-	v = &vm{rt: rt}
+	v := &vm{rt: rt}
 	v.call = c.idleCall(ctx)
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,0 +1,5 @@
+module.exports = {
+  synapse_info() {
+    return { name: 'broken' ;
+  },
+};
