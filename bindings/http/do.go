@@ -56,7 +56,9 @@ func (in *instance) do(s *spec) goja.Value {
 	if err != nil {
 		bindings.Throw(in.rt, fmt.Errorf("%s: %w", s.fn, err))
 	}
-	label := s.method + " " + call.Secrets.Redact(displayURL(s.url, s.query))
+	// label is redacted where it is shown, not here: a refresh during the
+	// request may teach the call's secrets new values.
+	label := s.method + " " + displayURL(s.url, s.query)
 	retries := s.retries
 	if retries < 0 {
 		retries = cl.retries
@@ -363,7 +365,7 @@ func (in *instance) throwCtx(label string, ctx context.Context) {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		why = "call deadline exceeded"
 	}
-	bindings.Throw(in.rt, fmt.Errorf("http %s: %s", label, why))
+	bindings.Throw(in.rt, errors.New(in.vu.Call().Secrets.Redact("http "+label+": "+why)))
 }
 
 // throwTransport throws for a request that got no usable answer.
@@ -409,7 +411,7 @@ func (in *instance) throwAuthFailure(call *bindings.Call, label string, ctx cont
 // throwQuota throws QuotaExceededError for a 429 (or a server-requested
 // wait) the call has no time left to sit out.
 func (in *instance) throwQuota(call *bindings.Call, label string, res *result, retryAfter int) {
-	msg := fmt.Sprintf("%s: %d %s; the server asks to wait %d s, past the call's deadline", label, res.status, nethttp.StatusText(res.status), retryAfter)
+	msg := call.Secrets.Redact(fmt.Sprintf("%s: %d %s; the server asks to wait %d s, past the call's deadline", label, res.status, nethttp.StatusText(res.status), retryAfter))
 	props := in.errorProps(call, res)
 	props["retryAfter"] = retryAfter
 	panic(jserrors.New(in.rt, jserrors.QuotaExceeded, msg, props))
@@ -417,7 +419,7 @@ func (in *instance) throwQuota(call *bindings.Call, label string, res *result, r
 
 // throwStatus maps a final non-2xx answer to an error class.
 func (in *instance) throwStatus(call *bindings.Call, label string, res *result, retryAfter int) {
-	msg := fmt.Sprintf("%s: %d %s", label, res.status, nethttp.StatusText(res.status))
+	msg := call.Secrets.Redact(fmt.Sprintf("%s: %d %s", label, res.status, nethttp.StatusText(res.status)))
 	props := in.errorProps(call, res)
 	class := jserrors.HTTP
 	switch res.status {
@@ -465,7 +467,7 @@ func (in *instance) logDone(call *bindings.Call, s *spec, label string, status i
 	if !e.Enabled() {
 		return
 	}
-	e.Str("method", s.method).Str("url", label[len(s.method)+1:]).Int("status", status).
+	e.Str("method", s.method).Str("url", call.Secrets.Redact(label[len(s.method)+1:])).Int("status", status).
 		Int64("duration_ms", time.Since(start).Milliseconds()).Int("retries", retries)
 	if err != nil {
 		e.Str("error", call.Secrets.Redact(err.Error()))
@@ -478,7 +480,7 @@ func (in *instance) logRetry(call *bindings.Call, s *spec, label string, status 
 	if !e.Enabled() {
 		return
 	}
-	e.Str("method", s.method).Str("url", label[len(s.method)+1:]).Int("status", status).Int64("wait_ms", wait.Milliseconds())
+	e.Str("method", s.method).Str("url", call.Secrets.Redact(label[len(s.method)+1:])).Int("status", status).Int64("wait_ms", wait.Milliseconds())
 	if err != nil {
 		e.Str("error", call.Secrets.Redact(err.Error()))
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	nethttp "net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,11 @@ const MaxMaxBytes = 1 << 30
 
 // maxRetryOption bounds retry: N.
 const maxRetryOption = 20
+
+var (
+	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
+	typeBytes       = reflect.TypeOf([]byte(nil))
+)
 
 // defaults are what http.client({...}) fixes for its requests.
 type defaults struct {
@@ -317,8 +323,8 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, asJSON bool) {
 		case jsjson.Object:
 			// Only binary objects are exported: Export of a plain object
 			// would copy it whole.
-			switch v.(*goja.Object).ClassName() {
-			case "ArrayBuffer", "Uint8Array":
+			switch v.ExportType() {
+			case typeArrayBuffer, typeBytes:
 				switch b := v.Export().(type) {
 				case goja.ArrayBuffer:
 					s.body, s.hasBody = append([]byte(nil), b.Bytes()...), true

@@ -2,7 +2,6 @@ package http
 
 import (
 	"errors"
-	"fmt"
 	nethttp "net/http"
 	"strings"
 
@@ -34,9 +33,9 @@ func (in *instance) response(res *result, label string) goja.Value {
 		if err != nil {
 			var se *jsjson.SyntaxError
 			if errors.As(err, &se) {
-				bindings.Throw(rt, fmt.Errorf("%s: the response is not valid JSON: %s", label, in.vu.Call().Secrets.Redact(se.Error())))
+				bindings.Throw(rt, errors.New(in.vu.Call().Secrets.Redact(label+": the response is not valid JSON: "+se.Error())))
 			}
-			bindings.Throw(rt, fmt.Errorf("%s: decoding the JSON response: %w", label, err))
+			bindings.Throw(rt, errors.New(in.vu.Call().Secrets.Redact(label+": decoding the JSON response: "+err.Error())))
 		}
 		return v
 	})
