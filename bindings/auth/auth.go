@@ -106,16 +106,25 @@ type handle struct {
 	scheme goja.Value
 }
 
+// Get implements goja.DynamicObject: only "scheme" is visible.
 func (h *handle) Get(key string) goja.Value {
 	if key == "scheme" {
 		return h.scheme
 	}
 	return nil
 }
+
+// Set implements goja.DynamicObject: auth objects are read-only.
 func (h *handle) Set(string, goja.Value) bool { return false }
-func (h *handle) Has(key string) bool         { return key == "scheme" }
-func (h *handle) Delete(string) bool          { return false }
-func (h *handle) Keys() []string              { return []string{"scheme"} }
+
+// Has implements goja.DynamicObject.
+func (h *handle) Has(key string) bool { return key == "scheme" }
+
+// Delete implements goja.DynamicObject: nothing can be deleted.
+func (h *handle) Delete(string) bool { return false }
+
+// Keys implements goja.DynamicObject.
+func (h *handle) Keys() []string { return []string{"scheme"} }
 
 // secretsOnce adds an authenticator's secrets to a call's Secrets once per
 // Secrets value (each call has its own), cheaply on later requests.

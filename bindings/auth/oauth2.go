@@ -34,6 +34,7 @@ type RefreshError struct {
 	Body   string // the start of its answer
 }
 
+// Error implements error.
 func (e *RefreshError) Error() string {
 	body := e.Body
 	if len(body) > 512 {
@@ -61,8 +62,10 @@ type oauth2Auth struct {
 	once secretsOnce
 }
 
+// Scheme implements Authenticator.
 func (a *oauth2Auth) Scheme() string { return "oauth2" }
 
+// SensitiveHeaders implements Authenticator.
 func (a *oauth2Auth) SensitiveHeaders() []string { return []string{"Authorization"} }
 
 func (a *oauth2Auth) current() bindings.OAuthTokens {
@@ -90,6 +93,7 @@ func (a *oauth2Auth) due(t bindings.OAuthTokens) bool {
 	return t.AccessToken == "" || (!t.ExpiresAt.IsZero() && time.Until(t.ExpiresAt) < RefreshLeeway)
 }
 
+// Apply implements Authenticator: it refreshes first when the token is due.
 func (a *oauth2Auth) Apply(ctx context.Context, call *bindings.Call, client *resty.Client, req *resty.Request) error {
 	tok := a.current()
 	a.once.add(call, tok.AccessToken, tok.RefreshToken, a.clientSecret)
@@ -111,6 +115,8 @@ func (a *oauth2Auth) Apply(ctx context.Context, call *bindings.Call, client *res
 	return nil
 }
 
+// OnUnauthorized implements Authenticator: it refreshes (unless someone
+// already did) and asks for one retry.
 func (a *oauth2Auth) OnUnauthorized(ctx context.Context, call *bindings.Call, client *resty.Client, req *resty.Request) (bool, error) {
 	if !a.refreshable(a.current()) {
 		return false, nil

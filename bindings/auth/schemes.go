@@ -24,8 +24,10 @@ type headerAuth struct {
 	once    secretsOnce
 }
 
+// Scheme implements Authenticator.
 func (a *headerAuth) Scheme() string { return a.scheme }
 
+// Apply implements Authenticator.
 func (a *headerAuth) Apply(_ context.Context, call *bindings.Call, _ *resty.Client, req *resty.Request) error {
 	a.once.add(call, a.secrets...)
 	for k, vs := range a.extra {
@@ -37,10 +39,13 @@ func (a *headerAuth) Apply(_ context.Context, call *bindings.Call, _ *resty.Clie
 	return nil
 }
 
+// OnUnauthorized implements Authenticator: a static credential cannot
+// be renewed.
 func (a *headerAuth) OnUnauthorized(context.Context, *bindings.Call, *resty.Client, *resty.Request) (bool, error) {
 	return false, nil
 }
 
+// SensitiveHeaders implements Authenticator.
 func (a *headerAuth) SensitiveHeaders() []string { return []string{a.name} }
 
 // queryAuth puts an API key in the query string.
@@ -51,8 +56,10 @@ type queryAuth struct {
 	once  secretsOnce
 }
 
+// Scheme implements Authenticator.
 func (a *queryAuth) Scheme() string { return "apiKey" }
 
+// Apply implements Authenticator.
 func (a *queryAuth) Apply(_ context.Context, call *bindings.Call, _ *resty.Client, req *resty.Request) error {
 	a.once.add(call, a.value)
 	for k, vs := range a.extra {
@@ -64,10 +71,14 @@ func (a *queryAuth) Apply(_ context.Context, call *bindings.Call, _ *resty.Clien
 	return nil
 }
 
+// OnUnauthorized implements Authenticator: a static key cannot be
+// renewed.
 func (a *queryAuth) OnUnauthorized(context.Context, *bindings.Call, *resty.Client, *resty.Request) (bool, error) {
 	return false, nil
 }
 
+// SensitiveHeaders implements Authenticator: the key is in the URL,
+// which a redirect replaces.
 func (a *queryAuth) SensitiveHeaders() []string { return nil }
 
 func bearerAuth(token string) *headerAuth {

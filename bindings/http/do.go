@@ -37,6 +37,7 @@ type result struct {
 // TooLargeError is a response body over the cap.
 type TooLargeError struct{ Max int64 }
 
+// Error implements error.
 func (e *TooLargeError) Error() string {
 	return "response body exceeds the " + formatBytes(e.Max) + " cap"
 }
@@ -44,7 +45,10 @@ func (e *TooLargeError) Error() string {
 // applyError is an authenticator's failure to prepare a request.
 type applyError struct{ err error }
 
+// Error implements error.
 func (e *applyError) Error() string { return e.err.Error() }
+
+// Unwrap returns the authenticator's error.
 func (e *applyError) Unwrap() error { return e.err }
 
 // do runs a request with its retries and returns the response object, or

@@ -653,3 +653,25 @@ func TestInstanceUsesCurrentCall(t *testing.T) {
 	e := thrown(t, vu, `c.get("/3")`)
 	contains(t, "message", str(e, "message"), "call deadline exceeded")
 }
+
+func TestClientsSharedByConfigValue(t *testing.T) {
+	m := New()
+	a, err := m.clientFor(&bindings.HTTPConfig{Allow: []string{"x.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.clientFor(&bindings.HTTPConfig{Allow: []string{"x.example"}})
+	c, _ := m.clientFor(&bindings.HTTPConfig{Allow: []string{"y.example"}})
+	d, _ := m.clientFor(nil)
+	e, _ := m.clientFor(&bindings.HTTPConfig{})
+	if a != b || a == c || d != e {
+		t.Error("equal configs should share a client, different ones not")
+	}
+	tr := &nethttp.Transport{}
+	f, _ := m.clientFor(&bindings.HTTPConfig{Transport: tr})
+	g, _ := m.clientFor(&bindings.HTTPConfig{Transport: tr})
+	if f == g {
+		t.Error("configs with their own transport are matched by address")
+	}
+	m.CloseIdleConnections()
+}

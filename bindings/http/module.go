@@ -30,15 +30,16 @@ const (
 
 // Module is synapse/http. Create one per host with New and register it in
 // the host's bindings.Registry; its instances (one per runtime) share one
-// resty client, hence one connection pool, per HTTPConfig.
+// resty client, hence one connection pool, per distinct HTTPConfig.
 type Module struct {
 	mu      sync.Mutex
-	clients map[*bindings.HTTPConfig]*client
+	byPtr   map[*bindings.HTTPConfig]*client
+	byValue map[string]*client
 }
 
 // New returns the http module.
 func New() *Module {
-	return &Module{clients: map[*bindings.HTTPConfig]*client{}}
+	return &Module{byPtr: map[*bindings.HTTPConfig]*client{}, byValue: map[string]*client{}}
 }
 
 // Name implements bindings.Module.
@@ -49,7 +50,7 @@ func (m *Module) Name() string { return ModuleName }
 func (m *Module) CloseIdleConnections() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, c := range m.clients {
+	for _, c := range m.byValue {
 		c.resty.GetClient().CloseIdleConnections()
 	}
 }
@@ -64,22 +65,62 @@ type client struct {
 	resty    *resty.Client
 }
 
-// maxClients bounds the cache; a host is expected to use one HTTPConfig.
-const maxClients = 16
+// Cache bounds; a host is expected to use one HTTPConfig, or a few.
+const (
+	maxClients  = 16
+	maxPointers = 256
+)
 
 // clientFor returns the client for cfg (nil: the defaults), building it
-// on first use. Hosts must not change an HTTPConfig once calls use it.
+// on first use. Configs are matched by pointer first and then by value, so
+// a host that builds an equal HTTPConfig per call still shares one pool.
+// Hosts must not change an HTTPConfig once calls use it.
 func (m *Module) clientFor(cfg *bindings.HTTPConfig) (*client, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if c, ok := m.clients[cfg]; ok {
+	if c, ok := m.byPtr[cfg]; ok {
 		return c, nil
 	}
 	eff := bindings.HTTPConfig{}
 	if cfg != nil {
 		eff = *cfg
 	}
-	p, err := compilePolicy(&eff)
+	key := fingerprint(cfg, &eff)
+	c, ok := m.byValue[key]
+	if !ok {
+		var err error
+		if c, err = newClient(&eff); err != nil {
+			return nil, err
+		}
+		if len(m.byValue) >= maxClients {
+			for k, old := range m.byValue {
+				old.resty.GetClient().CloseIdleConnections()
+				delete(m.byValue, k)
+			}
+			clear(m.byPtr)
+		}
+		m.byValue[key] = c
+	}
+	if len(m.byPtr) >= maxPointers {
+		clear(m.byPtr)
+	}
+	m.byPtr[cfg] = c
+	return c, nil
+}
+
+// fingerprint identifies a config by value. A config with its own
+// Transport is identified by its address instead: transports need not be
+// comparable.
+func fingerprint(cfg *bindings.HTTPConfig, c *bindings.HTTPConfig) string {
+	tr := "default"
+	if c.Transport != nil {
+		tr = fmt.Sprintf("config@%p", cfg)
+	}
+	return fmt.Sprintf("%d|%d|%d|%q|%q|%t|%s", c.MaxResponseBytes, c.Retries, c.RetryBaseWait, c.Allow, c.Deny, c.AllowMetadata, tr)
+}
+
+func newClient(eff *bindings.HTTPConfig) (*client, error) {
+	p, err := compilePolicy(eff)
 	if err != nil {
 		return nil, fmt.Errorf("the host's outbound HTTP policy is invalid: %w", err)
 	}
@@ -115,13 +156,6 @@ func (m *Module) clientFor(cfg *bindings.HTTPConfig) (*client, error) {
 		SetDisableWarn(true).
 		SetAllowGetMethodPayload(true).
 		SetHeader("User-Agent", userAgent)
-	if len(m.clients) >= maxClients {
-		for k, old := range m.clients {
-			old.resty.GetClient().CloseIdleConnections()
-			delete(m.clients, k)
-		}
-	}
-	m.clients[cfg] = c
 	return c, nil
 }
 
@@ -181,6 +215,12 @@ func (in *instance) defineMethods(obj *goja.Object, d *defaults) error {
 
 type discardLogger struct{}
 
+// Errorf implements resty.Logger; resty's own messages are dropped
+// (requests are logged on the call's logger instead).
 func (discardLogger) Errorf(string, ...any) {}
-func (discardLogger) Warnf(string, ...any)  {}
+
+// Warnf implements resty.Logger.
+func (discardLogger) Warnf(string, ...any) {}
+
+// Debugf implements resty.Logger.
 func (discardLogger) Debugf(string, ...any) {}

@@ -21,6 +21,7 @@ type DeniedError struct {
 	Dest string
 }
 
+// Error implements error.
 func (e *DeniedError) Error() string {
 	return fmt.Sprintf("http: destination %s is denied by the host's outbound policy", e.Dest)
 }
@@ -207,6 +208,7 @@ type policyTransport struct {
 	next nethttp.RoundTripper
 }
 
+// RoundTrip implements http.RoundTripper.
 func (t *policyTransport) RoundTrip(req *nethttp.Request) (*nethttp.Response, error) {
 	if _, err := t.p.checkHost(req.URL.Hostname()); err != nil {
 		if req.Body != nil {
@@ -215,6 +217,14 @@ func (t *policyTransport) RoundTrip(req *nethttp.Request) (*nethttp.Response, er
 		return nil, err
 	}
 	return t.next.RoundTrip(req)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// transport underneath.
+func (t *policyTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // sensitiveKey carries, in a request's context, the header names an
