@@ -38,7 +38,8 @@
 // rotate is kept. Rotated tokens are never dropped: the refresh is
 // recorded in the host's token store (Call.Tokens) and reported on the
 // call (Call.Rotated) so the host hands the new tokens back; and an oauth2
-// object built from tokens a refresh already replaced uses the newer ones.
+// object built from (or refreshing) tokens a refresh already replaced uses
+// the newer ones, and its call reports them in Call.Rotated too.
 // A refused refresh throws AuthError (HttpError for the endpoint's 5xx
 // and 429).
 //

@@ -145,7 +145,7 @@ func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *r
 	}
 	if n, ok := newer(call, cur); ok {
 		a.set(n)
-		call.Secrets.Add(n.AccessToken, n.RefreshToken)
+		adopted(call, n)
 		if n.AccessToken != seen && !a.due(n) {
 			return n, nil
 		}
@@ -183,6 +183,16 @@ func newer(call *bindings.Call, carried bindings.OAuthTokens) (bindings.OAuthTok
 		n.RefreshToken = carried.RefreshToken
 	}
 	return n, true
+}
+
+// adopted records that the call uses tokens newer than those it carried,
+// which a refresh elsewhere produced: they become secrets, and the call
+// reports them like its own rotation, so a caller that missed the first
+// report still learns them.
+func adopted(call *bindings.Call, n bindings.OAuthTokens) {
+	call.Secrets.Add(n.AccessToken, n.RefreshToken)
+	r := n
+	call.Rotated = &r
 }
 
 // tokenResponse is RFC 6749 §5.1, with the camelCase spellings some
@@ -337,7 +347,7 @@ func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
 	call.Secrets.Add(s.tok.AccessToken, s.tok.RefreshToken, s.clientSecret)
 	if n, ok := newer(call, s.tok); ok {
 		s.tok = n
-		call.Secrets.Add(n.AccessToken, n.RefreshToken)
+		adopted(call, n)
 	}
 	return &oauth2Auth{
 		tokenURL:     s.tokenURL,
