@@ -167,6 +167,7 @@ func (s *FileStore) Put(ctx context.Context, name string, src []byte, meta Meta)
 		Size:     int64(len(src)),
 		Lang:     lang,
 		Uploaded: s.now().UTC().Truncate(time.Millisecond),
+		Methods:  meta.Methods,
 		Info:     meta.Info,
 	}
 	base := filepath.Join(dir, versionBase(next))

@@ -32,6 +32,8 @@ type Meta struct {
 	Info json.RawMessage
 	// Lang is "js" or "ts": how the source must be loaded again.
 	Lang string
+	// Methods lists the contract methods the source exports.
+	Methods []string
 }
 
 // Version describes one stored version of a connector.
@@ -48,6 +50,8 @@ type Version struct {
 	Lang string `json:"lang"`
 	// Uploaded is when the version was stored (UTC).
 	Uploaded time.Time `json:"uploaded"`
+	// Methods lists the contract methods the source exports.
+	Methods []string `json:"methods,omitempty"`
 	// Info is the connector's synapse_info (JSON), as validated at upload.
 	Info json.RawMessage `json:"info,omitempty"`
 }
