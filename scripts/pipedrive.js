@@ -1,0 +1,930 @@
+// pipedrive.js: the Pipedrive connector for synapse-js.
+//
+// It reads and writes persons, organizations, deals, activities and products
+// through Pipedrive's v2 API (/api/v2/...), and users through v1 (/v1/users,
+// which has no v2 equivalent). It is also the example new connector authors
+// are meant to copy, so the reasons behind each choice are written down next
+// to the code. docs/pipedrive.md explains the connector to its users.
+//
+// Every export is called as fn(req, ctx); ctx.connection is the connection:
+//   authConfig.endpoint     https://COMPANY.pipedrive.com/ (a trailing v1/ or
+//                           api/v1/ is tolerated); default https://api.pipedrive.com
+//   authConfig.token        the API token, sent as the x-api-token header
+//   authConfig.accessToken  with OAuth: sent as "Authorization: Bearer ...";
+//                           with refreshToken and clientId/clientSecret it is
+//                           refreshed by synapse/auth when it expires
+//   metaConfig.readSkewSeconds  see read(); default 5, 0 turns it off
+//   metaConfig.pageSize     records per READ page, 1..500 (default 500)
+//   metaConfig.tokenUrl     the OAuth token URL (default Pipedrive's)
+'use strict';
+
+const http = require('synapse/http');
+const auth = require('synapse/auth');
+const log = require('synapse/log');
+const {
+  AuthError,
+  HttpError,
+  NotFoundError,
+  NotSupportedError,
+  QuotaExceededError,
+  ValidationError,
+} = require('synapse/errors');
+
+// ---- constants ---------------------------------------------------------
+
+const DEFAULT_ENDPOINT = 'https://api.pipedrive.com';
+const DEFAULT_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
+const MAX_PAGE = 500; // Pipedrive's largest v2 page
+const DEFAULT_SKEW_SECONDS = 5;
+const DAY_MS = 86400000;
+
+// The entities, in the order describe lists them when asked for all.
+// plural is the v2 collection path; fields the v2 *Fields endpoint;
+// updatedFilter says whether the list takes updated_since/updated_until
+// (products do not); search whether /api/v2/<plural>/search exists.
+const ENTITIES = {
+  person: { plural: 'persons', fields: 'personFields', display: 'Person', pluralName: 'Persons', updatedFilter: true, search: true },
+  organization: { plural: 'organizations', fields: 'organizationFields', display: 'Organization', pluralName: 'Organizations', updatedFilter: true, search: true },
+  deal: { plural: 'deals', fields: 'dealFields', display: 'Deal', pluralName: 'Deals', updatedFilter: true, search: true },
+  activity: { plural: 'activities', fields: 'activityFields', display: 'Activity', pluralName: 'Activities', updatedFilter: true, search: false },
+  product: { plural: 'products', fields: 'productFields', display: 'Product', pluralName: 'Products', updatedFilter: false, search: true },
+  user: { plural: 'users', v1: true, display: 'User', pluralName: 'Users', search: false },
+};
+const ENTITY_ORDER = ['person', 'organization', 'deal', 'activity', 'product', 'user'];
+
+// Keys Pipedrive sets itself: never sent on create/update.
+const READ_ONLY = { id: true, add_time: true, update_time: true, is_deleted: true };
+
+// The pseudo cursor of a page that was full and also the window's last: see
+// read() on why it exists. Pipedrive's own cursors are base64url, so they
+// never contain ':'; ours all have a prefix with one.
+const END_CURSOR = 'end:';
+
+// ---- connection, HTTP and errors ---------------------------------------
+
+// baseUrl is the company URL without a trailing slash or API version.
+function baseUrl(connection) {
+  const ac = connection.authConfig || {};
+  let url = String(ac.endpoint || '').trim();
+  if (url === '') return DEFAULT_ENDPOINT;
+  url = url.replace(/\/+$/, '').replace(/\/(api\/)?v[12]$/, '');
+  if (!/^https?:\/\//.test(url)) url = 'https://' + url;
+  return url;
+}
+
+function metaConfig(connection) {
+  return (connection && connection.metaConfig) || {};
+}
+
+function tokenUrl(connection, extra) {
+  const mc = metaConfig(connection);
+  return (extra && (extra.tokenUrl || extra.oauthTokenUrl)) || mc.tokenUrl || mc.oauthTokenUrl || DEFAULT_TOKEN_URL;
+}
+
+// api returns an HTTP client for the connection. Requests go through send(),
+// which turns Pipedrive's answers into the contract's errors, so the client
+// does not throw by itself (throwOnError: false).
+function api(connection) {
+  const ac = connection.authConfig || {};
+  if (!ac.token && !ac.accessToken) {
+    throw new AuthError('No Pipedrive credentials: set authConfig.token to your API token (Pipedrive: Settings > Personal preferences > API), or connect with OAuth');
+  }
+  return http.client({
+    baseUrl: baseUrl(connection),
+    // An API token goes in x-api-token (Pipedrive's documented header); an
+    // OAuth access token as a Bearer token, refreshed at tokenUrl on expiry.
+    auth: auth.fromConnection(connection, { header: 'x-api-token', tokenUrl: tokenUrl(connection) }),
+    headers: { accept: 'application/json' },
+    throwOnError: false,
+  });
+}
+
+function header(headers, name) {
+  const v = headers && headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+// send makes one request and returns the response if it is a 2xx; anything
+// else becomes the error the platform understands.
+function send(client, method, path, opts) {
+  const o = { method: method, url: path };
+  if (opts && opts.query) o.query = opts.query;
+  if (opts && opts.json !== undefined) o.json = opts.json;
+  let resp;
+  try {
+    resp = client.request(o);
+  } catch (e) {
+    // The http binding throws QuotaExceededError itself when Pipedrive asks
+    // for a wait longer than the call has left; the daily budget still
+    // needs telling apart.
+    if (e instanceof QuotaExceededError && header(e.headers, 'x-daily-ratelimit-token-remaining') === '0') {
+      throw dailyBudgetError();
+    }
+    throw e;
+  }
+  if (resp.status >= 200 && resp.status < 300) return resp;
+  throw errorFor(resp, method + ' ' + path);
+}
+
+// pipedriveMessage extracts Pipedrive's error text from a JSON error body
+// ({"success":false,"error":"...","error_info":"..."}).
+function pipedriveMessage(text) {
+  try {
+    const b = JSON.parse(text);
+    if (b && typeof b.error === 'string') return b.error;
+    if (b && typeof b.message === 'string') return b.message;
+  } catch (e) {
+    // not JSON: fall through
+  }
+  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+}
+
+function isHTML(resp) {
+  const ct = header(resp.headers, 'content-type') || '';
+  return ct.indexOf('text/html') >= 0 || /^\s*</.test(resp.text());
+}
+
+function dailyBudgetError() {
+  // Pipedrive's token budget is per company and day; it renews at 00:00 UTC,
+  // so retrying earlier only burns the platform's retries.
+  const now = Date.now();
+  const midnight = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+  return new QuotaExceededError("Pipedrive's daily API token budget for this company is spent; it renews at 00:00 UTC", {
+    retryAfter: Math.ceil((midnight - now) / 1000),
+  });
+}
+
+function errorFor(resp, what) {
+  const status = resp.status;
+  const h = resp.headers;
+  if (status === 403 && isHTML(resp)) {
+    // Cloudflare in front of Pipedrive blocks clients that keep going after
+    // 429s with an HTML page. It is temporary: let the platform back off.
+    return new QuotaExceededError(`Pipedrive's firewall (Cloudflare) blocked ${what} with HTTP 403, usually after too many requests; retry later`, { retryAfter: 60 });
+  }
+  const msg = pipedriveMessage(resp.text());
+  switch (status) {
+    case 401:
+      return new AuthError(`Pipedrive rejected the credentials (401 ${msg}) on ${what}`, { status: 401 });
+    case 403:
+      return new AuthError(`Pipedrive refused ${what} (403 ${msg}): the token's user or OAuth app lacks the permission or scope`, { status: 403 });
+    case 404:
+      return new NotFoundError(`Pipedrive: ${msg} (${what})`);
+    case 429: {
+      if (header(h, 'x-daily-ratelimit-token-remaining') === '0') return dailyBudgetError();
+      const wait = Number(header(h, 'retry-after')) || Number(header(h, 'x-ratelimit-reset')) || 2;
+      return new QuotaExceededError(`Pipedrive rate limit reached on ${what}`, { retryAfter: wait });
+    }
+    case 400:
+    case 422:
+      return new ValidationError(`Pipedrive: ${msg}`, { status: status });
+  }
+  return new HttpError(`Pipedrive answered ${status} to ${what}: ${msg}`, { status: status, headers: h, body: resp.text() });
+}
+
+// entitySpec returns the entity's row of ENTITIES, or throws naming it.
+function entitySpec(name) {
+  const spec = typeof name === 'string' ? ENTITIES[name] : undefined;
+  if (!spec) {
+    throw new ValidationError(`unknown entity ${JSON.stringify(name)}: the Pipedrive connector knows ${ENTITY_ORDER.join(', ')}`);
+  }
+  return spec;
+}
+
+// entityName reads the entity's apiName from a request ({entity: Schema}).
+function entityName(req) {
+  const e = req.entity;
+  return typeof e === 'string' ? e : e && e.apiName;
+}
+
+// ---- time --------------------------------------------------------------
+
+// v2 times are RFC 3339 ("2025-01-01T10:20:00Z"); Date.parse reads them in
+// Go, which is faster than splitting the string in JS.
+function v2Millis(s) {
+  return s ? Date.parse(s) : null;
+}
+
+// v1 times are "YYYY-MM-DD HH:MM:SS" in UTC.
+function v1Millis(s) {
+  return s ? Date.parse(s.replace(' ', 'T') + 'Z') : null;
+}
+
+// rfc3339 formats whole seconds, as Pipedrive's filters want them.
+function rfc3339(seconds) {
+  return new Date(seconds * 1000).toISOString().slice(0, 19) + 'Z';
+}
+
+// ---- records -----------------------------------------------------------
+
+// isCustomKey reports a 40-hex custom field key, without a regex (this runs
+// for every custom field on writes).
+function isCustomKey(k) {
+  if (k.length !== 40) return false;
+  for (let i = 0; i < 40; i++) {
+    const c = k.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+// toRecord turns a v2 item into a Record, in place: the item itself becomes
+// values, with custom_fields flattened into it by key. A monetary custom
+// field ({value, currency}) becomes <key> (the amount) and <key>_currency,
+// as in Pipedrive's v1 API, so its amount is the double describe says.
+// This runs for every record of a READ page: a plain loop, no closures.
+function toRecord(name, r) {
+  const cf = r.custom_fields;
+  if (cf) {
+    for (const k in cf) {
+      const v = cf[k];
+      if (v !== null && typeof v === 'object' && v.currency !== undefined && !Array.isArray(v)) {
+        r[k] = v.value;
+        r[k + '_currency'] = v.currency;
+      } else {
+        r[k] = v;
+      }
+    }
+    delete r.custom_fields;
+  }
+  return {
+    name: name,
+    id: String(r.id),
+    deleted: r.is_deleted === true,
+    values: r,
+    lastModified: v2Millis(r.update_time),
+    createdAt: v2Millis(r.add_time),
+  };
+}
+
+// userRecord turns a v1 user into a Record. Users have modified (null until
+// first changed) and created instead of update_time and add_time.
+function userRecord(u) {
+  const created = v1Millis(u.created);
+  return {
+    name: 'user',
+    id: String(u.id),
+    deleted: u.is_deleted === true,
+    values: u,
+    lastModified: v1Millis(u.modified) ?? created,
+    createdAt: created,
+  };
+}
+
+// toPipedrive is the reverse of toRecord for writes: values minus read-only
+// keys, custom fields gathered into custom_fields, <key>+<key>_currency put
+// back together as {value, currency}.
+function toPipedrive(values) {
+  const body = {};
+  let custom = null;
+  for (const k in values) {
+    const v = values[k];
+    if (READ_ONLY[k] || v === undefined) continue;
+    if (k === 'custom_fields') {
+      if (v) for (const ck in v) (custom = custom || {})[ck] = v[ck];
+    } else if (isCustomKey(k)) {
+      (custom = custom || {})[k] = v;
+    } else if (!(k.length === 49 && k.endsWith('_currency') && isCustomKey(k.slice(0, 40)))) {
+      body[k] = v;
+    }
+  }
+  if (custom) {
+    for (const k in custom) {
+      const cur = values[k + '_currency'];
+      if (cur !== undefined && cur !== null && (typeof custom[k] === 'number' || typeof custom[k] === 'string')) {
+        custom[k] = { value: Number(custom[k]), currency: cur };
+      }
+    }
+    body.custom_fields = custom;
+  }
+  return body;
+}
+
+// ---- describe ----------------------------------------------------------
+
+// Pipedrive field types that are references, and the entity they point to.
+const REFERENCES = { user: 'user', org: 'organization', people: 'person', deal: 'deal', stage: 'stage' };
+
+// Built-in fields whose v2 values are arrays or objects whatever their
+// field_type says (persons' emails and phones, activities' participants).
+const STRUCTURED = { emails: true, phones: true, participants: true, attendees: true, prices: true, im: true, postal_address: true };
+
+// attribute maps one v2 *Fields item to an Attribute.
+function attribute(f) {
+  const key = f.field_code;
+  const a = {
+    apiName: key,
+    displayName: f.field_name || key,
+    dataType: 'string',
+    custom: f.is_custom_field === true || isCustomKey(key),
+    nillable: key !== 'id',
+  };
+  if (f.description) a.description = f.description;
+  const type = f.field_type;
+  if (STRUCTURED[key] || type === 'address' || type === 'price_list') {
+    a.dataType = 'object';
+    if (STRUCTURED[key]) a.isMultiValueField = true;
+  } else if (type === 'int') {
+    a.dataType = 'integer';
+  } else if (type === 'double' || type === 'monetary') {
+    a.dataType = 'double';
+  } else if (type === 'date') {
+    // Pipedrive types its system timestamps (add_time, won_time, ...) as
+    // date, but their v2 values are RFC 3339 date-times.
+    a.dataType = !a.custom && key.endsWith('_time') ? 'datetime' : 'date';
+  } else if (type === 'boolean') {
+    a.dataType = 'boolean';
+  } else if (type === 'enum' || type === 'set' || type === 'visible_to') {
+    a.dataType = 'picklist';
+    a.isMultiValueField = type === 'set';
+    const options = f.options || [];
+    a.picklist = options.map((o) => ({ id: String(o.id), label: o.label }));
+    a.picklistValues = options.map((o) => o.label);
+  } else if (REFERENCES[type]) {
+    a.dataType = 'reference';
+    a.referenceTo = REFERENCES[type];
+    a.referenceTargetField = 'id';
+  }
+  switch (key) {
+    case 'id':
+      a.dataType = 'integer';
+      a.isIdField = true;
+      a.unique = true;
+      a.nillable = false;
+      break;
+    case 'update_time':
+      a.dataType = 'datetime';
+      a.isWatermarkField = true;
+      a.isUpdatedAtField = true;
+      break;
+    case 'add_time':
+      a.dataType = 'datetime';
+      a.isCreatedAtField = true;
+      break;
+  }
+  if (key === 'id' || key === 'add_time' || key === 'update_time' || key === 'creator_user_id' || f.is_optional_response_field) {
+    a.updateable = false;
+    a.initializable = false;
+    a.isSystem = true;
+  }
+  return a;
+}
+
+// fields fetches an entity's v2 *Fields, following the cursor.
+function fields(client, spec) {
+  const out = [];
+  let cursor = null;
+  do {
+    const query = { limit: MAX_PAGE };
+    if (cursor) query.cursor = cursor;
+    const body = send(client, 'GET', '/api/v2/' + spec.fields, { query: query }).json();
+    const data = body.data || [];
+    for (let i = 0; i < data.length; i++) out.push(data[i]);
+    cursor = body.additional_data && body.additional_data.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+function schemaFor(client, name) {
+  const spec = entitySpec(name);
+  const schema = { apiName: name, displayName: spec.display, pluralName: spec.pluralName, custom: false, readOnly: false, attributes: [] };
+  if (spec.v1) {
+    schema.attributes = USER_ATTRIBUTES.map((a) => Object.assign({}, a));
+    return schema;
+  }
+  const attrs = schema.attributes;
+  const seen = {};
+  for (const f of fields(client, spec)) {
+    const a = attribute(f);
+    attrs.push(a);
+    seen[a.apiName] = true;
+    if (a.custom && f.field_type === 'monetary') {
+      // toRecord splits a monetary custom field into amount and currency.
+      attrs.push({ apiName: a.apiName + '_currency', displayName: a.displayName + ' (currency)', dataType: 'string', custom: true });
+    }
+  }
+  if (!seen.is_deleted) {
+    attrs.push({ apiName: 'is_deleted', displayName: 'Deleted', dataType: 'boolean', updateable: false, initializable: false, isSystem: true });
+  }
+  return schema;
+}
+
+// Users come from v1, which has no fields endpoint for them: a fixed list.
+const USER_ATTRIBUTES = [
+  { apiName: 'id', displayName: 'ID', dataType: 'integer', isIdField: true, unique: true, nillable: false, updateable: false, initializable: false, isSystem: true },
+  { apiName: 'name', displayName: 'Name', dataType: 'string', updateable: false },
+  { apiName: 'email', displayName: 'Email', dataType: 'string', updateable: false },
+  { apiName: 'phone', displayName: 'Phone', dataType: 'string', updateable: false },
+  { apiName: 'active_flag', displayName: 'Active', dataType: 'boolean' },
+  { apiName: 'activated', displayName: 'Activated', dataType: 'boolean', updateable: false },
+  { apiName: 'is_admin', displayName: 'Admin', dataType: 'integer', updateable: false },
+  { apiName: 'role_id', displayName: 'Role', dataType: 'integer', updateable: false },
+  { apiName: 'access', displayName: 'Access', dataType: 'object', isMultiValueField: true, updateable: false },
+  { apiName: 'default_currency', displayName: 'Default currency', dataType: 'string', updateable: false },
+  { apiName: 'locale', displayName: 'Locale', dataType: 'string', updateable: false },
+  { apiName: 'lang', displayName: 'Language', dataType: 'integer', updateable: false },
+  { apiName: 'timezone_name', displayName: 'Time zone', dataType: 'string', updateable: false },
+  { apiName: 'timezone_offset', displayName: 'Time zone offset', dataType: 'string', updateable: false },
+  { apiName: 'icon_url', displayName: 'Picture URL', dataType: 'string', updateable: false },
+  { apiName: 'is_you', displayName: 'Is the token owner', dataType: 'boolean', updateable: false },
+  { apiName: 'has_created_company', displayName: 'Created the company', dataType: 'boolean', updateable: false },
+  { apiName: 'is_deleted', displayName: 'Deleted', dataType: 'boolean', updateable: false, isSystem: true },
+  { apiName: 'last_login', displayName: 'Last login', dataType: 'datetime', updateable: false },
+  { apiName: 'created', displayName: 'Created', dataType: 'datetime', isCreatedAtField: true, updateable: false, initializable: false, isSystem: true },
+  { apiName: 'modified', displayName: 'Modified', dataType: 'datetime', isWatermarkField: true, isUpdatedAtField: true, updateable: false, initializable: false, isSystem: true },
+];
+
+// ---- read --------------------------------------------------------------
+
+// readWindow computes the time window a READ covers, in ms: [start, end).
+// Read skew: Pipedrive's lists can lag a write by a moment, and the platform
+// starts the next cycle from the newest lastModified it saw, so a record
+// written a second before a page was read but not yet listed would be
+// skipped for good. Reading only up to now - skew leaves those to the next
+// cycle. Only the end moves; the start never does, so nothing is skipped.
+function readWindow(wm, connection) {
+  const raw = metaConfig(connection).readSkewSeconds;
+  let skew = raw === undefined || raw === null || raw === '' ? DEFAULT_SKEW_SECONDS : Number(raw);
+  if (!(skew >= 0)) skew = DEFAULT_SKEW_SECONDS;
+  const start = Math.max(0, Number(wm.start) || 0);
+  let end = Number(wm.end) || 0;
+  if (end <= 0) end = Date.now(); // no end: up to now
+  if (skew > 0) end = Math.min(end, Date.now() - skew * 1000);
+  return { start: start, end: Math.max(start, end) };
+}
+
+function pageSize(wm, connection) {
+  let n = Number(metaConfig(connection).pageSize) || MAX_PAGE;
+  if (wm.limit > 0) n = Math.min(n, wm.limit); // never more than the platform asked for
+  return Math.max(1, Math.min(MAX_PAGE, Math.floor(n)));
+}
+
+// readV2 reads one page of persons, organizations, deals or activities:
+// everything updated in the window, oldest first, Pipedrive's cursor
+// carrying us from page to page. Records carry whole seconds, so
+// [start, end) in ms is exactly updated_since=ceil(start) and
+// updated_until=ceil(end) in seconds (since is >=, until is <).
+function readV2(client, name, spec, win, size, cursor) {
+  const query = {
+    updated_since: rfc3339(Math.ceil(win.start / 1000)),
+    updated_until: rfc3339(Math.ceil(win.end / 1000)),
+    sort_by: 'update_time',
+    sort_direction: 'asc',
+    limit: size,
+  };
+  if (cursor) query.cursor = cursor;
+  const body = send(client, 'GET', '/api/v2/' + spec.plural, { query: query }).json();
+  const items = body.data || [];
+  const data = new Array(items.length);
+  for (let i = 0; i < items.length; i++) data[i] = toRecord(name, items[i]);
+  return { data: data, next: (body.additional_data && body.additional_data.next_cursor) || null };
+}
+
+// readProducts pages products, whose list has no updated_since: it reads
+// all products oldest-updated first, skips those before the window and
+// stops at the first after it. A page of the window may end inside one of
+// Pipedrive's pages, so our cursor is "p:<skip>:<Pipedrive cursor>": fetch
+// that Pipedrive page again and skip its first <skip> items.
+function readProducts(client, spec, win, size, cursor) {
+  let skip = 0;
+  let pd = '';
+  if (cursor) {
+    const m = /^p:(\d+):(.*)$/.exec(cursor);
+    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a product cursor of this connector`);
+    skip = Number(m[1]);
+    pd = m[2];
+  }
+  const since = Math.ceil(win.start / 1000) * 1000;
+  const until = Math.ceil(win.end / 1000) * 1000;
+  const data = [];
+  for (;;) {
+    const query = { sort_by: 'update_time', sort_direction: 'asc', limit: MAX_PAGE };
+    if (pd) query.cursor = pd;
+    const body = send(client, 'GET', '/api/v2/' + spec.plural, { query: query }).json();
+    const items = body.data || [];
+    for (let i = skip; i < items.length; i++) {
+      const t = v2Millis(items[i].update_time);
+      if (t < since) continue;
+      if (t >= until) return { data: data, next: null };
+      if (data.length === size) return { data: data, next: 'p:' + i + ':' + pd };
+      data.push(toRecord('product', items[i]));
+    }
+    const next = body.additional_data && body.additional_data.next_cursor;
+    if (!next) return { data: data, next: null };
+    pd = next;
+    skip = 0;
+  }
+}
+
+// readUsers: GET /v1/users returns every user at once; filter by modified
+// and page through the sorted result with "u:<offset>" cursors.
+function readUsers(client, win, size, cursor) {
+  const offset = cursor ? Number(cursor.slice(2)) || 0 : 0;
+  const users = send(client, 'GET', '/v1/users').json().data || [];
+  const inWindow = [];
+  for (let i = 0; i < users.length; i++) {
+    const r = userRecord(users[i]);
+    if (r.lastModified >= win.start && r.lastModified < win.end) inWindow.push(r);
+  }
+  inWindow.sort((a, b) => a.lastModified - b.lastModified || a.values.id - b.values.id);
+  const data = inWindow.slice(offset, offset + size);
+  const next = offset + data.length < inWindow.length ? 'u:' + (offset + data.length) : null;
+  return { data: data, next: next };
+}
+
+// ---- CRUD helpers ------------------------------------------------------
+
+function messageOf(e) {
+  return (e && e.message) || String(e);
+}
+
+// forEachRecord runs write(record) for each input record and answers one
+// Result per record, in order. A record Pipedrive rejects (validation,
+// not found) fails alone. An auth or rate-limit error before anything was
+// written fails the whole call, so the platform retries the batch; after a
+// write succeeded it fails the remaining records instead, because retrying
+// the batch would repeat the writes already made (creates would duplicate).
+function forEachRecord(records, write) {
+  const out = [];
+  let fatal = null;
+  let written = false;
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i] || {};
+    const base = { id: rec.id == null ? null : String(rec.id), syncariId: rec.syncariEntityId ?? null };
+    if (fatal) {
+      out.push(Object.assign(base, { success: false, errors: [messageOf(fatal)] }));
+      continue;
+    }
+    try {
+      const id = write(rec);
+      written = true;
+      out.push(Object.assign(base, { success: true, errors: [], id: id == null ? base.id : String(id) }));
+    } catch (e) {
+      const isFatal = e instanceof AuthError || e instanceof QuotaExceededError;
+      if (isFatal && !written) throw e;
+      if (isFatal) fatal = e;
+      out.push(Object.assign(base, { success: false, errors: [messageOf(e)] }));
+    }
+  }
+  return out;
+}
+
+function recordId(rec) {
+  const id = rec.id ?? (rec.values && rec.values.id);
+  if (id === undefined || id === null || id === '') throw new ValidationError('the record has no id');
+  if (!/^\d+$/.test(String(id))) throw new ValidationError(`id ${JSON.stringify(id)} is not a Pipedrive id (a positive integer)`);
+  return String(id);
+}
+
+// ---- search ------------------------------------------------------------
+
+// searchOptions reads SEARCH's params: params[0] is the entity name
+// ("organization"), or an object {entity, fields, exactMatch, limit}. The
+// default entity is person.
+function searchOptions(params) {
+  const p = Array.isArray(params) && params.length ? params[0] : null;
+  const o = { entity: 'person', fields: null, exactMatch: false, limit: 50 };
+  if (typeof p === 'string' && p !== '') o.entity = p;
+  else if (p && typeof p === 'object') {
+    if (p.entity) o.entity = p.entity;
+    if (p.fields) o.fields = Array.isArray(p.fields) ? p.fields.join(',') : String(p.fields);
+    if (p.exactMatch !== undefined) o.exactMatch = p.exactMatch === true || p.exactMatch === 'true';
+    if (p.limit) o.limit = Math.max(1, Math.min(100, Number(p.limit) || 50));
+  }
+  return o;
+}
+
+// ---- webhooks ----------------------------------------------------------
+
+function parseWebhook(req) {
+  try {
+    return typeof req.body === 'string' ? JSON.parse(req.body) : req.body || {};
+  } catch (e) {
+    throw new ValidationError('the webhook body is not JSON: ' + messageOf(e));
+  }
+}
+
+function param(params, name) {
+  const v = params && params[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function webhookMillis(ts) {
+  if (typeof ts === 'number') return ts < 1e12 ? ts * 1000 : ts; // v1 sends epoch seconds
+  if (typeof ts === 'string' && ts !== '') return /^\d+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts);
+  return null;
+}
+
+// ---- OAuth -------------------------------------------------------------
+
+// tokenRequest posts a form to Pipedrive's token endpoint with the client's
+// credentials as Basic auth, as Pipedrive requires, and returns the tokens:
+// {access_token, refresh_token, expires_in, token_type, scope, api_domain}.
+// With all three of access_token, refresh_token and expires_in the platform
+// stores them as they are.
+function tokenRequest(url, clientId, clientSecret, form) {
+  if (!clientId || !clientSecret) throw new AuthError('OAuth needs the app\'s clientId and clientSecret');
+  const resp = http.request({
+    method: 'POST',
+    url: url,
+    form: form,
+    auth: auth.basic(clientId, clientSecret),
+    headers: { accept: 'application/json' },
+    throwOnError: false,
+  });
+  if (resp.status >= 200 && resp.status < 300) return resp.json();
+  const msg = pipedriveMessage(resp.text());
+  if (resp.status === 400 || resp.status === 401) {
+    throw new AuthError(`Pipedrive's token endpoint refused the request (${resp.status} ${msg}); reconnect the Pipedrive account`, { status: 401 });
+  }
+  throw errorFor(resp, 'POST ' + url);
+}
+
+// ---- the synapse -------------------------------------------------------
+
+module.exports = {
+  synapse_info() {
+    return {
+      name: 'pipedrive',
+      category: 'crm',
+      metadata: {
+        displayName: 'Pipedrive',
+        helpUrl: 'https://pipedrive.readme.io/docs/core-api-concepts-about-pipedrive-api',
+      },
+      supportedAuthTypes: [
+        {
+          authType: 'ApiKey',
+          label: 'API token',
+          fields: [
+            { name: 'endpoint', dataType: 'string', label: 'Company URL', required: true, description: 'Your Pipedrive address, e.g. https://yourcompany.pipedrive.com/' },
+            { name: 'token', dataType: 'password', label: 'API token', required: true, description: 'Pipedrive: Settings > Personal preferences > API' },
+          ],
+        },
+        {
+          authType: 'Oauth',
+          label: 'Sign in with Pipedrive',
+          fields: [
+            { name: 'endpoint', dataType: 'string', label: 'Company URL', required: false, description: 'Your Pipedrive address; default https://api.pipedrive.com' },
+          ],
+        },
+      ],
+      configuredFields: [
+        { name: 'readSkewSeconds', dataType: 'integer', label: 'Read skew (seconds)', required: false, defaultValue: DEFAULT_SKEW_SECONDS, description: 'Reads stop this many seconds before now, so records Pipedrive has not listed yet are read next cycle; 0 turns it off' },
+        { name: 'pageSize', dataType: 'integer', label: 'Page size', required: false, defaultValue: MAX_PAGE, description: 'Records per read page, 1 to 500' },
+      ],
+      oauthInfo: {
+        OAUTH_HOST: 'https://oauth.pipedrive.com',
+        OAUTH_URI: '/oauth/authorize',
+        OAUTH_TOKEN_URL: DEFAULT_TOKEN_URL,
+      },
+      // Each record of a CRUD batch is one request; 20 keeps a batch well
+      // inside Pipedrive's burst limit and the call's deadline.
+      apiMaxCrudSize: 20,
+      capabilities: ['getByWatermark', 'getById', 'create', 'update', 'delete', 'search'],
+    };
+  },
+
+  // test checks the credentials with GET /v1/users/me and records the
+  // company id as metaConfig.webhookIdentifier (see extract_webhook_identifier).
+  test(connection) {
+    const client = api(connection);
+    let me;
+    try {
+      me = send(client, 'GET', '/v1/users/me').json().data;
+    } catch (e) {
+      if (e instanceof AuthError && e.status === 401) {
+        const oauth = !(connection.authConfig || {}).token;
+        throw new AuthError(oauth
+          ? 'Pipedrive rejected the OAuth access token: reconnect the Pipedrive account'
+          : 'Pipedrive rejected the API token: check authConfig.token (Pipedrive: Settings > Personal preferences > API) and that authConfig.endpoint is your company URL');
+      }
+      throw e;
+    }
+    if (!me || me.id === undefined) {
+      throw new ValidationError(`${baseUrl(connection)} does not look like a Pipedrive API: GET /v1/users/me answered no user`);
+    }
+    connection.metaConfig = Object.assign({}, connection.metaConfig, {
+      webhookIdentifier: String(me.company_id),
+      companyDomain: me.company_domain,
+    });
+    return connection;
+  },
+
+  describe(req, ctx) {
+    const names = req.entities && req.entities.length ? req.entities : ENTITY_ORDER;
+    names.forEach(entitySpec); // unknown names fail before any request
+    const client = api(ctx.connection);
+    return names.map((n) => schemaFor(client, n));
+  },
+
+  // read answers one page of the watermark's window, oldest update first.
+  //
+  // Paging. The platform calls read again with the watermark we return until
+  // a page ends the cycle. We page with Pipedrive's cursor, handed back in
+  // watermark.cursor, and answer offsetType CUSTOM: for CUSTOM the platform
+  // takes a page with fewer records than the page size as the last one, and
+  // an empty page ends the cycle. (RECORD_COUNT and PAGE_NUMBER instead end
+  // on offset 0, which the cursor has no use for; NONE is for synapses that
+  // only get data from webhooks.) So every page but the last is full (exactly
+  // the page size, never more than watermark.limit), and the cursor is null
+  // on the last page. A last page that happens to be full would make the
+  // platform ask once more; its cursor is then "end:", which answers an
+  // empty page, instead of null, which would start the window over.
+  // The returned watermark also carries the window's end after read skew,
+  // so the pages of one cycle all read the same window.
+  read(req, ctx) {
+    const name = entityName(req);
+    const spec = entitySpec(name);
+    const wm = req.watermark;
+    const win = readWindow(wm, ctx.connection);
+    const size = pageSize(wm, ctx.connection);
+    const cursor = wm.cursor || null;
+    let page;
+    if (win.end <= win.start || cursor === END_CURSOR) {
+      page = { data: [], next: null };
+    } else {
+      const client = api(ctx.connection);
+      if (spec.v1) page = readUsers(client, win, size, cursor);
+      else if (!spec.updatedFilter) page = readProducts(client, spec, win, size, cursor);
+      else page = readV2(client, name, spec, win, size, cursor);
+    }
+    let next = page.next;
+    if (!next && page.data.length === size) next = END_CURSOR;
+    return {
+      data: page.data,
+      watermark: Object.assign({}, wm, { end: win.end, cursor: next }),
+      offsetType: 'CUSTOM',
+    };
+  },
+
+  // get_by_id answers the records that exist; ids Pipedrive does not know
+  // (or has deleted) are left out, as the platform expects.
+  get_by_id(req, ctx) {
+    const name = entityName(req);
+    const spec = entitySpec(name);
+    const client = api(ctx.connection);
+    const out = [];
+    for (const rec of req.data || []) {
+      const id = recordId(rec);
+      const path = spec.v1 ? '/v1/users/' + id : '/api/v2/' + spec.plural + '/' + id;
+      let item;
+      try {
+        item = send(client, 'GET', path).json().data;
+      } catch (e) {
+        if (e instanceof NotFoundError) continue;
+        throw e;
+      }
+      const r = spec.v1 ? userRecord(item) : toRecord(name, item);
+      if (rec.syncariEntityId != null) r.syncariEntityId = rec.syncariEntityId;
+      out.push(r);
+    }
+    return out;
+  },
+
+  create(req, ctx) {
+    const name = entityName(req);
+    const spec = entitySpec(name);
+    const client = api(ctx.connection);
+    return forEachRecord(req.data || [], (rec) => {
+      const values = rec.values || {};
+      if (spec.v1) {
+        // POST /v1/users takes email, name, access and active_flag.
+        const body = {};
+        for (const k of ['email', 'name', 'access', 'active_flag']) if (values[k] !== undefined) body[k] = values[k];
+        return send(client, 'POST', '/v1/users', { json: body }).json().data.id;
+      }
+      return send(client, 'POST', '/api/v2/' + spec.plural, { json: toPipedrive(values) }).json().data.id;
+    });
+  },
+
+  update(req, ctx) {
+    const name = entityName(req);
+    const spec = entitySpec(name);
+    const client = api(ctx.connection);
+    return forEachRecord(req.data || [], (rec) => {
+      const id = recordId(rec);
+      const values = rec.values || {};
+      if (spec.v1) {
+        // Pipedrive lets an API change only whether a user is active.
+        if (typeof values.active_flag !== 'boolean') {
+          throw new ValidationError('Pipedrive lets an API change only a user\'s active_flag (a boolean)');
+        }
+        send(client, 'PUT', '/v1/users/' + id, { json: { active_flag: values.active_flag } });
+        return id;
+      }
+      send(client, 'PATCH', '/api/v2/' + spec.plural + '/' + id, { json: toPipedrive(values) });
+      return id;
+    });
+  },
+
+  delete(req, ctx) {
+    const name = entityName(req);
+    const spec = entitySpec(name);
+    if (spec.v1) throw new NotSupportedError('Pipedrive has no API to delete users; deactivate them with an update of active_flag=false');
+    const client = api(ctx.connection);
+    return forEachRecord(req.data || [], (rec) => {
+      const id = recordId(rec);
+      try {
+        send(client, 'DELETE', '/api/v2/' + spec.plural + '/' + id);
+      } catch (e) {
+        // Already gone is what a delete wants.
+        if (!(e instanceof NotFoundError)) throw e;
+      }
+      return id;
+    });
+  },
+
+  // search runs Pipedrive's search on one entity (see searchOptions) and
+  // answers the full records of the hits, best first: search items carry
+  // only a few fields, so the hits' ids are read back with one list call.
+  search(req, ctx) {
+    const o = searchOptions(req.params);
+    const spec = entitySpec(o.entity);
+    if (!spec.search) throw new NotSupportedError(`Pipedrive has no search for ${o.entity}`);
+    const term = String(req.query ?? '').trim();
+    if (term.length < (o.exactMatch ? 1 : 2)) {
+      throw new ValidationError('Pipedrive searches need at least 2 characters (1 with exactMatch)');
+    }
+    const client = api(ctx.connection);
+    const query = { term: term, limit: o.limit };
+    if (o.fields) query.fields = o.fields;
+    if (o.exactMatch) query.exact_match = true;
+    const items = (send(client, 'GET', '/api/v2/' + spec.plural + '/search', { query: query }).json().data || {}).items || [];
+    if (items.length === 0) return [];
+    const ids = items.map((it) => it.item.id);
+    const body = send(client, 'GET', '/api/v2/' + spec.plural, { query: { ids: ids.join(','), limit: ids.length } }).json();
+    const byId = {};
+    for (const r of body.data || []) byId[r.id] = r;
+    const out = [];
+    for (const id of ids) if (byId[id]) out.push(toRecord(o.entity, byId[id]));
+    return out;
+  },
+
+  // extract_webhook_identifier tells the platform which connection a
+  // webhook is for: the webhookIdentifier query parameter when the webhook
+  // URL carries one, otherwise the Pipedrive company id (meta.company_id),
+  // which test() stored as metaConfig.webhookIdentifier.
+  extract_webhook_identifier(req) {
+    const fromUrl = param(req.params, 'webhookIdentifier');
+    if (fromUrl) return String(fromUrl);
+    const meta = parseWebhook(req).meta || {};
+    if (meta.company_id === undefined || meta.company_id === null) {
+      throw new ValidationError('the webhook has no meta.company_id and its URL no webhookIdentifier parameter');
+    }
+    return String(meta.company_id);
+  },
+
+  // process_webhook turns one Pipedrive webhook into the changed record.
+  // v2 webhooks: {meta: {action: create|change|delete, entity, entity_id,
+  // timestamp, ...}, data, previous}; a delete carries the record in
+  // previous (data is null). v1 webhooks (meta.object, current, previous,
+  // action added|updated|deleted) are understood too. Webhooks for objects
+  // this connector does not sync (notes, leads, ...) answer no records.
+  process_webhook(req) {
+    const hook = parseWebhook(req);
+    const meta = hook.meta || {};
+    const name = meta.entity || meta.object;
+    const spec = ENTITIES[name];
+    if (!spec) {
+      log.debug('ignoring a webhook for an entity this connector does not sync', { entity: String(name) });
+      return [];
+    }
+    const action = String(meta.action || '');
+    const deleted = action === 'delete' || action === 'deleted';
+    const item = (deleted ? hook.previous || hook.data : hook.data || hook.current) || {};
+    const id = meta.entity_id ?? meta.id ?? item.id;
+    if (item.id === undefined && id !== undefined) item.id = Number(id);
+    const r = spec.v1 ? userRecord(item) : toRecord(name, item);
+    if (deleted) {
+      r.deleted = true;
+      r.values.is_deleted = true;
+    }
+    // A delete does not change update_time; the webhook's time says when.
+    const at = webhookMillis(meta.timestamp);
+    if (deleted || r.lastModified == null) r.lastModified = at ?? r.lastModified;
+    return [r];
+  },
+
+  // get_access_token exchanges the authorization code of the OAuth flow.
+  get_access_token(req, ctx) {
+    const ac = req.authConfig || {};
+    return tokenRequest(
+      tokenUrl(ctx.connection, req.metaConfig || {}),
+      req.clientId || ac.clientId,
+      req.clientSecret || ac.clientSecret,
+      { grant_type: 'authorization_code', code: req.code, redirect_uri: req.redirectUri || ac.redirectUri }
+    );
+  },
+
+  // refresh_token trades the refresh token for new tokens. Pipedrive rotates
+  // refresh tokens: the answer's refresh_token replaces the old one, which
+  // stops working.
+  refresh_token(connection) {
+    const ac = connection.authConfig || {};
+    if (!ac.refreshToken) throw new AuthError('the connection has no refreshToken; reconnect the Pipedrive account');
+    return tokenRequest(tokenUrl(connection), ac.clientId, ac.clientSecret, {
+      grant_type: 'refresh_token',
+      refresh_token: ac.refreshToken,
+    });
+  },
+};
