@@ -85,7 +85,8 @@ func (g *gate) NewInstance(vu bindings.VU) (goja.Value, error) {
 		case <-o:
 			return true
 		case <-vu.Call().Context().Done():
-			return false
+			// As real bindings do: a call past its deadline throws.
+			panic(rt.NewGoError(vu.Call().Context().Err()))
 		}
 	})
 	return obj, nil
@@ -111,7 +112,9 @@ module.exports = {
 
 const readEnvelope = `{"type":"READ","connection":{"name":"c","authConfig":{}},"body":{"entity":{"apiName":"thing"},"entityWithMappedFields":{"apiName":"thing"},"watermark":{"start":0,"end":10,"offset":0,"limit":100}}}`
 
-func slowEnvelope() string { return strings.ReplaceAll(readEnvelope, `"apiName":"thing"`, `"apiName":"slow"`) }
+func slowEnvelope() string {
+	return strings.ReplaceAll(readEnvelope, `"apiName":"thing"`, `"apiName":"slow"`)
+}
 
 type harness struct {
 	t    testing.TB
