@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,10 +16,11 @@ import (
 
 type runFlags struct {
 	engineFlags
-	connection string
-	request    string
-	envelope   string
-	wire       bool
+	conn     connFlags
+	req      reqFlags
+	request  string
+	envelope string
+	wire     bool
 }
 
 func (a *App) runCmd() *cobra.Command {
@@ -31,9 +33,34 @@ GET_BY_ID, ...) or an export name (read, get_by_id, ...).
 
 The result is printed as indented JSON on stdout, or with --wire as the exact
 body the platform would receive. Exit status: 0 on success, 1 when the call
-answered an error (the error object is still printed), 2 on a usage error.`,
+answered an error (the error object is still printed), 2 on a usage error.
+
+The connection comes from --connection FILE (or - for stdin) and/or the
+flags --endpoint, --token, --user, --password and --meta key=value, which
+override the file's fields. Secrets are best passed in the environment
+(SYNAPSE_JS_TOKEN, SYNAPSE_JS_PASSWORD); they are redacted from everything
+printed.
+
+The request body comes from --request FILE, or is built from flags:
+  read       --entity E [--since T] [--until T] [--limit N] [--cursor C] [--offset N]
+  get_by_id  --entity E --id ID [--id ID ...]
+  create     --entity E --data JSON|@FILE
+  update     --entity E --data JSON|@FILE [--id ID ...]
+  delete     --entity E --id ID [--id ID ...]  (or --data)
+  describe   [--entity E ...]
+Times are RFC 3339, a date (UTC), epoch ms, "now" or an age (30d, 12h).
+--data is an object or an array of objects; an object with a "values"
+object is a Record, any other object is the values of one (its "id", if
+any, becomes the Record's id). The entity is sent as a minimal Schema
+{apiName, displayName, attributes: []}; sync and check send describe's.`,
 		Example: `  synapse-js run scripts/pipedrive.js synapse_info
-  synapse-js run scripts/pipedrive.js test --connection conn.json
+  SYNAPSE_JS_TOKEN=sandbox-token synapse-js run scripts/pipedrive.js test --endpoint http://127.0.0.1:8089/
+  synapse-js run scripts/pipedrive.js read --connection conn.json --entity person --since 2024-01-01 --limit 50
+  synapse-js run scripts/pipedrive.js get_by_id --connection conn.json --entity person --id 42 --id 43
+  synapse-js run scripts/pipedrive.js create --connection conn.json --entity person --data '{"name":"Ann"}'
+  synapse-js run scripts/pipedrive.js update --connection conn.json --entity person --id 42 --data '{"name":"Ann B"}'
+  synapse-js run scripts/pipedrive.js delete --connection conn.json --entity person --id 42
+  synapse-js run scripts/pipedrive.js describe --connection conn.json --entity person --entity deal
   synapse-js run scripts/pipedrive.js READ --connection conn.json --request read.json --wire
   synapse-js run scripts/pipedrive.js read --envelope envelope.json --timeout 10s`,
 		Args: cobra.ExactArgs(2),
@@ -47,12 +74,15 @@ answered an error (the error object is still printed), 2 on a usage error.`,
 			return a.run(cmd, args[0], args[1], f)
 		},
 	}
+	f.conn.register(cmd)
+	f.req.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.connection, "connection", "", "Connection JSON file, or - for stdin")
 	fl.StringVar(&f.request, "request", "", "request body JSON file, or - for stdin")
 	fl.StringVar(&f.envelope, "envelope", "", "a whole wire envelope JSON file (type, connection, body, ...)")
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "the call's deadline")
 	fl.BoolVar(&f.wire, "wire", false, "print the exact wire body instead of indented JSON")
+	_ = cmd.MarkFlagFilename("request", "json")
+	_ = cmd.MarkFlagFilename("envelope", "json")
 	return cmd
 }
 
@@ -80,8 +110,11 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	if !ok {
 		return usageError("%q is not a synapse method or request type (want one of %s)", typ, strings.Join(host.Methods(), ", "))
 	}
-	if f.connection == "-" && f.request == "-" {
+	if f.conn.file == "-" && f.request == "-" {
 		return usageError("--connection and --request cannot both read stdin")
+	}
+	if f.req.given() && (f.request != "" || f.envelope != "") {
+		return usageError("request flags (--entity, --since, --id, --data, ...) cannot be combined with --request or --envelope")
 	}
 	env := &host.Envelope{Type: wireType}
 	if f.envelope != "" {
@@ -96,12 +129,14 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 			env.Type = wireType
 		}
 	}
-	if f.connection != "" {
-		raw, err := a.readJSONArg("connection", f.connection)
+	secrets := secretsOf(env.Connection)
+	if f.conn.given() {
+		conn, err := a.buildConnection(&f.conn, f.request == "-" || f.envelope == "-")
 		if err != nil {
 			return err
 		}
-		env.Connection = raw
+		env.Connection = conn.raw
+		secrets = conn.secrets
 	}
 	if f.request != "" {
 		raw, err := a.readJSONArg("request", f.request)
@@ -109,10 +144,17 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 			return err
 		}
 		env.Body = raw
+	} else if f.req.given() || (f.envelope == "" && needsBody(method)) {
+		body, err := a.buildRequest(method, &f.req, time.Now(), f.conn.file == "-")
+		if err != nil {
+			return err
+		}
+		env.Body = body
 	}
 	if len(env.Connection) == 0 {
 		env.Connection = json.RawMessage(`{"name":"cli","authConfig":{}}`)
 	}
+	out := a.redacted(secrets)
 	e := a.newEngine(f.engineFlags)
 	c, err := a.loadFile(cmd.Context(), e, file)
 	if err != nil {
@@ -122,11 +164,13 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	_ = method
 	resp := c.InvokeEnvelope(cmd.Context(), env, host.CallOptions{Timeout: f.timeout}, f.wire)
 	if resp.Connection != nil {
-		a.saveRotated(f.connection, resp.Connection)
+		a.saveRotated(out.err, f.conn.file, resp.Connection)
 	}
 	if f.wire {
-		a.Stdout.Write(resp.Body)
-		fmt.Fprintln(a.Stdout)
+		var buf bytes.Buffer
+		buf.Write(resp.Body)
+		buf.WriteByte('\n')
+		out.out.Write(buf.Bytes())
 	} else {
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, resp.Body, "", "  "); err != nil {
@@ -134,7 +178,7 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 			buf.Write(resp.Body)
 		}
 		buf.WriteByte('\n')
-		a.Stdout.Write(buf.Bytes())
+		out.out.Write(buf.Bytes())
 	}
 	if resp.Err != nil {
 		return &ExitError{Code: 1}
@@ -142,12 +186,22 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	return nil
 }
 
+// needsBody reports whether a method's request must be built from flags
+// when no --request is given: these fail without a body.
+func needsBody(method string) bool {
+	switch method {
+	case "read", "get_by_id", "create", "update", "delete", "describe":
+		return true
+	}
+	return false
+}
+
 // saveRotated writes a connection whose OAuth tokens rotated back to the
 // --connection file, so the next run uses the new ones; otherwise it says so
 // on stderr (without the tokens).
-func (a *App) saveRotated(path string, conn json.RawMessage) {
+func (a *App) saveRotated(stderr io.Writer, path string, conn json.RawMessage) {
 	if path == "" || path == "-" {
-		fmt.Fprintln(a.Stderr, "synapse-js: the call rotated the connection's OAuth tokens; pass --connection FILE to have them saved")
+		fmt.Fprintln(stderr, "synapse-js: the call rotated the connection's OAuth tokens; pass --connection FILE to have them saved")
 		return
 	}
 	var buf bytes.Buffer
@@ -156,10 +210,10 @@ func (a *App) saveRotated(path string, conn json.RawMessage) {
 	}
 	buf.WriteByte('\n')
 	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
-		fmt.Fprintf(a.Stderr, "synapse-js: the call rotated the connection's OAuth tokens but saving %s failed: %v\n", path, err)
+		fmt.Fprintf(stderr, "synapse-js: the call rotated the connection's OAuth tokens but saving %s failed: %v\n", path, err)
 		return
 	}
-	fmt.Fprintf(a.Stderr, "synapse-js: the call rotated the connection's OAuth tokens; %s now holds the new ones\n", path)
+	fmt.Fprintf(stderr, "synapse-js: the call rotated the connection's OAuth tokens; %s now holds the new ones\n", path)
 }
 
 func resolveMethod(typ string) (method, wireType string, ok bool) {

@@ -1,0 +1,306 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// reqFlags build a request body from flags, so authors need not write
+// READ or CRUD bodies by hand.
+type reqFlags struct {
+	entities []string
+	since    string
+	until    string
+	limit    int
+	cursor   string
+	offset   int
+	ids      []string
+	data     string
+}
+
+func (rf *reqFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&rf.entities, "entity", nil, "entity apiName (describe: repeatable)")
+	fl.StringVar(&rf.since, "since", "", "read: watermark start (RFC 3339, a date, epoch ms, or an age like 30d)")
+	fl.StringVar(&rf.until, "until", "", "read: watermark end (default now)")
+	fl.IntVar(&rf.limit, "limit", 0, "read: watermark.limit")
+	fl.StringVar(&rf.cursor, "cursor", "", "read: watermark.cursor")
+	fl.IntVar(&rf.offset, "offset", 0, "read: watermark.offset")
+	fl.StringArrayVar(&rf.ids, "id", nil, "get_by_id, update, delete: a record id (repeatable)")
+	fl.StringVar(&rf.data, "data", "", `create, update, delete: a JSON object or array of objects or Records, or @FILE`)
+	for _, f := range []string{"entity", "since", "until", "limit", "cursor", "offset", "id"} {
+		_ = cmd.RegisterFlagCompletionFunc(f, cobra.NoFileCompletions)
+	}
+}
+
+// given reports whether any builder flag was set.
+func (rf *reqFlags) given() bool {
+	return len(rf.entities) > 0 || rf.since != "" || rf.until != "" || rf.limit != 0 || rf.cursor != "" ||
+		rf.offset != 0 || len(rf.ids) > 0 || rf.data != ""
+}
+
+// minimalSchema is the smallest Schema the contract accepts. Connectors
+// that need the attributes should be called through sync or check, which
+// send describe's Schema.
+func minimalSchema(entity string) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{"apiName": entity, "displayName": entity, "attributes": []any{}})
+	return b
+}
+
+// buildRequest builds the body for method from the flags. It answers nil
+// for methods whose body is the connection (test) or nothing.
+func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTaken bool) (json.RawMessage, error) {
+	one := func() (string, error) {
+		switch len(rf.entities) {
+		case 0:
+			return "", usageError("%s needs --entity", method)
+		case 1:
+			return rf.entities[0], nil
+		}
+		return "", usageError("%s takes one --entity, got %d", method, len(rf.entities))
+	}
+	only := func(allowed ...string) error {
+		set := map[string]bool{}
+		for _, s := range allowed {
+			set[s] = true
+		}
+		check := []struct {
+			name string
+			on   bool
+		}{
+			{"since", rf.since != ""}, {"until", rf.until != ""}, {"limit", rf.limit != 0}, {"cursor", rf.cursor != ""},
+			{"offset", rf.offset != 0}, {"id", len(rf.ids) > 0}, {"data", rf.data != ""},
+		}
+		for _, c := range check {
+			if c.on && !set[c.name] {
+				return usageError("--%s does not apply to %s", c.name, method)
+			}
+		}
+		return nil
+	}
+	switch method {
+	case "describe":
+		if err := only(); err != nil {
+			return nil, err
+		}
+		ents := rf.entities
+		if ents == nil {
+			ents = []string{}
+		}
+		return json.Marshal(map[string]any{"entities": ents})
+	case "read":
+		if err := only("since", "until", "limit", "cursor", "offset"); err != nil {
+			return nil, err
+		}
+		ent, err := one()
+		if err != nil {
+			return nil, err
+		}
+		var start, end int64
+		if rf.since != "" {
+			if start, err = parseTime(rf.since, now); err != nil {
+				return nil, usageError("--since: %v", err)
+			}
+		}
+		end = now.UnixMilli()
+		if rf.until != "" {
+			if end, err = parseTime(rf.until, now); err != nil {
+				return nil, usageError("--until: %v", err)
+			}
+		}
+		if end < start {
+			return nil, usageError("--until is before --since")
+		}
+		wm := newWatermark(start, end)
+		wm.Offset, wm.Limit = int64(rf.offset), int64(rf.limit)
+		if rf.cursor != "" {
+			wm.Cursor = &rf.cursor
+		}
+		return readBody(minimalSchema(ent), wm), nil
+	case "get_by_id":
+		if err := only("id"); err != nil {
+			return nil, err
+		}
+		ent, err := one()
+		if err != nil {
+			return nil, err
+		}
+		if len(rf.ids) == 0 {
+			return nil, usageError("get_by_id needs --id (repeatable)")
+		}
+		recs := make([]map[string]any, len(rf.ids))
+		for i, id := range rf.ids {
+			recs[i] = map[string]any{"id": id, "values": map[string]any{}}
+		}
+		s := minimalSchema(ent)
+		return json.Marshal(map[string]any{"entity": s, "entityWithMappedFields": s, "data": recs})
+	case "create", "update", "delete":
+		if err := only("id", "data"); err != nil {
+			return nil, err
+		}
+		ent, err := one()
+		if err != nil {
+			return nil, err
+		}
+		recs, err := a.recordsArg(rf.data, stdinTaken)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(rf.ids) > 0 && len(recs) == 0:
+			for _, id := range rf.ids {
+				recs = append(recs, map[string]any{"id": id, "values": map[string]any{}})
+			}
+		case len(rf.ids) > 0:
+			if len(rf.ids) != len(recs) {
+				return nil, usageError("%d --id for %d records in --data", len(rf.ids), len(recs))
+			}
+			for i, id := range rf.ids {
+				recs[i]["id"] = id
+			}
+		}
+		if len(recs) == 0 {
+			return nil, usageError("%s needs --data (or, for delete, --id)", method)
+		}
+		if method != "create" {
+			for i, r := range recs {
+				if id, _ := r["id"].(string); id == "" {
+					return nil, usageError("%s: record %d has no id (give it in the record or with --id)", method, i)
+				}
+			}
+		}
+		return json.Marshal(map[string]any{"entity": minimalSchema(ent), "data": recs})
+	case "search":
+		return nil, usageError("search takes --request FILE (a {query, params} body)")
+	}
+	return nil, usageError("%s has no request flags; use --request FILE", method)
+}
+
+// readBody is a READ request as the platform sends it.
+func readBody(schema json.RawMessage, wm watermark) json.RawMessage {
+	b, _ := json.Marshal(struct {
+		Entity                 json.RawMessage `json:"entity"`
+		EntityWithMappedFields json.RawMessage `json:"entityWithMappedFields"`
+		Watermark              watermark       `json:"watermark"`
+	}{schema, schema, wm})
+	return b
+}
+
+// newWatermark is the platform's first watermark of a window: every key
+// present, offset and limit 0, no cursor; start 0 is a historical resync.
+func newWatermark(start, end int64) watermark {
+	return watermark{Start: start, End: end, IsResync: start == 0, Initial: start == 0}
+}
+
+// recordsArg turns --data into Records: a Record is an object with a
+// "values" object; any other object is taken as the values of one, with its
+// "id" (if any) as the Record's id.
+func (a *App) recordsArg(data string, stdinTaken bool) ([]map[string]any, error) {
+	if data == "" {
+		return nil, nil
+	}
+	var raw []byte
+	switch {
+	case data == "@-":
+		if stdinTaken {
+			return nil, usageError("--data @- : stdin is already used by another flag")
+		}
+		b, err := io.ReadAll(a.Stdin)
+		if err != nil {
+			return nil, usageError("--data: %v", err)
+		}
+		raw = b
+	case strings.HasPrefix(data, "@"):
+		b, err := os.ReadFile(data[1:])
+		if err != nil {
+			return nil, usageError("--data: %v", err)
+		}
+		raw = b
+	default:
+		raw = []byte(data)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, usageError("--data: not valid JSON: %v", err)
+	}
+	var items []any
+	switch t := v.(type) {
+	case map[string]any:
+		items = []any{t}
+	case []any:
+		items = t
+	default:
+		return nil, usageError("--data: want an object or an array of objects")
+	}
+	out := make([]map[string]any, 0, len(items))
+	for i, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, usageError("--data[%d]: want an object", i)
+		}
+		if _, isRecord := obj["values"].(map[string]any); isRecord {
+			if id, ok := obj["id"].(json.Number); ok {
+				obj["id"] = id.String()
+			}
+			out = append(out, obj)
+			continue
+		}
+		rec := map[string]any{"values": obj}
+		switch id := obj["id"].(type) {
+		case string:
+			rec["id"] = id
+		case json.Number:
+			rec["id"] = id.String()
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// parseTime reads a point in time as epoch ms: RFC 3339, a date or a
+// date-time without zone (UTC), epoch milliseconds, "now", or an age such
+// as 30d, 12h or 90m (that long before now).
+func parseTime(s string, now time.Time) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty time")
+	}
+	if s == "now" {
+		return now.UnixMilli(), nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("%q: negative epoch ms", s)
+		}
+		return n, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	if strings.HasSuffix(s, "d") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour).UnixMilli(), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d).UnixMilli(), nil
+	}
+	return 0, fmt.Errorf("%q: want RFC 3339 (2024-01-02T15:04:05Z), a date (2024-01-02), epoch ms, now, or an age (30d, 12h)", s)
+}
+
+// formatMs prints epoch ms for people.
+func formatMs(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,32 @@
+// Its Schema has no id field: the platform cannot tell records apart.
+// A deliberately broken connector: `synapse-js check` must fail on it
+// with a reason that names the problem. Used by internal/cli's tests.
+const DAY = 24 * 3600 * 1000;
+
+module.exports = {
+  synapse_info() {
+    return { name: 'no-id-field', metadata: { displayName: 'no_id_field' }, supportedAuthTypes: [{ authType: 'None' }], capabilities: ['getById'] };
+  },
+  test(connection) {
+    return connection;
+  },
+  describe(req) {
+    const names = req.entities && req.entities.length ? req.entities : ['thing'];
+    return names.map((n) => ({
+      apiName: n,
+      displayName: n,
+      attributes: [
+        { apiName: 'id', displayName: 'Id' },
+        { apiName: 'updated', displayName: 'Updated', dataType: 'datetime', isWatermarkField: true },
+      ],
+    }));
+  },
+  read(req) {
+    const w = req.watermark;
+    const data = [{ id: '1', values: {}, lastModified: w.end - 1000 }];
+    return { data, watermark: Object.assign({}, w, { offset: 0 }), offsetType: 'RECORD_COUNT' };
+  },
+  get_by_id(req) {
+    return req.data.map((r) => ({ id: r.id, values: { id: r.id } }));
+  },
+};
