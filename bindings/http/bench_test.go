@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/go-resty/resty/v2"
@@ -91,6 +92,70 @@ func BenchmarkJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkJSONRatio alternates the two ways in each iteration and reports
+// how many times faster resp.json() is (x_faster), which holds up better
+// than two separate benchmarks on a busy machine.
+func BenchmarkJSONRatio(b *testing.B) {
+	page := pipedrivePage(500)
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		w.Write(page)
+	}))
+	defer srv.Close()
+	vu := benchVU(b)
+	vu.MustRun(b, fmt.Sprintf(`var resp = http.get(%q);
+		function viaJSON() { return resp.json().data.length }
+		function viaParse() { return JSON.parse(resp.text()).data.length }`, srv.URL))
+	viaJSON, viaParse := fn(b, vu, "viaJSON"), fn(b, vu, "viaParse")
+	var tJSON, tParse time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := viaJSON(goja.Undefined()); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := viaParse(goja.Undefined()); err != nil {
+			b.Fatal(err)
+		}
+		tJSON += t1.Sub(t0)
+		tParse += time.Since(t1)
+	}
+	b.ReportMetric(float64(tParse)/float64(tJSON), "x_faster")
+	b.ReportMetric(float64(tJSON.Nanoseconds())/float64(b.N), "json_ns/op")
+	b.ReportMetric(float64(tParse.Nanoseconds())/float64(b.N), "parse_ns/op")
+}
+
+// BenchmarkGetRatio alternates http.get and a plain resty request in each
+// iteration and reports the ratio of their times (x_resty).
+func BenchmarkGetRatio(b *testing.B) {
+	body := []byte(`{"success":true,"data":{"id":1,"name":"Ann Example","email":"ann@example.com"}}`)
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	url := srv.URL + "/v2/persons/1"
+	vu := benchVU(b)
+	vu.MustRun(b, fmt.Sprintf(`function get() { return http.get(%q).status }`, url))
+	get := fn(b, vu, "get")
+	c := resty.New()
+	var tOurs, tResty time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if v, err := get(goja.Undefined()); err != nil || v.ToInteger() != 200 {
+			b.Fatal(v, err)
+		}
+		t1 := time.Now()
+		if r, err := c.R().SetContext(context.Background()).Get(url); err != nil || r.StatusCode() != 200 {
+			b.Fatal(r, err)
+		}
+		tOurs += t1.Sub(t0)
+		tResty += time.Since(t1)
+	}
+	b.ReportMetric(float64(tOurs)/float64(tResty), "x_resty")
+	b.ReportMetric(float64(tOurs.Nanoseconds())/float64(b.N), "ours_ns/op")
+	b.ReportMetric(float64(tResty.Nanoseconds())/float64(b.N), "resty_ns/op")
 }
 
 // BenchmarkGet compares http.get from a script with a plain resty request

@@ -178,9 +178,12 @@ func (in *instance) attempt(ctx context.Context, call *bindings.Call, cl *client
 	r := cl.resty.R()
 	r.SetContext(actx)
 	r.SetDoNotParseResponse(true)
-	r.Header = s.header.Clone()
+	// The spec's header and query are this request's own copies (newSpec
+	// cloned the client's): resty and the authenticator may add to them,
+	// and a retry sets the same keys again.
+	r.Header = s.header
 	if len(s.query) > 0 {
-		r.QueryParam = cloneValues(s.query)
+		r.QueryParam = s.query
 	}
 	switch {
 	case s.form != nil:

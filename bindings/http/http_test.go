@@ -675,3 +675,25 @@ func TestClientsSharedByConfigValue(t *testing.T) {
 	}
 	m.CloseIdleConnections()
 }
+
+func TestResponseObject(t *testing.T) {
+	srv := echo()
+	defer srv.Close()
+	vu := newVU(t)
+	v := vu.MustRun(t, fmt.Sprintf(`(function () {
+		"use strict";
+		var r = http.get(%q);
+		var s = JSON.parse(JSON.stringify(r));
+		var keys = Object.keys(r).join(",");
+		r.page = 2;
+		var threw = false;
+		try { r.status = 500 } catch (e) { threw = e instanceof TypeError }
+		var {status, ok} = r;
+		var detached = false;
+		try { var t = r.text; t() } catch (e) { detached = e instanceof TypeError && e.message.indexOf("resp.text()") >= 0 }
+		return [keys, s.status, s.ok, typeof s.headers, r.page, threw, status, ok, detached, "json" in r, typeof r.json].join("|");
+	})()`, srv.URL))
+	if v.String() != "status,ok,url,headers,text,json|200|true|object|2|true|200|true|true|true|function" {
+		t.Errorf("got %q", v)
+	}
+}

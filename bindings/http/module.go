@@ -177,6 +177,8 @@ type instance struct {
 	mod *Module
 	vu  bindings.VU
 	rt  *goja.Runtime
+	// text and json are the responses' shared methods, made on first use.
+	text, json goja.Value
 }
 
 // defineMethods sets request/get/post/put/patch/del on obj, relative to
