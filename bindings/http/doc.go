@@ -39,7 +39,10 @@
 // returns a fresh value on each call. Integers beyond ±2^53 (which a JS
 // number would round) come back as strings with their exact digits.
 // Malformed JSON throws an Error naming the byte offset and quoting the
-// start of the body.
+// start of the body. The response's own properties are read-only (a
+// script may add others), and text and json are methods: call them as
+// resp.text() and resp.json(). Nothing of a response is built until the
+// script reads it.
 //
 // # Clients
 //
