@@ -456,7 +456,7 @@ func (k *checker) checkRead(ctx context.Context, s schema, since int64) (string,
 		}
 		window = fmt.Sprintf("none since %s, so all history", formatMs(since))
 	}
-	reason := fmt.Sprintf("%d records in %d pages (%s); ended on %s", res.records, res.pages, window, res.reason)
+	reason := fmt.Sprintf("%s in %s (%s); ended on %s", plural(res.records, "record"), plural(int64(res.pages), "page"), window, res.reason)
 	return reason, res.sample, nil
 }
 

@@ -147,6 +147,7 @@ type syncRun struct {
 	limit   int64 // watermark.limit of every window
 
 	st        syncState
+	resume    bool // st came from a state file
 	statePath string
 	skip      map[string]bool // Window.SkipIDs
 	hwIDs     map[string]bool // HighWater.IDs
@@ -242,7 +243,7 @@ func redactErr(s *bindings.Secrets, err error) error {
 	return errors.New(msg)
 }
 
-func (r *syncRun) resumed() bool { return r.st.Version != 0 && r.st.UpdatedAt != "" }
+func (r *syncRun) resumed() bool { return r.resume }
 
 // loadState reads the state file, or starts a new state at since.
 func (r *syncRun) loadState(path, synapse, entity string, since int64) error {
@@ -272,6 +273,7 @@ func (r *syncRun) loadState(path, synapse, entity string, since int64) error {
 		return usageError("--state %s is for synapse %q, not %q", path, st.Synapse, synapse)
 	}
 	r.st = st
+	r.resume = true
 	return nil
 }
 
@@ -439,16 +441,8 @@ func saveState(path string, st *syncState) error {
 func (r *syncRun) read(ctx context.Context, jobs chan<- pageJob, failed <-chan struct{}) error {
 	st := &r.st
 	outRecords := st.Output.Records // the writer counts from here
-	if st.Next == nil && r.resumed() {
-		r.nextWindow()
-	}
 	if st.Next == nil {
-		wm := newWatermark(st.Window.Start, max(r.until, st.Window.Start))
-		wm.Limit = r.limit
-		st.Next = &wm
-		if st.Window.End == 0 || !r.resumed() {
-			st.Window.End = wm.End
-		}
+		r.nextWindow()
 	}
 	r.skip = toSet(st.Window.SkipIDs)
 	r.hwIDs = map[string]bool{}
