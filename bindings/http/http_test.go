@@ -697,3 +697,48 @@ func TestResponseObject(t *testing.T) {
 		t.Errorf("got %q", v)
 	}
 }
+
+func TestServerWait(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	h := func(kv ...string) nethttp.Header {
+		out := nethttp.Header{}
+		for i := 0; i < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return out
+	}
+	for _, c := range []struct {
+		status int
+		h      nethttp.Header
+		want   time.Duration
+		found  bool
+	}{
+		{429, h(), 0, false},
+		{429, h("Retry-After", "7"), 7 * time.Second, true},
+		{503, h("Retry-After", now.Add(90*time.Second).Format(nethttp.TimeFormat)), 90 * time.Second, true},
+		{429, h("Retry-After", "2", "X-Ratelimit-Reset", "5"), 5 * time.Second, true},
+		{429, h("X-Ratelimit-Reset", fmt.Sprint(now.Unix()+30)), 30 * time.Second, true},
+		{503, h("X-Ratelimit-Reset", "5"), 0, false}, // only a 429 means the rate limit
+		{429, h("Retry-After", "soon"), 0, false},
+		{429, h("Retry-After", "-3"), 0, true},
+	} {
+		got, found := serverWait(c.status, c.h, now)
+		if got != c.want || found != c.found {
+			t.Errorf("%d %v: got %v %v, want %v %v", c.status, c.h, got, found, c.want, c.found)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for attempt := 0; attempt < 5; attempt++ {
+		step := 100 * time.Millisecond << attempt
+		for i := 0; i < 50; i++ {
+			if d := backoff(100*time.Millisecond, attempt); d < step/2 || d > step {
+				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempt, d, step/2, step)
+			}
+		}
+	}
+	if d := backoff(time.Second, 40); d > time.Minute {
+		t.Errorf("backoff is not capped: %v", d)
+	}
+}
