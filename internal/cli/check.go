@@ -349,7 +349,7 @@ func (k *checker) run(ctx context.Context, e *host.Engine, a *App, file string, 
 			return
 		}
 		var sample *rawRecord
-		k.step("read "+s.APIName, func() (string, error) {
+		readOK := k.step("read "+s.APIName, func() (string, error) {
 			if !source {
 				return "", skip("the connector has no read (a destination)")
 			}
@@ -362,6 +362,8 @@ func (k *checker) run(ctx context.Context, e *host.Engine, a *App, file string, 
 			switch {
 			case !k.c.Has("get_by_id"):
 				return "", skip("the connector has no get_by_id")
+			case !readOK && source:
+				return "", skip("the read failed")
 			case sample == nil:
 				return "", skip("the read returned no record to fetch")
 			}

@@ -76,7 +76,14 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
 			if tok == "" {
 				tok = token
 			}
-			conn, _ := json.Marshal(map[string]any{"name": name + "-sandbox", "authConfig": map[string]string{"endpoint": base, "token": tok}})
+			type authConfig struct {
+				Endpoint string `json:"endpoint"`
+				Token    string `json:"token"`
+			}
+			conn, _ := json.Marshal(struct {
+				Name       string     `json:"name"`
+				AuthConfig authConfig `json:"authConfig"`
+			}{name + "-sandbox", authConfig{base, tok}})
 			if f.output == "json" {
 				b, _ := json.Marshal(map[string]any{"sandbox": name, "baseUrl": base, "token": tok, "connection": json.RawMessage(conn)})
 				fmt.Fprintf(a.Stdout, "%s\n", b)
