@@ -54,6 +54,11 @@ func newEnv(t testing.TB, opts pipedrive.Options) *env {
 	return &env{t: t, sb: sb, srv: srv, conn: c}
 }
 
+// aMinuteAgo is a sandbox clock a minute behind: every generated record is
+// then older than the connector's read skew (5 s), so a read of the whole
+// history sees them all however soon after New it runs.
+func aMinuteAgo() time.Time { return time.Now().Add(-time.Minute) }
+
 // base is the sandbox's URL with a trailing slash, as the platform sends
 // endpoints.
 func (e *env) base() string { return e.srv.URL + "/" }

@@ -1,0 +1,345 @@
+package scripts_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"reflect"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
+)
+
+// The READ benchmark: every live person of a 50,000-person sandbox, in
+// pages of 500, once through pipedrive.js (each page a full READ envelope
+// through Connector.Invoke, wire response encoded) and once through a plain
+// Go client that makes the same requests, builds the same records and
+// encodes the same wire JSON. Both run against the same in-process sandbox
+// on loopback, in the same benchmark run.
+//
+//	go test -run '^$' -bench ReadPersons -benchtime 5x ./scripts/
+const benchRecords = 50000
+
+// readFn reads one whole window and returns the records and wire bytes.
+type readFn func(tb testing.TB, wm Watermark) (records, wireBytes int)
+
+// benchEnv is the sandbox, the loaded connector, and both readers.
+type benchEnv struct {
+	*env
+	conn json.RawMessage
+}
+
+func newBenchEnv(tb testing.TB, records int) *benchEnv {
+	e := newEnv(tb, pipedrive.Options{Records: records, Now: aMinuteAgo})
+	return &benchEnv{env: e, conn: mustJSON(tb, e.connection(nil))}
+}
+
+// window is the whole history, 500 per page; what the platform sends for
+// a resync.
+func benchWindow() Watermark {
+	return Watermark{Start: 0, End: time.Now().UnixMilli(), Limit: 500, IsResync: true}
+}
+
+// readJS pages through the window with wire READ calls, as the platform
+// would: it only looks at the returned watermark to make the next call.
+func (be *benchEnv) readJS(tb testing.TB, wm Watermark) (records, wireBytes int) {
+	entity := json.RawMessage(`{"apiName":"person","displayName":"Person","attributes":[]}`)
+	for {
+		envl, err := json.Marshal(map[string]any{
+			"type": "READ", "connection": be.conn, "requestId": "bench",
+			"body": map[string]any{"entity": entity, "watermark": wm},
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r := be.env.conn.Invoke(context.Background(), envl, host.CallOptions{})
+		if r.Err != nil {
+			tb.Fatalf("READ: %v", r.Err)
+		}
+		wireBytes += len(r.Body)
+		n, next := scanPage(tb, r.Body)
+		records += n
+		if n == 0 || n < int(wm.Limit) {
+			return records, wireBytes
+		}
+		wm = next
+	}
+}
+
+// scanPage reads a READ answer's record count and watermark without
+// decoding the records: the data array comes first, then the watermark.
+func scanPage(tb testing.TB, body []byte) (int, Watermark) {
+	i := bytes.LastIndex(body, []byte(`"watermark":`))
+	if i < 0 {
+		tb.Fatalf("no watermark in %s", truncate(body, 200))
+	}
+	var wm Watermark
+	if err := json.NewDecoder(bytes.NewReader(body[i+len(`"watermark":`):])).Decode(&wm); err != nil {
+		tb.Fatal(err)
+	}
+	// Records are counted by their "lastModified" keys; values cannot hold
+	// that sequence unescaped at the top level of a record.
+	return bytes.Count(body[:i], []byte(`,"lastModified":`)), wm
+}
+
+// goReader is the baseline: net/http and encoding/json doing exactly what
+// pipedrive.js does for a READ of persons.
+type goReader struct {
+	client *http.Client
+	base   string
+	token  string
+}
+
+// goRecord is the contract's Record as the Go baseline builds it.
+type goRecord struct {
+	Name         string         `json:"name"`
+	ID           string         `json:"id"`
+	Deleted      bool           `json:"deleted"`
+	Values       map[string]any `json:"values"`
+	LastModified *int64         `json:"lastModified"`
+	CreatedAt    *int64         `json:"createdAt"`
+}
+
+type goReadResponse struct {
+	Data       []goRecord `json:"data"`
+	Watermark  Watermark  `json:"watermark"`
+	OffsetType string     `json:"offsetType"`
+}
+
+func (g *goReader) read(tb testing.TB, wm Watermark) (records, wireBytes int) {
+	for {
+		body, n, next, err := g.page(wm)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		records += n
+		wireBytes += len(body)
+		if n == 0 || n < int(wm.Limit) {
+			return records, wireBytes
+		}
+		wm = next
+	}
+}
+
+func rfc3339(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
+
+func millis(s any) *int64 {
+	str, ok := s.(string)
+	if !ok {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, str)
+	if err != nil {
+		return nil
+	}
+	ms := t.UnixMilli()
+	return &ms
+}
+
+// page is one READ: the window after read skew, the v2 list request, the
+// records and the wire answer.
+func (g *goReader) page(wm Watermark) (wire []byte, n int, next Watermark, err error) {
+	if wm.Cursor != nil && *wm.Cursor == "end:" {
+		// The page after a full last page (see pipedrive.js read).
+		next = wm
+		next.Cursor = nil
+		wire, err = json.Marshal(goReadResponse{Data: []goRecord{}, Watermark: next, OffsetType: "CUSTOM"})
+		return wire, 0, next, err
+	}
+	end := min(wm.End, time.Now().UnixMilli()-5000)
+	if end < wm.Start {
+		end = wm.Start
+	}
+	q := url.Values{
+		"updated_since":  {rfc3339(int64(math.Ceil(float64(wm.Start) / 1000)))},
+		"updated_until":  {rfc3339(int64(math.Ceil(float64(end) / 1000)))},
+		"sort_by":        {"update_time"},
+		"sort_direction": {"asc"},
+		"limit":          {strconv.FormatInt(min(max(wm.Limit, 1), 500), 10)},
+	}
+	if wm.Cursor != nil {
+		q.Set("cursor", *wm.Cursor)
+	}
+	req, err := http.NewRequest("GET", g.base+"/api/v2/persons?"+q.Encode(), nil)
+	if err != nil {
+		return nil, 0, next, err
+	}
+	req.Header.Set("x-api-token", g.token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return nil, 0, next, err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		return nil, 0, next, fmt.Errorf("GET persons: %d %v", resp.StatusCode, err)
+	}
+	var list struct {
+		Data           []map[string]any `json:"data"`
+		AdditionalData struct {
+			NextCursor *string `json:"next_cursor"`
+		} `json:"additional_data"`
+	}
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, 0, next, err
+	}
+	out := goReadResponse{Data: make([]goRecord, len(list.Data)), OffsetType: "CUSTOM"}
+	for i, r := range list.Data {
+		if cf, ok := r["custom_fields"].(map[string]any); ok {
+			for k, v := range cf {
+				if m, ok := v.(map[string]any); ok && m["currency"] != nil {
+					r[k] = m["value"]
+					r[k+"_currency"] = m["currency"]
+				} else {
+					r[k] = v
+				}
+			}
+			delete(r, "custom_fields")
+		}
+		id, _ := r["id"].(float64)
+		deleted, _ := r["is_deleted"].(bool)
+		out.Data[i] = goRecord{Name: "person", ID: strconv.FormatInt(int64(id), 10), Deleted: deleted, Values: r,
+			LastModified: millis(r["update_time"]), CreatedAt: millis(r["add_time"])}
+	}
+	next = wm
+	next.End = end
+	next.Cursor = list.AdditionalData.NextCursor
+	if next.Cursor == nil && len(out.Data) == int(wm.Limit) {
+		s := "end:"
+		next.Cursor = &s
+	}
+	out.Watermark = next
+	wire, err = json.Marshal(out)
+	return wire, len(out.Data), next, err
+}
+
+// measure runs read once and returns its records, time and bytes allocated
+// (by the whole process, the in-process sandbox included).
+func measure(tb testing.TB, read readFn, wm Watermark) (records int, d time.Duration, alloc uint64) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	records, _ = read(tb, wm)
+	d = time.Since(start)
+	runtime.ReadMemStats(&after)
+	return records, d, after.TotalAlloc - before.TotalAlloc
+}
+
+func (be *benchEnv) goReader() *goReader {
+	return &goReader{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}, base: be.srv.URL, token: be.sb.Token()}
+}
+
+// BenchmarkReadPersons compares both paths in one run: each iteration reads
+// the 50,000 persons through pipedrive.js and then through plain Go, and
+// the metrics are records/s and bytes allocated per record of each, and
+// the ratio of their times (js/go; the target is at most 2).
+func BenchmarkReadPersons(b *testing.B) {
+	be := newBenchEnv(b, benchRecords)
+	g := be.goReader()
+	want := be.sb.Count("person")
+	// Warm up both: runtimes, connections, the sandbox's rendered JSON.
+	be.readJS(b, benchWindow())
+	g.read(b, benchWindow())
+	var jsT, goT time.Duration
+	var jsA, goA uint64
+	var n int
+	b.ResetTimer()
+	for b.Loop() {
+		rj, dj, aj := measure(b, be.readJS, benchWindow())
+		rg, dg, ag := measure(b, g.read, benchWindow())
+		if rj != want || rg != want {
+			b.Fatalf("read %d (js) and %d (go) persons, want %d", rj, rg, want)
+		}
+		jsT, goT, jsA, goA, n = jsT+dj, goT+dg, jsA+aj, goA+ag, n+want
+	}
+	b.ReportMetric(float64(n)/jsT.Seconds(), "js-rec/s")
+	b.ReportMetric(float64(n)/goT.Seconds(), "go-rec/s")
+	b.ReportMetric(jsT.Seconds()/goT.Seconds(), "js/go")
+	b.ReportMetric(float64(jsA)/float64(n), "js-B/rec")
+	b.ReportMetric(float64(goA)/float64(n), "go-B/rec")
+}
+
+// BenchmarkReadPersonsJS is the connector path alone, for profiling:
+//
+//	go test -run '^$' -bench ReadPersonsJS -cpuprofile cpu.out ./scripts/
+func BenchmarkReadPersonsJS(b *testing.B) {
+	be := newBenchEnv(b, benchRecords)
+	be.readJS(b, benchWindow())
+	benchOne(b, be.readJS)
+}
+
+// BenchmarkReadPersonsGo is the plain Go path alone.
+func BenchmarkReadPersonsGo(b *testing.B) {
+	be := newBenchEnv(b, benchRecords)
+	g := be.goReader()
+	g.read(b, benchWindow())
+	benchOne(b, g.read)
+}
+
+func benchOne(b *testing.B, read readFn) {
+	b.ReportAllocs()
+	var n, wire int
+	start := time.Now()
+	for b.Loop() {
+		r, w := read(b, benchWindow())
+		n, wire = n+r, wire+w
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rec/s")
+	b.ReportMetric(float64(wire)/float64(n), "wire-B/rec")
+}
+
+// TestGoBaselineMatches holds the benchmark's two paths to the same work:
+// the same records, values, times and watermarks, page by page.
+func TestGoBaselineMatches(t *testing.T) {
+	t.Parallel()
+	be := newBenchEnv(t, 1200)
+	g := be.goReader()
+	wm := benchWindow()
+	wm.Limit = 250
+	for page := 0; ; page++ {
+		envl := mustJSON(t, map[string]any{"type": "READ", "connection": be.conn,
+			"body": map[string]any{"entity": map[string]any{"apiName": "person", "displayName": "Person", "attributes": []any{}}, "watermark": wm}})
+		r := be.env.conn.Invoke(context.Background(), envl, host.CallOptions{})
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		goWire, n, next, err := g.page(wm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var js, gw any
+		if err := json.Unmarshal(r.Body, &js); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(goWire, &gw); err != nil {
+			t.Fatal(err)
+		}
+		// The watermark's end is now - skew for each; only data must match
+		// exactly, and the cursors.
+		jm, gm := js.(map[string]any), gw.(map[string]any)
+		if !reflect.DeepEqual(jm["data"], gm["data"]) {
+			t.Fatalf("page %d: records differ:\njs %s\ngo %s", page, truncate(r.Body, 600), truncate(goWire, 600))
+		}
+		jw, gwm := jm["watermark"].(map[string]any), gm["watermark"].(map[string]any)
+		if jw["cursor"] != gwm["cursor"] || jm["offsetType"] != gm["offsetType"] {
+			t.Fatalf("page %d: watermarks differ: %v vs %v", page, jw, gwm)
+		}
+		if cnt, _ := scanPage(t, r.Body); cnt != n {
+			t.Fatalf("scanPage counted %d records, want %d", cnt, n)
+		}
+		if n < int(wm.Limit) {
+			return
+		}
+		wm = next
+	}
+}
