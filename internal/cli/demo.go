@@ -181,6 +181,9 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		if err != nil {
 			return "", err
 		}
+		if f.script != "" {
+			return fmt.Sprintf("%s: %d exports", name, len(c.Methods())), nil
+		}
 		return fmt.Sprintf("%s (%s): %d exports", name, origin, len(c.Methods())), nil
 	})
 	if c != nil {

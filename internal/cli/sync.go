@@ -68,6 +68,9 @@ is stopped with an error instead of looping.`,
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.entity == "" {
+				return usageError("sync needs --entity (the entity to read)")
+			}
 			return a.sync(cmd.Context(), args[0], &f)
 		},
 	}
@@ -80,7 +83,6 @@ is stopped with an error instead of looping.`,
 	fl.StringVar(&f.out, "out", "-", "NDJSON output file, or - for stdout")
 	fl.IntVar(&f.limit, "limit", 0, "watermark.limit of each window: the platform's cap on records per cycle (0: none)")
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "each read call's deadline")
-	_ = cmd.MarkFlagRequired("entity")
 	_ = cmd.MarkFlagFilename("state", "json")
 	_ = cmd.MarkFlagFilename("out", "ndjson", "jsonl")
 	for _, n := range []string{"entity", "since", "until", "limit"} {
