@@ -78,7 +78,7 @@ func (in *instance) do(s *spec) goja.Value {
 	for {
 		if ctx.Err() != nil {
 			in.logDone(call, s, label, 0, start, attempt, ctx.Err())
-			in.throwCtx(label, ctx)
+			in.throwCtx(ctx, label)
 		}
 		var notSent bool
 		res, notSent, err = in.attempt(ctx, call, cl, s, maxBytes)
@@ -86,7 +86,7 @@ func (in *instance) do(s *spec) goja.Value {
 			var ae *applyError
 			if errors.As(err, &ae) {
 				in.logDone(call, s, label, 0, start, attempt, err)
-				in.throwAuthFailure(call, label, ctx, ae.err)
+				in.throwAuthFailure(ctx, call, label, ae.err)
 			}
 			if call.OnHTTP != nil {
 				call.OnHTTP(s.method, 0)
@@ -96,14 +96,14 @@ func (in *instance) do(s *spec) goja.Value {
 				if fits(ctx, wait) {
 					in.logRetry(call, s, label, 0, wait, err)
 					if serr := sleep(ctx, wait); serr != nil {
-						in.throwCtx(label, ctx)
+						in.throwCtx(ctx, label)
 					}
 					attempt++
 					continue
 				}
 			}
 			in.logDone(call, s, label, 0, start, attempt, err)
-			in.throwTransport(call, label, ctx, err)
+			in.throwTransport(ctx, call, label, err)
 		}
 		if call.OnHTTP != nil {
 			call.OnHTTP(s.method, res.status)
@@ -113,7 +113,7 @@ func (in *instance) do(s *spec) goja.Value {
 			retry, aerr := s.auth.OnUnauthorized(ctx, call, cl.resty, res.req)
 			if aerr != nil {
 				in.logDone(call, s, label, res.status, start, attempt, aerr)
-				in.throwAuthFailure(call, label, ctx, aerr)
+				in.throwAuthFailure(ctx, call, label, aerr)
 			}
 			if retry {
 				in.logRetry(call, s, label, res.status, 0, nil)
@@ -133,7 +133,7 @@ func (in *instance) do(s *spec) goja.Value {
 			in.logRetry(call, s, label, res.status, wait, nil)
 			if serr := sleep(ctx, wait); serr != nil {
 				in.logDone(call, s, label, res.status, start, attempt, serr)
-				in.throwCtx(label, ctx)
+				in.throwCtx(ctx, label)
 			}
 			attempt++
 			continue
@@ -367,7 +367,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // throwCtx throws the error for a call whose context ended; the host sees
 // ctx.Err() and answers 504.
-func (in *instance) throwCtx(label string, ctx context.Context) {
+func (in *instance) throwCtx(ctx context.Context, label string) {
 	why := "call cancelled"
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		why = "call deadline exceeded"
@@ -376,9 +376,9 @@ func (in *instance) throwCtx(label string, ctx context.Context) {
 }
 
 // throwTransport throws for a request that got no usable answer.
-func (in *instance) throwTransport(call *bindings.Call, label string, ctx context.Context, err error) {
+func (in *instance) throwTransport(ctx context.Context, call *bindings.Call, label string, err error) {
 	if ctx.Err() != nil {
-		in.throwCtx(label, ctx)
+		in.throwCtx(ctx, label)
 	}
 	if d, ok := isDenied(err); ok {
 		bindings.Throw(in.rt, errors.New(call.Secrets.Redact(d.Error())))
@@ -393,9 +393,9 @@ func (in *instance) throwTransport(call *bindings.Call, label string, ctx contex
 // throwAuthFailure throws for an authenticator that could not get
 // credentials: the token endpoint's refusal is an AuthError (or an
 // HttpError for its server errors).
-func (in *instance) throwAuthFailure(call *bindings.Call, label string, ctx context.Context, err error) {
+func (in *instance) throwAuthFailure(ctx context.Context, call *bindings.Call, label string, err error) {
 	if ctx.Err() != nil {
-		in.throwCtx(label, ctx)
+		in.throwCtx(ctx, label)
 	}
 	if d, ok := isDenied(err); ok {
 		bindings.Throw(in.rt, errors.New(call.Secrets.Redact(d.Error())))

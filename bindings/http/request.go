@@ -22,11 +22,6 @@ const MaxMaxBytes = 1 << 30
 // maxRetryOption bounds retry: N.
 const maxRetryOption = 20
 
-var (
-	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
-	typeBytes       = reflect.TypeOf([]byte(nil))
-)
-
 // defaults are what http.client({...}) fixes for its requests.
 type defaults struct {
 	base     string // scheme://host/path without query, fragment or trailing slash
@@ -80,7 +75,8 @@ func (in *instance) newSpec(fn string, d *defaults) *spec {
 	return s
 }
 
-var requestOptions = []string{"method", "url", "query", "headers", "json", "form", "body", "timeout", "retry", "throwOnError", "auth", "maxBytes"}
+// requestOptions lists the options of http.request, for messages.
+const requestOptions = "method, url, query, headers, json, form, body, timeout, retry, throwOnError, auth, maxBytes"
 
 // request implements http.request(opts) and client.request(opts).
 func (in *instance) request(fn string, d *defaults, v goja.Value) goja.Value {
@@ -172,7 +168,7 @@ func (in *instance) applyOptions(s *spec, o *goja.Object, full bool) {
 		case "maxBytes":
 			s.maxBytes = in.maxBytes(fn, v)
 		default:
-			in.typeError(fn, "unknown option %q (known: %s)", k, strings.Join(requestOptions, ", "))
+			in.typeError(fn, "unknown option %q (known: %s)", k, requestOptions)
 		}
 	}
 }
@@ -324,7 +320,7 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, asJSON bool) {
 			// Only binary objects are exported: Export of a plain object
 			// would copy it whole.
 			switch v.ExportType() {
-			case typeArrayBuffer, typeBytes:
+			case reflect.TypeFor[goja.ArrayBuffer](), reflect.TypeFor[[]byte]():
 				switch b := v.Export().(type) {
 				case goja.ArrayBuffer:
 					s.body, s.hasBody = append([]byte(nil), b.Bytes()...), true
@@ -405,7 +401,8 @@ func (in *instance) authValue(fn string, v goja.Value) auth.Authenticator {
 	return a
 }
 
-var clientOptions = []string{"baseUrl", "auth", "headers", "query", "timeout", "retry", "throwOnError", "maxBytes"}
+// clientOptions lists the options of http.client, for messages.
+const clientOptions = "baseUrl, auth, headers, query, timeout, retry, throwOnError, maxBytes"
 
 // newClient implements http.client({...}).
 func (in *instance) newClient(c goja.FunctionCall) goja.Value {
@@ -441,7 +438,7 @@ func (in *instance) newClient(c goja.FunctionCall) goja.Value {
 			case "maxBytes":
 				d.maxBytes = in.maxBytes(fn, v)
 			default:
-				in.typeError(fn, "unknown option %q (known: %s)", k, strings.Join(clientOptions, ", "))
+				in.typeError(fn, "unknown option %q (known: %s)", k, clientOptions)
 			}
 		}
 	}
