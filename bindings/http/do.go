@@ -91,7 +91,7 @@ func (in *instance) do(s *spec) goja.Value {
 			if call.OnHTTP != nil {
 				call.OnHTTP(s.method, 0)
 			}
-			if attempt < retries && retryableConnErr(err) && (idempotent(s.method) || notSent) && ctx.Err() == nil {
+			if attempt < retries && retryableConnErr(err) && (s.idempotent() || notSent) && ctx.Err() == nil {
 				wait := backoff(cl.baseWait, attempt)
 				if fits(ctx, wait) {
 					in.logRetry(call, s, label, 0, wait, err)
@@ -120,7 +120,7 @@ func (in *instance) do(s *spec) goja.Value {
 				continue
 			}
 		}
-		if attempt < retries && retryableStatus(s.method, res.status) {
+		if attempt < retries && retryableStatus(res.status, s.idempotent()) {
 			hdrWait, fromHeader := serverWait(res.status, res.header, time.Now())
 			wait := max(backoff(cl.baseWait, attempt), hdrWait)
 			if !fits(ctx, wait) {
@@ -164,7 +164,7 @@ func (in *instance) attempt(ctx context.Context, call *bindings.Call, cl *client
 		defer cancel()
 	}
 	var gotConn *atomic.Bool
-	if !idempotent(s.method) {
+	if !s.idempotent() {
 		gotConn = new(atomic.Bool)
 		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
 			GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
@@ -248,23 +248,26 @@ func readCapped(r io.Reader, max, hint int64) ([]byte, error) {
 	return buf, nil
 }
 
-// idempotent methods may be retried after any failure.
-func idempotent(method string) bool {
-	switch method {
+// idempotent reports whether the request may be repeated after any
+// failure: its method is idempotent, or the script gave it an
+// Idempotency-Key (or X-Idempotency-Key) header, as Go's own transport
+// also accepts.
+func (s *spec) idempotent() bool {
+	switch s.method {
 	case nethttp.MethodGet, nethttp.MethodHead, nethttp.MethodOptions, nethttp.MethodPut, nethttp.MethodDelete, nethttp.MethodTrace:
 		return true
 	}
-	return false
+	return s.header.Get("Idempotency-Key") != "" || s.header.Get("X-Idempotency-Key") != ""
 }
 
-// retryableStatus: 429 for every method (the server did not act on it);
+// retryableStatus: 429 for every request (the server did not act on it);
 // 502/503/504 only where repeating cannot do the work twice.
-func retryableStatus(method string, status int) bool {
+func retryableStatus(status int, idempotent bool) bool {
 	switch status {
 	case nethttp.StatusTooManyRequests:
 		return true
 	case nethttp.StatusBadGateway, nethttp.StatusServiceUnavailable, nethttp.StatusGatewayTimeout:
-		return idempotent(method)
+		return idempotent
 	}
 	return false
 }

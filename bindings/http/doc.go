@@ -89,7 +89,8 @@
 // QuotaExceededError with retryAfter (whole seconds) is thrown at once, so
 // the platform backs off instead. POST and PATCH (and other methods that
 // are not idempotent) are retried only on 429 and on failures to connect,
-// when nothing reached the server. A 401 on a request with oauth2 auth
+// when nothing reached the server, unless the request carries an
+// Idempotency-Key (or X-Idempotency-Key) header. A 401 on a request with oauth2 auth
 // refreshes the token and repeats the request once.
 //
 // # Limits and policy

@@ -339,6 +339,11 @@ func TestPostNotRetriedOn503(t *testing.T) {
 	if hits.Load() != 2 {
 		t.Errorf("put: %d hits, want 2 (PUT is retried)", hits.Load())
 	}
+	hits.Store(0)
+	thrown(t, vu, fmt.Sprintf(`http.post(%q, {a: 1}, {retry: 1, headers: {"Idempotency-Key": "k-1"}})`, srv.URL))
+	if hits.Load() != 2 {
+		t.Errorf("post with an Idempotency-Key: %d hits, want 2", hits.Load())
+	}
 }
 
 func TestConnectionResetRetried(t *testing.T) {
