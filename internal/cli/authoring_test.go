@@ -343,3 +343,23 @@ func TestHelpAndCompletion(t *testing.T) {
 		t.Errorf("--log-level: %v", got)
 	}
 }
+
+func TestSandboxDoesNotPrintATokenFromTheEnvironment(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	env := map[string]string{"SYNAPSE_JS_TOKEN": "real-Secret-999"}
+	app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, app, []string{"sandbox", "echo", "--addr", "127.0.0.1:0"}) }()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "Ctrl-C"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no output")
+		}
+	}
+	cancel()
+	<-done
+	if s := out.String() + errb.String(); strings.Contains(s, "real-Secret-999") || !strings.Contains(s, "$SYNAPSE_JS_TOKEN") {
+		t.Fatalf("printed:\n%s", s)
+	}
+}

@@ -86,6 +86,19 @@ redacted from everything printed.`,
 	return cmd
 }
 
+// outputFormat normalises --output: "text" and "table" are the same human
+// format (so one SYNAPSE_JS_OUTPUT serves every command), named human here;
+// "" means a value that is neither.
+func outputFormat(v, human string) string {
+	switch v {
+	case "text", "table":
+		return human
+	case "json":
+		return "json"
+	}
+	return ""
+}
+
 // checkResult is one line of the report.
 type checkResult struct {
 	Name   string `json:"name"`
@@ -181,8 +194,8 @@ func (a attribute) dataType() string {
 }
 
 func (a *App) check(ctx context.Context, file string, f *checkFlags) error {
-	if f.output != "table" && f.output != "json" {
-		return usageError("--output %q: want table or json", f.output)
+	if f.output = outputFormat(f.output, "table"); f.output == "" {
+		return usageError("--output: want table or json")
 	}
 	now := time.Now()
 	since, err := parseTime(f.since, now)

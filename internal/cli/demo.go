@@ -123,8 +123,8 @@ func fmtDur(d time.Duration) string {
 }
 
 func (a *App) demo(ctx context.Context, f *demoFlags) error {
-	if f.output != "text" && f.output != "json" {
-		return usageError("--output %q: want text or json", f.output)
+	if f.output = outputFormat(f.output, "text"); f.output == "" {
+		return usageError("--output: want text or json")
 	}
 	if f.records < 1 {
 		return usageError("--records must be at least 1")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -63,8 +64,8 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
 		Args:              cobra.NoArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.output != "text" && f.output != "json" {
-				return usageError("--output %q: want text or json", f.output)
+			if f.output = outputFormat(f.output, "text"); f.output == "" {
+				return usageError("--output: want text or json")
 			}
 			ctx := cmd.Context()
 			base, stop, err := serve(ctx, f)
@@ -84,8 +85,15 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
 				Name       string     `json:"name"`
 				AuthConfig authConfig `json:"authConfig"`
 			}{name + "-sandbox", authConfig{base, tok}})
+			// A token taken from SYNAPSE_JS_TOKEN may be a real one, meant
+			// for another command: never print it.
+			shown := tok
+			if env := a.Getenv("SYNAPSE_JS_TOKEN"); env != "" && env == tok {
+				shown = "$SYNAPSE_JS_TOKEN"
+				conn = []byte(strings.ReplaceAll(string(conn), tok, shown))
+			}
 			if f.output == "json" {
-				b, _ := json.Marshal(map[string]any{"sandbox": name, "baseUrl": base, "token": tok, "connection": json.RawMessage(conn)})
+				b, _ := json.Marshal(map[string]any{"sandbox": name, "baseUrl": base, "token": shown, "connection": json.RawMessage(conn)})
 				fmt.Fprintf(a.Stdout, "%s\n", b)
 			} else {
 				fmt.Fprintf(a.Stdout, `%s sandbox serving at %s
@@ -93,7 +101,7 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
   connection: %s
   try:        synapse-js check %s --endpoint %s --token %s
 Ctrl-C stops it.
-`, name, base, tok, conn, script, base, tok)
+`, name, base, shown, conn, script, base, shown)
 			}
 			<-ctx.Done()
 			fmt.Fprintf(a.Stderr, "%s sandbox stopped\n", name)

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
+)
+
+// BenchmarkSyncVsRead compares, in one run, reading 50,000 sandbox persons
+// through the engine and throwing the pages away (paging needs only the
+// watermark and the record count) with sync writing them to an NDJSON file,
+// fsynced and checkpointed to a state file after every page. It reports
+// both rates and sync/read, which should stay at or above 0.9. The two
+// passes alternate, so drift in the machine's speed hits both alike.
+//
+//	go test -run '^$' -bench SyncVsRead -benchtime 3x ./internal/cli/
+func BenchmarkSyncVsRead(b *testing.B) {
+	const persons = 50000
+	ctx := context.Background()
+	sb := pipedrive.New(pipedrive.Options{Records: persons, Seed: 1})
+	base, stop, err := sb.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	e := host.New(host.StdOptions(host.Options{Logger: zerolog.Nop()}))
+	src, err := os.ReadFile(pipedriveJS(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := e.Load(ctx, "pipedrive.js", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	conn, _ := json.Marshal(map[string]any{"name": "bench",
+		"authConfig": map[string]any{"endpoint": base, "token": pipedrive.DefaultToken},
+		"metaConfig": map[string]any{"readSkewSeconds": 0}})
+	schema, err := describeOne(ctx, c, conn, "person", time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+
+	readOnly := func() int64 {
+		p := newPager(c, conn, schema, time.Minute, newWatermark(0, time.Now().UnixMilli()))
+		var n int64
+		for !p.done {
+			resp := c.Call(ctx, "read", conn, readBody(schema, p.wm), host.CallOptions{Timeout: time.Minute})
+			if resp.Err != nil {
+				b.Fatal(resp.Err)
+			}
+			page, count := &readPage{offsetType: "RECORD_COUNT"}, 0
+			err := eachField(resp.Body, func(key, val []byte) error {
+				switch string(key) {
+				case "data":
+					return eachElem(val, func([]byte) error { count++; return nil })
+				case "watermark":
+					return json.Unmarshal(val, &page.wm)
+				case "offsetType":
+					return json.Unmarshal(val, &page.offsetType)
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			page.records = make([]rawRecord, count)
+			p.pages++
+			p.records += int64(count)
+			if err := p.advance(p.wm, page); err != nil {
+				b.Fatal(err)
+			}
+			n += int64(count)
+		}
+		return n
+	}
+	syncToFile := func(i int) int64 {
+		out := filepath.Join(dir, "persons.ndjson")
+		r := &syncRun{c: c, conn: conn, schema: schema, timeout: time.Minute, until: time.Now().UnixMilli(),
+			statePath: filepath.Join(dir, "state.json")}
+		r.st = syncState{Version: stateVersion, Synapse: c.Name(), Entity: "person"}
+		fh, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer fh.Close()
+		r.st.Output = stateOutput{Path: out}
+		sum, err := r.run(ctx, &output{w: bufio.NewWriterSize(fh, 256<<10), file: fh})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return sum.records
+	}
+	if n := readOnly(); n != persons {
+		b.Fatalf("read %d persons, want %d", n, persons)
+	}
+	if n := syncToFile(0); n != persons {
+		b.Fatalf("synced %d persons, want %d", n, persons)
+	}
+	var readDur, syncDur time.Duration
+	var readN, syncN int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		readN += readOnly()
+		t1 := time.Now()
+		syncN += syncToFile(i)
+		syncDur += time.Since(t1)
+		readDur += t1.Sub(t0)
+	}
+	b.StopTimer()
+	readRate := float64(readN) / readDur.Seconds()
+	syncRate := float64(syncN) / syncDur.Seconds()
+	b.ReportMetric(readRate, "read-rec/s")
+	b.ReportMetric(syncRate, "sync-rec/s")
+	b.ReportMetric(syncRate/readRate, "sync/read")
+}
