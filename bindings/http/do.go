@@ -124,11 +124,11 @@ func (in *instance) do(s *spec) goja.Value {
 			hdrWait, fromHeader := serverWait(res.status, res.header, time.Now())
 			wait := max(backoff(cl.baseWait, attempt), hdrWait)
 			if !fits(ctx, wait) {
-				if fromHeader || res.status == nethttp.StatusTooManyRequests {
+				if s.throw && (fromHeader || res.status == nethttp.StatusTooManyRequests) {
 					in.logDone(call, s, label, res.status, start, attempt, nil)
 					in.throwQuota(call, label, res, ceilSeconds(wait))
 				}
-				break // no time for another attempt: report this answer
+				break // no time for another attempt: report this answer as is
 			}
 			in.logRetry(call, s, label, res.status, wait, nil)
 			if serr := sleep(ctx, wait); serr != nil {

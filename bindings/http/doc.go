@@ -87,7 +87,8 @@
 // an epoch time) are honoured: the larger of them and the backoff is
 // waited. A wait that would outlast the call's deadline is not slept: a
 // QuotaExceededError with retryAfter (whole seconds) is thrown at once, so
-// the platform backs off instead. POST and PATCH (and other methods that
+// the platform backs off instead (with throwOnError: false the script gets
+// that last response instead). POST and PATCH (and other methods that
 // are not idempotent) are retried only on 429 and on failures to connect,
 // when nothing reached the server, unless the request carries an
 // Idempotency-Key (or X-Idempotency-Key) header. A 401 on a request with oauth2 auth

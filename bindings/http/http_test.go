@@ -266,6 +266,14 @@ func Test429WaitPastDeadlineThrowsAtOnce(t *testing.T) {
 	if hits.Load() != 1 {
 		t.Errorf("%d hits, want 1", hits.Load())
 	}
+	// With throwOnError: false the script gets the 429 itself, at once.
+	start = time.Now()
+	if v := vu.MustRun(t, fmt.Sprintf(`var r = http.get(%q, {throwOnError: false}); r.status + " " + r.headers["retry-after"]`, srv.URL)); v.String() != "429 30" {
+		t.Errorf("got %q", v)
+	}
+	if time.Since(start) > time.Second {
+		t.Error("throwOnError: false slept past the deadline")
+	}
 }
 
 func Test429RateLimitResetHeader(t *testing.T) {
