@@ -101,6 +101,12 @@ func TestMethodsAndBodies(t *testing.T) {
 			echoed{Method: "GET", URI: "/q?x=0&ids=1&ids=2&ids=3&n=1.5&on=true"}},
 		{"binary body", `http.post(U + "/b", new Uint8Array([104, 105]).buffer)`,
 			echoed{Method: "POST", URI: "/b", Body: "hi"}},
+		{"Uint8Array body option", `http.request({method: "PUT", url: U + "/b", body: new Uint8Array([104, 105])})`,
+			echoed{Method: "PUT", URI: "/b", Body: "hi"}},
+		{"scalar shorthand body as JSON", `http.post(U + "/n", 42)`,
+			echoed{Method: "POST", URI: "/n", Body: "42", Headers: map[string]string{"content-type": "application/json"}}},
+		{"json null", `http.request({method: "POST", url: U + "/n", json: null})`,
+			echoed{Method: "POST", URI: "/n", Body: "null"}},
 	}
 	vu.MustRun(t, fmt.Sprintf("var U = %q;", srv.URL))
 	for _, c := range cases {
@@ -609,6 +615,7 @@ func TestValidation(t *testing.T) {
 		{`http.request({url: U, json: 1, form: {a: 1}})`, "form: the body is already given by json"},
 		{`var o = {}; o.o = o; http.post(U, o)`, "cannot be encoded as JSON"},
 		{`http.get(U, {throwOnError: "no"})`, "throwOnError must be a boolean"},
+		{`http.request({url: U, body: 42})`, "body must be a string, an ArrayBuffer, a Uint8Array or an object"},
 		{`http.client({baseUrl: "x"})`, "baseUrl must be an absolute http(s) URL"},
 		{`http.client({base: U})`, `http.client: unknown option "base"`},
 	} {

@@ -96,7 +96,7 @@ func (in *instance) shorthand(fn, method string, hasBody bool, d *defaults, c go
 	in.setURL(s, c.Argument(0))
 	optsArg := c.Argument(1)
 	if hasBody {
-		in.setBody(s, "body", c.Argument(1), true)
+		in.setBody(s, "body", c.Argument(1), bodyArg)
 		optsArg = c.Argument(2)
 	}
 	if o := in.optionsObject(fn, optsArg, false); o != nil {
@@ -144,9 +144,9 @@ func (in *instance) applyOptions(s *spec, o *goja.Object, full bool) {
 		case "headers":
 			in.mergeHeaders(fn, s.header, v)
 		case "json":
-			in.setBody(s, "json", v, true)
+			in.setBody(s, "json", v, jsonOption)
 		case "body":
-			in.setBody(s, "body", v, false)
+			in.setBody(s, "body", v, bodyOption)
 		case "form":
 			if s.bodyFrom != "" {
 				in.typeError(fn, "form: the body is already given by %s", s.bodyFrom)
@@ -300,18 +300,25 @@ func (in *instance) mergeHeaders(fn string, dst nethttp.Header, v goja.Value) {
 	}
 }
 
-// setBody sets the request body from v: a string or binary data as is,
-// anything else as JSON (asJSON forces JSON, for the json option).
-func (in *instance) setBody(s *spec, from string, v goja.Value, asJSON bool) {
+// How setBody reads a value.
+const (
+	bodyArg    = iota // post(url, body): string/binary as is, anything else as JSON
+	bodyOption        // {body}: string/binary as is, objects and arrays as JSON
+	jsonOption        // {json}: always JSON, null included
+)
+
+// setBody sets the request body from v (undefined: none; null: none,
+// except for json).
+func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
 	k := jsjson.KindOf(v)
-	if k == jsjson.Undefined || (k == jsjson.Null && from != "json") {
+	if k == jsjson.Undefined || (k == jsjson.Null && mode != jsonOption) {
 		return
 	}
 	if s.bodyFrom != "" {
 		in.typeError(s.fn, "%s: the body is already given by %s", from, s.bodyFrom)
 	}
 	s.bodyFrom = from
-	if !asJSON || from == "body" {
+	if mode != jsonOption {
 		switch k {
 		case jsjson.String:
 			s.body, s.hasBody = []byte(v.String()), true
@@ -330,9 +337,11 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, asJSON bool) {
 					return
 				}
 			}
-		}
-		if from == "body" && k != jsjson.Object && k != jsjson.Array {
-			in.typeError(s.fn, "body must be a string, an ArrayBuffer, a Uint8Array or an object (sent as JSON), got %s", k)
+		case jsjson.Array:
+		default:
+			if mode == bodyOption {
+				in.typeError(s.fn, "body must be a string, an ArrayBuffer, a Uint8Array or an object (sent as JSON), got %s", k)
+			}
 		}
 	}
 	if k == jsjson.Function || k == jsjson.Promise {
