@@ -375,7 +375,9 @@ func (k *checker) run(ctx context.Context, e *host.Engine, a *App, file string, 
 			switch {
 			case !k.c.Has("get_by_id"):
 				return "", skip("the connector has no get_by_id")
-			case !readOK && source:
+			case !source:
+				return "", skip("no read to take a record from")
+			case !readOK:
 				return "", skip("the read failed")
 			case sample == nil:
 				return "", skip("the read returned no record to fetch")

@@ -235,3 +235,13 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	leaked("sync", r)
 }
+
+func TestSyncRedactsRecordsOnStdout(t *testing.T) {
+	js := mirror(t)
+	// The mirror's record carries the request, watermark and all; its
+	// connection is not in it, so put the token where it shows: the entity.
+	r := run(t, map[string]string{"SYNAPSE_JS_TOKEN": "tok-InRecord-42"}, "sync", js, "--entity", "tok-InRecord-42")
+	if r.code != 0 || strings.Contains(r.stdout, "tok-InRecord-42") || !strings.Contains(r.stdout, `"apiName":"[REDACTED]"`) {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

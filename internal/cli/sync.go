@@ -211,7 +211,7 @@ func (a *App) sync(ctx context.Context, file string, f *syncFlags) error {
 	}
 	run.schema = schema
 
-	out, closeOut, err := run.openOutput(f.out, a.Stdout, outs.out)
+	out, closeOut, err := run.openOutput(f.out, a.Stdout, conn.secrets)
 	if err != nil {
 		return err
 	}
@@ -282,12 +282,12 @@ func (r *syncRun) loadState(path, synapse, entity string, since int64) error {
 // openOutput opens the NDJSON output so it matches the state: a new sync
 // truncates the file; a resumed one truncates it back to the length the
 // state covers (dropping a tail written after the last save) and appends.
-func (r *syncRun) openOutput(path string, stdout, redactedStdout io.Writer) (*output, func() error, error) {
+func (r *syncRun) openOutput(path string, stdout io.Writer, secrets *bindings.Secrets) (*output, func() error, error) {
 	if path == "-" {
 		if r.resumed() && r.st.Output.Path != "-" && r.st.Next != nil {
 			return nil, nil, usageError("--state %s is in the middle of a window written to %s; pass --out %s", r.statePath, r.st.Output.Path, r.st.Output.Path)
 		}
-		o := &output{w: bufio.NewWriterSize(redactedStdout, 256<<10)}
+		o := &output{w: bufio.NewWriterSize(stdout, 256<<10), redact: secrets}
 		if r.st.Output.Path != "-" {
 			r.st.Output = stateOutput{Path: "-"}
 		}
@@ -349,6 +349,9 @@ type output struct {
 	w     *bufio.Writer
 	file  *os.File
 	bytes int64
+	// redact, for stdout, replaces secrets in each record: what is
+	// printed never shows them. A file gets the records as they are.
+	redact *bindings.Secrets
 }
 
 func (o *output) flush() error { return o.w.Flush() }
@@ -356,6 +359,9 @@ func (o *output) flush() error { return o.w.Flush() }
 // writePage appends lines and makes them durable.
 func (o *output) writePage(lines [][]byte) error {
 	for _, l := range lines {
+		if o.redact != nil {
+			l = []byte(o.redact.Redact(string(l)))
+		}
 		if _, err := o.w.Write(l); err != nil {
 			return fmt.Errorf("write output: %w", err)
 		}
