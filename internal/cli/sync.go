@@ -51,7 +51,11 @@ window is complete, a rerun reads what changed since (an incremental sync).
 Records that share the boundary lastModified are not written twice.
 
 Without --since and without a state file, sync reads all history (from
-epoch 0). The entity's Schema comes from the connector's describe.
+epoch 0). The entity's Schema comes from the connector's describe. --limit
+sends watermark.limit, the platform's cap on records per cycle: a window
+that reaches it is followed at once by the next, from the high-water mark.
+With --out -, a rerun after a crash may repeat the last page (stdout cannot
+be truncated); with a file it never does.
 
 A progress line (records, pages, rate) is shown on stderr when it is a
 terminal. A connector that returns an offset or cursor it already returned
