@@ -160,28 +160,53 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p *params) {
 	ep.fn(w, r, p)
 }
 
+// routes are the endpoint tables, built once per server.
+type routes struct {
+	healthz, readyz, metrics, root, list, synapse, source, rollback, invoke, call map[string]endpoint
+}
+
+func (s *Server) buildRoutes() routes {
+	one := func(method string, ep endpoint) map[string]endpoint { return map[string]endpoint{method: ep} }
+	return routes{
+		healthz:  one(http.MethodGet, endpoint{access: accessOpen, fn: s.healthz}),
+		readyz:   one(http.MethodGet, endpoint{access: accessOpen, fn: s.readyz}),
+		metrics:  one(http.MethodGet, endpoint{access: accessOpen, fn: s.serveMetrics}),
+		root:     one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.invoke}),
+		list:     one(http.MethodGet, endpoint{access: accessInvoke, fn: s.list}),
+		source:   one(http.MethodGet, endpoint{access: accessAdmin, needName: true, fn: s.source}),
+		rollback: one(http.MethodPost, endpoint{access: accessAdmin, needName: true, fn: s.rollback}),
+		invoke:   one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.invoke}),
+		call:     one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.call}),
+		synapse: map[string]endpoint{
+			http.MethodGet:    {access: accessInvoke, needName: true, fn: s.get},
+			http.MethodPut:    {access: accessAdmin, needName: true, fn: s.upload},
+			http.MethodDelete: {access: accessAdmin, needName: true, fn: s.delete},
+		},
+	}
+}
+
 // resolve maps a path to its endpoints by method, filling p; nil if no
 // route matches.
 func (s *Server) resolve(segs []string, p *params) map[string]endpoint {
-	get := func(route string, a access, fn func(http.ResponseWriter, *http.Request, *params)) map[string]endpoint {
-		p.route = route
-		return map[string]endpoint{http.MethodGet: {access: a, fn: fn}}
-	}
+	rt := &s.routes
 	switch len(segs) {
 	case 1:
 		switch segs[0] {
 		case "healthz":
-			return get("healthz", accessOpen, s.healthz)
+			p.route = "healthz"
+			return rt.healthz
 		case "readyz":
-			return get("readyz", accessOpen, s.readyz)
+			p.route = "readyz"
+			return rt.readyz
 		case "metrics":
-			return get("metrics", accessOpen, s.serveMetrics)
+			p.route = "metrics"
+			return rt.metrics
 		case "":
 			return nil
 		}
 		// The platform posts the envelope to a base URL + the synapse id.
 		p.route, p.synapse = "invoke", segs[0]
-		return map[string]endpoint{http.MethodPost: {access: accessInvoke, needName: true, fn: s.invoke}}
+		return rt.root
 	}
 	if len(segs) < 2 || segs[0] != "v1" || segs[1] != "synapses" {
 		return nil
@@ -189,31 +214,27 @@ func (s *Server) resolve(segs []string, p *params) map[string]endpoint {
 	switch len(segs) {
 	case 2:
 		p.route = "list"
-		return map[string]endpoint{http.MethodGet: {access: accessInvoke, fn: s.list}}
+		return rt.list
 	case 3:
 		p.route, p.synapse = "synapse", segs[2]
-		return map[string]endpoint{
-			http.MethodGet:    {access: accessInvoke, needName: true, fn: s.get},
-			http.MethodPut:    {access: accessAdmin, needName: true, fn: s.upload},
-			http.MethodDelete: {access: accessAdmin, needName: true, fn: s.delete},
-		}
+		return rt.synapse
 	case 4:
 		p.synapse = segs[2]
 		switch segs[3] {
 		case "source":
 			p.route = "source"
-			return map[string]endpoint{http.MethodGet: {access: accessAdmin, needName: true, fn: s.source}}
+			return rt.source
 		case "rollback":
 			p.route = "rollback"
-			return map[string]endpoint{http.MethodPost: {access: accessAdmin, needName: true, fn: s.rollback}}
+			return rt.rollback
 		case "invoke":
 			p.route = "invoke"
-			return map[string]endpoint{http.MethodPost: {access: accessInvoke, needName: true, fn: s.invoke}}
+			return rt.invoke
 		}
 	case 5:
 		if segs[3] == "call" {
 			p.route, p.synapse, p.method = "call", segs[2], segs[4]
-			return map[string]endpoint{http.MethodPost: {access: accessInvoke, needName: true, fn: s.call}}
+			return rt.call
 		}
 	}
 	return nil

@@ -79,6 +79,7 @@ type Server struct {
 	loaded  atomic.Bool // Load has finished
 	closing atomic.Bool // Serve is shutting down or Close was called
 	reqIDs  requestIDs
+	routes  routes
 
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -169,6 +170,7 @@ func New(opts Options) (*Server, error) {
 		reqIDs:  newRequestIDs(),
 	}
 	s.metrics = newMetrics(s)
+	s.routes = s.buildRoutes()
 	eo := opts.Engine
 	prev := eo.OnHTTP
 	eo.OnHTTP = func(synapse, method string, status int) {
