@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -755,16 +753,4 @@ func updatable(at attribute) bool { return at.Updateable == nil || *at.Updateabl
 func compactJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-// writeTable prints rows aligned; used by demo and the table outputs.
-func writeTable(w io.Writer, header []string, rows [][]string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	if header != nil {
-		fmt.Fprintln(tw, strings.Join(header, "\t"))
-	}
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	tw.Flush()
 }
