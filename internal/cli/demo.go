@@ -147,15 +147,16 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 
 	var sb *pipedrive.Sandbox
 	var base string
+	stop := func() {}
+	defer func() { stop() }()
 	d.step("start the sandbox", func() (string, error) {
 		sb = pipedrive.New(pipedrive.Options{Records: f.records, Seed: f.seed})
-		var stop func()
 		var err error
 		base, stop, err = sb.Start(ctx, "127.0.0.1:0")
 		if err != nil {
+			stop = func() {}
 			return "", err
 		}
-		go func() { <-ctx.Done(); stop() }()
 		d.report.Sandbox = base
 		return fmt.Sprintf("%s: %d persons, %d organizations, %d deals, %d activities, %d products, %d users", base,
 			sb.Count("person"), sb.Count("organization"), sb.Count("deal"), sb.Count("activity"), sb.Count("product"), sb.Count("user")), nil

@@ -73,14 +73,18 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 			set[s] = true
 		}
 		check := []struct {
-			name string
-			on   bool
+			name  string
+			on    bool
+			value string
 		}{
-			{"since", rf.since != ""}, {"until", rf.until != ""}, {"limit", rf.limit != 0}, {"cursor", rf.cursor != ""},
-			{"offset", rf.offset != 0}, {"id", len(rf.ids) > 0}, {"data", rf.data != ""},
+			{"since", rf.since != "", rf.since}, {"until", rf.until != "", rf.until}, {"limit", rf.limit != 0, strconv.Itoa(rf.limit)},
+			{"cursor", rf.cursor != "", rf.cursor}, {"offset", rf.offset != 0, strconv.Itoa(rf.offset)},
+			{"id", len(rf.ids) > 0, strings.Join(rf.ids, ",")}, {"data", rf.data != "", rf.data},
 		}
 		for _, c := range check {
-			if c.on && !set[c.name] {
+			// A SYNAPSE_JS_* variable meant for another method is not an
+			// error here, only a flag on the command line is.
+			if c.on && !set[c.name] && a.Getenv(envName(c.name)) != c.value {
 				return usageError("--%s does not apply to %s", c.name, method)
 			}
 		}
@@ -182,6 +186,11 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 		return nil, usageError("search takes --request FILE (a {query, params} body)")
 	}
 	return nil, usageError("%s has no request flags; use --request FILE", method)
+}
+
+// envName is the environment variable bindEnv reads for a flag.
+func envName(flag string) string {
+	return "SYNAPSE_JS_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 // readBody is a READ request as the platform sends it.

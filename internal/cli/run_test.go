@@ -128,6 +128,10 @@ func TestRunBuildsRecordRequests(t *testing.T) {
 	if got := sent(run(t, nil, "run", js, "delete", "--entity", "person", "--id", "5", "--id", "6")); len(got) != 2 || got[1] != `{"id":"6","values":{}}` {
 		t.Errorf("delete: %v", got)
 	}
+	// A variable meant for read does not break delete; the flag would.
+	if got := sent(run(t, map[string]string{"SYNAPSE_JS_SINCE": "30d"}, "run", js, "delete", "--entity", "person", "--id", "5")); len(got) != 1 {
+		t.Errorf("delete with SYNAPSE_JS_SINCE: %v", got)
+	}
 
 	type sch struct {
 		APIName string `json:"apiName"`
