@@ -41,10 +41,20 @@ func (rf *reqFlags) register(cmd *cobra.Command) {
 	}
 }
 
-// given reports whether any builder flag was set.
-func (rf *reqFlags) given() bool {
-	return len(rf.entities) > 0 || rf.since != "" || rf.until != "" || rf.limit != 0 || rf.cursor != "" ||
-		rf.offset != 0 || len(rf.ids) > 0 || rf.data != ""
+// explicit reports whether a request flag was given on the command line,
+// not only through a SYNAPSE_JS_* variable (which may be meant for another
+// method).
+func (rf *reqFlags) explicit(getenv func(string) string) bool {
+	differs := func(flag, value string) bool { return value != "" && getenv(envName(flag)) != value }
+	num := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	return differs("entity", strings.Join(rf.entities, ",")) || differs("since", rf.since) || differs("until", rf.until) ||
+		differs("limit", num(rf.limit)) || differs("cursor", rf.cursor) || differs("offset", num(rf.offset)) ||
+		differs("id", strings.Join(rf.ids, ",")) || differs("data", rf.data)
 }
 
 // minimalSchema is the smallest Schema the contract accepts. Connectors

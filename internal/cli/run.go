@@ -113,7 +113,8 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	if f.conn.file == "-" && f.request == "-" {
 		return usageError("--connection and --request cannot both read stdin")
 	}
-	if f.req.given() && (f.request != "" || f.envelope != "") {
+	explicit := f.req.explicit(a.Getenv)
+	if explicit && (f.request != "" || f.envelope != "") {
 		return usageError("request flags (--entity, --since, --id, --data, ...) cannot be combined with --request or --envelope")
 	}
 	env := &host.Envelope{Type: wireType}
@@ -144,7 +145,7 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 			return err
 		}
 		env.Body = raw
-	} else if f.req.given() || (f.envelope == "" && needsBody(method)) {
+	} else if f.envelope == "" && (explicit || needsBody(method)) {
 		body, err := a.buildRequest(method, &f.req, time.Now(), f.conn.file == "-")
 		if err != nil {
 			return err

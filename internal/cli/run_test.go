@@ -128,7 +128,10 @@ func TestRunBuildsRecordRequests(t *testing.T) {
 	if got := sent(run(t, nil, "run", js, "delete", "--entity", "person", "--id", "5", "--id", "6")); len(got) != 2 || got[1] != `{"id":"6","values":{}}` {
 		t.Errorf("delete: %v", got)
 	}
-	// A variable meant for read does not break delete; the flag would.
+	// Variables meant for other methods do not get in the way.
+	if r := run(t, map[string]string{"SYNAPSE_JS_ENTITY": "person", "SYNAPSE_JS_ID": "3"}, "run", js, "test"); r.code != 0 {
+		t.Errorf("test with SYNAPSE_JS_ENTITY: exit %d: %s", r.code, r.stderr)
+	}
 	if got := sent(run(t, map[string]string{"SYNAPSE_JS_SINCE": "30d"}, "run", js, "delete", "--entity", "person", "--id", "5")); len(got) != 1 {
 		t.Errorf("delete with SYNAPSE_JS_SINCE: %v", got)
 	}
