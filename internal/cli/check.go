@@ -211,7 +211,7 @@ func (a *App) check(ctx context.Context, file string, f *checkFlags) error {
 		}
 		writeValues, _ = recs[0]["values"].(map[string]any)
 	}
-	conn, err := a.buildConnection(&f.conn, false)
+	conn, err := a.buildConnection(&f.conn, false, nil)
 	if err != nil {
 		return err
 	}

@@ -54,10 +54,18 @@ type connection struct {
 	secrets *bindings.Secrets
 }
 
-// buildConnection reads the file (if any), applies the flags and returns the
-// Connection JSON. A connection with no name is called "cli".
-func (a *App) buildConnection(cf *connFlags, stdinTaken bool) (*connection, error) {
+// buildConnection reads the file (if any, else starts from base, which may
+// be empty), applies the flags and returns the Connection JSON. A connection
+// with no name is called "cli".
+func (a *App) buildConnection(cf *connFlags, stdinTaken bool, base json.RawMessage) (*connection, error) {
 	m := map[string]any{}
+	if cf.file == "" && len(base) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(base))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil || m == nil {
+			m = map[string]any{}
+		}
+	}
 	if cf.file != "" {
 		if cf.file == "-" && stdinTaken {
 			return nil, usageError("--connection - : stdin is already used by another flag")

@@ -132,7 +132,7 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	}
 	secrets := secretsOf(env.Connection)
 	if f.conn.given() {
-		conn, err := a.buildConnection(&f.conn, f.request == "-" || f.envelope == "-")
+		conn, err := a.buildConnection(&f.conn, f.request == "-" || f.envelope == "-", env.Connection)
 		if err != nil {
 			return err
 		}

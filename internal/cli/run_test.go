@@ -128,6 +128,16 @@ func TestRunBuildsRecordRequests(t *testing.T) {
 	if got := sent(run(t, nil, "run", js, "delete", "--entity", "person", "--id", "5", "--id", "6")); len(got) != 2 || got[1] != `{"id":"6","values":{}}` {
 		t.Errorf("delete: %v", got)
 	}
+	// Connection flags add to an envelope's connection.
+	envl := writeFile(t, filepath.Join(t.TempDir(), "env.json"), `{"type":"TEST","connection":{"name":"from-envelope","authConfig":{"endpoint":"http://e/"}}}`)
+	type conn struct {
+		Name       string            `json:"name"`
+		AuthConfig map[string]string `json:"authConfig"`
+	}
+	if c := decode[conn](t, run(t, map[string]string{"SYNAPSE_JS_TOKEN": "tok-Env-1234"}, "run", js, "test", "--envelope", envl)); c.Name != "from-envelope" ||
+		c.AuthConfig["endpoint"] != "http://e/" || c.AuthConfig["token"] != "[REDACTED]" {
+		t.Errorf("envelope + env token: %+v", c)
+	}
 	// Variables meant for other methods do not get in the way.
 	if r := run(t, map[string]string{"SYNAPSE_JS_ENTITY": "person", "SYNAPSE_JS_ID": "3"}, "run", js, "test"); r.code != 0 {
 		t.Errorf("test with SYNAPSE_JS_ENTITY: exit %d: %s", r.code, r.stderr)

@@ -188,7 +188,7 @@ func (a *App) sync(ctx context.Context, file string, f *syncFlags) error {
 		}
 		since = t
 	}
-	conn, err := a.buildConnection(&f.conn, false)
+	conn, err := a.buildConnection(&f.conn, false, nil)
 	if err != nil {
 		return err
 	}
