@@ -211,6 +211,9 @@ func (a *App) sync(ctx context.Context, file string, f *syncFlags) error {
 	}
 	schema, err := describeOne(ctx, c, conn.raw, f.entity, f.timeout)
 	if err != nil {
+		if isCancel(ctx, err) {
+			return &ExitError{Code: 130, Err: errors.New("interrupted")}
+		}
 		return &ExitError{Code: 1, Err: redactErr(conn.secrets, err)}
 	}
 	run.schema = schema
