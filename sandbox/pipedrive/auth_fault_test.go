@@ -195,19 +195,48 @@ func TestAdminEndpoints(t *testing.T) {
 			t.Fatalf("mode %s read back as %s", mode, got)
 		}
 	}
-	if r := post(`{"mode":"teapot"}`); r.status != 400 {
-		t.Fatalf("unknown mode: %d", r.status)
+	for _, bad := range []string{`{"mode":"teapot"}`, `{"mode":"500","count":-1}`, `{"mode":"slow","delayMs":-5}`, `{"mode":`} {
+		if r := post(bad); r.status != 400 || r.json(t)["success"] != false {
+			t.Fatalf("%s: %d %s", bad, r.status, r.body)
+		}
+	}
+	if r := e.do("PUT", "/_sandbox/fault", `{}`, nil); r.status != 405 {
+		t.Fatalf("PUT /_sandbox/fault: %d", r.status)
+	}
+	if r := e.get("/_sandbox/nothing"); r.status != 404 {
+		t.Fatalf("unknown admin endpoint: %d", r.status)
+	}
+	// A fault on every path leaves the admin endpoints alone, and GET shows
+	// what remains of it.
+	post(`{"mode":"503","count":3,"paths":"/api/v2/deals"}`)
+	genericError(t, e.get("/api/v2/deals"), 503)
+	e.mustOK(e.get("/api/v2/persons"))
+	r := e.do("GET", "/_sandbox/fault", nil, map[string]string{"x-api-token": ""})
+	if d := r.json(t)["data"].(map[string]any); d["mode"] != "503" || d["count"] != 2.0 || d["paths"] != "/api/v2/deals" {
+		t.Fatalf("GET /_sandbox/fault: %s", r.body)
+	}
+	post(`{"mode":"500"}`)
+	if r := e.get("/_sandbox/stats"); r.status != 200 {
+		t.Fatalf("stats under a fault: %d", r.status)
+	}
+	post(`{"mode":"slow","delayMs":120,"count":1}`)
+	start := time.Now()
+	e.mustOK(e.get("/api/v2/persons/1"))
+	if d := time.Since(start); d < 120*time.Millisecond {
+		t.Fatalf("admin slow fault took %v", d)
 	}
 	post(`{"mode":"none"}`)
 	e.get("/api/v2/persons/1")
 	e.get("/api/v2/persons/2")
 	e.get("/v1/users/me")
-	r := e.do("GET", "/_sandbox/stats", nil, nil)
+	r = e.do("GET", "/_sandbox/stats", nil, nil)
 	var st pipedrive.Stats
 	if err := json.Unmarshal(r.body, &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.ByPrefix["/api/v2/persons"] < 3 || st.ByPrefix["/v1/users/me"] != 1 || st.Faults != 1 || st.ByStatus["429"] != 1 {
+	// Injected: the burst429 and the 503; a slow fault's request is served.
+	if st.ByPrefix["/api/v2/persons"] < 3 || st.ByPrefix["/v1/users/me"] != 1 || st.Faults != 2 ||
+		st.ByStatus["429"] != 1 || st.ByStatus["503"] != 1 || st.Total != st.ByPrefix["/api/v2/persons"]+st.ByPrefix["/api/v2/deals"]+1 {
 		t.Fatalf("stats: %+v", st)
 	}
 }

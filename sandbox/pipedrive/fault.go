@@ -61,6 +61,7 @@ func ParseFaultMode(s string) (FaultMode, error) {
 
 // Fault describes an injected failure; the zero Fault is "off".
 type Fault struct {
+	// Mode is the failure to inject; FaultNone is off.
 	Mode FaultMode
 	// Count is how many requests it affects; 0 means until cleared.
 	Count int

@@ -272,8 +272,9 @@ type fieldDef struct {
 // registry holds every entity's fields; it never changes after New, so it
 // needs no lock.
 type registry struct {
-	fields [numKinds][]*fieldDef
-	byKey  [numKinds]map[string]*fieldDef
+	fields  [numKinds][]*fieldDef
+	byKey   [numKinds]map[string]*fieldDef
+	customs [numKinds][]*fieldDef // the custom ones of fields, in order
 }
 
 func newRegistry(t0 int64) *registry {
@@ -298,6 +299,9 @@ func newRegistry(t0 int64) *registry {
 			}
 			d.render(k)
 			reg.fields[k] = append(reg.fields[k], d)
+			if custom {
+				reg.customs[k] = append(reg.customs[k], d)
+			}
 			reg.byKey[k][d.key] = d
 			id++
 		}
@@ -320,15 +324,9 @@ func (r *registry) custom(k kind, key string) *fieldDef {
 	return d
 }
 
-func (r *registry) customDefs(k kind) []*fieldDef {
-	var out []*fieldDef
-	for _, d := range r.fields[k] {
-		if d.custom {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+// customDefs returns an entity's custom fields in order; callers must not
+// modify the slice.
+func (r *registry) customDefs(k kind) []*fieldDef { return r.customs[k] }
 
 // v1Field is the v1 *Fields item shape.
 type v1Field struct {

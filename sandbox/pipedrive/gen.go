@@ -390,8 +390,11 @@ func (g *gen) organizations() []*record {
 	return out
 }
 
+// orgWebsiteKey is the key of organizations' "Website" custom field.
+var orgWebsiteKey = customKey(kindOrganization, "Website")
+
 func (g *gen) orgDomain(o *organization) string {
-	if w, ok := o.CustomFields[customKey(kindOrganization, "Website")].(string); ok {
+	if w, ok := o.CustomFields[orgWebsiteKey].(string); ok {
 		return strings.TrimPrefix(w, "https://www.")
 	}
 	return asciiFold(o.Name) + ".com"

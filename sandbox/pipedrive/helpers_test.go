@@ -47,8 +47,16 @@ type env struct {
 
 func newEnv(t *testing.T, records int) *env {
 	t.Helper()
+	return newEnvWith(t, pipedrive.Options{Records: records})
+}
+
+// newEnvWith is newEnv with more options; Now is always the env's clock,
+// starting at epoch.
+func newEnvWith(t *testing.T, opts pipedrive.Options) *env {
+	t.Helper()
 	c := &clock{t: epoch}
-	sb := pipedrive.New(pipedrive.Options{Records: records, Now: c.Now})
+	opts.Now = c.Now
+	sb := pipedrive.New(opts)
 	srv := httptest.NewServer(sb.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, sb: sb, srv: srv, clock: c, hc: srv.Client()}

@@ -143,6 +143,30 @@ func TestUpdatedSinceUntilBoundaries(t *testing.T) {
 			t.Fatalf("updated_until is exclusive: got %v", it["update_time"])
 		}
 	}
+	// Records have whole seconds: a bound between two seconds, or in another
+	// zone, means the same as the whole-second UTC one.
+	half := func(d time.Duration) string { return pt.Add(d).Format(time.RFC3339Nano) }
+	zoned := pt.In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+	for _, tc := range []struct {
+		param, value string
+		want         int
+	}{
+		{"updated_since", half(-500 * time.Millisecond), len(since)},
+		{"updated_since", zoned, len(since)},
+		{"updated_since", half(500 * time.Millisecond), len(since) - counts[pivot]},
+		{"updated_until", half(500 * time.Millisecond), len(until) + counts[pivot]},
+		{"updated_until", zoned, len(until)},
+		{"updated_until", half(-500 * time.Millisecond), len(until)},
+	} {
+		got, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"500"}, tc.param: {tc.value}})
+		if len(got) != tc.want {
+			t.Errorf("%s=%s: %d records, want %d", tc.param, tc.value, len(got), tc.want)
+		}
+	}
+	// updated_since == updated_until is an empty window.
+	if empty, _ := e.listAll("/api/v2/persons", url.Values{"updated_since": {pivot}, "updated_until": {pivot}}); len(empty) != 0 {
+		t.Errorf("empty window returned %d records", len(empty))
+	}
 	// A window, sorted by id, combined with both filters.
 	hi := pt.Add(30 * 24 * time.Hour).Format(time.RFC3339)
 	win, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"50"}, "updated_since": {pivot}, "updated_until": {hi}})
@@ -154,6 +178,17 @@ func TestUpdatedSinceUntilBoundaries(t *testing.T) {
 	}
 	if len(win) != want {
 		t.Fatalf("window returned %d, want %d", len(win), want)
+	}
+	// The same window by update_time, both ways, paged through the cursor.
+	asc, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"37"}, "sort_by": {"update_time"}, "updated_since": {pivot}, "updated_until": {hi}})
+	desc, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"37"}, "sort_by": {"update_time"}, "sort_direction": {"desc"}, "updated_since": {pivot}, "updated_until": {hi}})
+	if len(asc) != want || len(desc) != want {
+		t.Fatalf("update_time window: asc %d, desc %d, want %d", len(asc), len(desc), want)
+	}
+	for i := range asc {
+		if num(asc[i]["id"]) != num(desc[len(desc)-1-i]["id"]) {
+			t.Fatalf("desc window is not the asc one reversed at %d", i)
+		}
 	}
 	// Recent windows hold records.
 	recent, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"500"}, "updated_since": {epoch.AddDate(0, 0, -30).Format(time.RFC3339)}})

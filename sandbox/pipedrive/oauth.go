@@ -19,12 +19,20 @@ const AccessTokenLifetime = 3599
 
 // OAuthTokens is a token pair as /oauth/token issues it.
 type OAuthTokens struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int    `json:"expires_in"`
+	// AccessToken goes in Authorization: Bearer; it expires after ExpiresIn
+	// seconds of the sandbox clock.
+	AccessToken string `json:"access_token"`
+	// TokenType is always "Bearer".
+	TokenType string `json:"token_type"`
+	// ExpiresIn is AccessTokenLifetime.
+	ExpiresIn int `json:"expires_in"`
+	// RefreshToken gets a new pair once; a refresh rotates it.
 	RefreshToken string `json:"refresh_token"`
-	Scope        string `json:"scope"`
-	APIDomain    string `json:"api_domain"`
+	// Scope is always "base" (scopes are not enforced).
+	Scope string `json:"scope"`
+	// APIDomain is the sandbox's origin as the client reached it, e.g.
+	// "http://127.0.0.1:PORT"; empty from IssueOAuthTokens.
+	APIDomain string `json:"api_domain"`
 }
 
 type accessToken struct {

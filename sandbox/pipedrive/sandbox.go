@@ -62,7 +62,7 @@ const (
 const companyID = 13760517
 
 // New builds a sandbox and generates its data. With Records=50,000 this
-// takes a few hundred milliseconds.
+// takes under a second; each record's JSON is rendered on its first read.
 func New(opts Options) *Sandbox {
 	if opts.Records <= 0 {
 		opts.Records = DefaultRecords

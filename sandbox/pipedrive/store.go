@@ -2,6 +2,7 @@ package pipedrive
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -150,7 +151,7 @@ func newStore(k kind, recs []*record) *store {
 		key, _ := parseSortKey(name)
 		s := make([]*record, len(live))
 		copy(s, live)
-		sort.Slice(s, func(i, j int) bool { return cmpPos(key, s[i], pos{}.of(key, s[j])) < 0 })
+		slices.SortFunc(s, func(a, b *record) int { return cmpPos(key, a, pos{}.of(key, b)) })
 		st.idx[key] = s
 	}
 	return st

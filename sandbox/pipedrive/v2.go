@@ -328,8 +328,16 @@ func (s *Sandbox) applyPatch(k kind, base item, raw []byte, ts int64, owner int6
 		*c.custom = map[string]any{}
 	}
 	for _, d := range s.reg.customDefs(k) {
-		if _, ok := (*c.custom)[d.key]; !ok {
+		v, ok := (*c.custom)[d.key]
+		if !ok {
 			(*c.custom)[d.key] = nil
+		}
+		// Monetary values keep the generated records' key order,
+		// {"value":..,"currency":..}, rather than a map's sorted one.
+		if m, isMap := v.(map[string]any); isMap && d.typ == "monetary" {
+			val, _ := m["value"].(float64)
+			cur, _ := m["currency"].(string)
+			(*c.custom)[d.key] = monetary{Value: val, Currency: cur}
 		}
 	}
 	if !s.users.exists(*c.owner) {

@@ -150,8 +150,13 @@ func TestCustomFieldWrites(t *testing.T) {
 		key("varchar"):  "PO-1",
 		key("user"):     2,
 	}}
-	d := e.mustOK(e.do("PATCH", "/api/v2/deals/5", body, nil))["data"].(map[string]any)
+	r := e.do("PATCH", "/api/v2/deals/5", body, nil)
+	d := e.mustOK(r)["data"].(map[string]any)
 	cf := d["custom_fields"].(map[string]any)
+	// Monetary values keep the v2 key order of generated records.
+	if !strings.Contains(string(r.body), `"`+key("monetary")+`":{"value":2300,"currency":"EUR"}`) {
+		t.Fatalf("monetary value not rendered as {value,currency}: %s", r.body)
+	}
 	if fmt.Sprint(cf[key("monetary")]) != "map[currency:EUR value:2300]" || cf[key("int")] != 42.0 || cf[key("date")] != "2026-05-01" {
 		t.Fatalf("custom_fields after patch: %v", cf)
 	}
@@ -230,7 +235,16 @@ func TestSoftDelete(t *testing.T) {
 
 func TestConcurrentReadsAndWrites(t *testing.T) {
 	e := newEnv(t, 500)
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		statuses = map[string]int{} // "POST 200" -> count
+	)
+	note := func(method string, r resp) {
+		mu.Lock()
+		defer mu.Unlock()
+		statuses[fmt.Sprintf("%s %d", method, r.status)]++
+	}
 	for w := range 4 {
 		wg.Add(1)
 		go func() {
@@ -238,13 +252,13 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 			for i := range 20 {
 				switch i % 4 {
 				case 0:
-					e.do("POST", "/api/v2/persons", map[string]any{"name": fmt.Sprintf("W%d %d", w, i)}, nil)
+					note("POST", e.do("POST", "/api/v2/persons", map[string]any{"name": fmt.Sprintf("W%d %d", w, i)}, nil))
 				case 1:
-					e.do("PATCH", fmt.Sprintf("/api/v2/persons/%d", 1+w*50+i), map[string]any{"name": "P Q"}, nil)
+					note("PATCH", e.do("PATCH", fmt.Sprintf("/api/v2/persons/%d", 1+w*50+i), map[string]any{"name": "P Q"}, nil))
 				case 2:
-					e.do("DELETE", fmt.Sprintf("/api/v2/persons/%d", 300+w*20+i), nil, nil)
+					note("DELETE", e.do("DELETE", fmt.Sprintf("/api/v2/persons/%d", 300+w*20+i), nil, nil))
 				default:
-					e.do("GET", "/api/v2/persons/search?term=an", nil, nil)
+					note("GET", e.do("GET", "/api/v2/persons/search?term=an", nil, nil))
 				}
 			}
 		}()
@@ -259,8 +273,25 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Generated soft-deleted ids answer 404 to PATCH and DELETE; nothing
+	// else may fail.
+	if statuses["POST 200"] != 20 || statuses["GET 200"] != 20 ||
+		statuses["PATCH 200"]+statuses["PATCH 404"] != 20 || statuses["DELETE 200"]+statuses["DELETE 404"] != 20 {
+		t.Fatalf("statuses: %v", statuses)
+	}
+	if want := 500 + 20 - statuses["DELETE 200"]; e.sb.Count("person") != want {
+		t.Fatalf("Count = %d, want %d", e.sb.Count("person"), want)
+	}
 	all, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"500"}})
 	if len(all) != e.sb.Count("person") {
 		t.Fatalf("list %d != Count %d", len(all), e.sb.Count("person"))
+	}
+	byUpd, _ := e.listAll("/api/v2/persons", url.Values{"limit": {"500"}, "sort_by": {"update_time"}})
+	seen := map[int64]bool{}
+	for _, p := range byUpd {
+		seen[num(p["id"])] = true
+	}
+	if len(byUpd) != len(all) || len(seen) != len(all) {
+		t.Fatalf("update_time index: %d records, %d distinct, want %d", len(byUpd), len(seen), len(all))
 	}
 }
