@@ -89,6 +89,11 @@ func (g *gate) NewInstance(vu bindings.VU) (goja.Value, error) {
 			panic(rt.NewGoError(vu.Call().Context().Err()))
 		}
 	})
+	// rotate makes the call report rotated OAuth tokens, as synapse/auth
+	// does after a refresh.
+	_ = obj.Set("rotate", func(access, refresh string) {
+		vu.Call().Rotated = &bindings.OAuthTokens{AccessToken: access, RefreshToken: refresh}
+	})
 	return obj, nil
 }
 

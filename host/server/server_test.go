@@ -407,6 +407,7 @@ func TestLiveSwapWithCallInFlight(t *testing.T) {
 	done := make(chan resp, 1)
 	go func() { done <- h.do("POST", "/echo", invokeTok, slowEnvelope()) }()
 	h.gate.Arrived(t, "v1")
+	old := h.srv.lookup("echo").cur.Load()
 
 	start := time.Now()
 	up := h.mustUpload("echo", connector("echo", "v2"))
@@ -420,6 +421,10 @@ func TestLiveSwapWithCallInFlight(t *testing.T) {
 	h.gate.Open("v1")
 	if got := tagOf(t, <-done); got != "v1" {
 		t.Fatalf("in-flight call answered %q, want v1", got)
+	}
+	// The old version was closed once its last call returned.
+	if st := old.conn.Stats(); st.Live != 0 || old.refs.Load() != 0 {
+		t.Fatalf("the old version still holds runtimes: %+v, refs %d", st, old.refs.Load())
 	}
 }
 
