@@ -35,8 +35,19 @@ type env struct {
 // Retry-After still rules where it is longer.
 func newEnv(t testing.TB, opts pipedrive.Options) *env {
 	t.Helper()
+	return newEnvWrapped(t, opts, nil)
+}
+
+// newEnvWrapped is newEnv with the sandbox's handler wrapped (nil: not),
+// for answers the sandbox's fault modes cannot target.
+func newEnvWrapped(t testing.TB, opts pipedrive.Options, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
 	sb := pipedrive.New(opts)
-	srv := httptest.NewServer(sb.Handler())
+	h := sb.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	eng := host.New(host.StdOptions(host.Options{
 		Timeout: 30 * time.Second,

@@ -6,9 +6,11 @@ package scripts_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -608,6 +610,46 @@ func TestPartialBatchFailure(t *testing.T) {
 	)))
 	if !upd[0].Success || upd[1].Success || upd[2].Success || !strings.Contains(upd[1].Errors[0], "no id") {
 		t.Fatalf("update batch %+v", upd)
+	}
+}
+
+// A rate limit in the middle of a batch: the records written stay written
+// and the rest fail with the reason, so a retry of the batch cannot
+// duplicate them; before anything was written, the whole call fails and
+// the platform retries it.
+func TestBatchStopsAtQuota(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	var failFrom atomic.Int32
+	failFrom.Store(2)
+	e := newEnvWrapped(t, pipedrive.Options{Records: 50}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "POST" && r.URL.Path == "/api/v2/persons" && posts.Add(1) >= failFrom.Load() {
+				w.Header().Set("x-daily-ratelimit-token-remaining", "0")
+				w.Header().Set("Retry-After", "3600")
+				w.WriteHeader(429)
+				fmt.Fprint(w, `{"success":false,"error":"Request over limit","errorCode":429}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	conn := e.connection(nil)
+	batch := crud("person",
+		map[string]any{"syncariEntityId": "a", "values": map[string]any{"name": "One"}},
+		map[string]any{"syncariEntityId": "b", "values": map[string]any{"name": "Two"}},
+		map[string]any{"syncariEntityId": "c", "values": map[string]any{"name": "Three"}})
+	res := decode[[]Result](t, e.call("create", conn, batch))
+	if !res[0].Success || res[1].Success || res[2].Success || posts.Load() != 2 {
+		t.Fatalf("results %+v after %d POSTs", res, posts.Load())
+	}
+	if !strings.Contains(res[1].Errors[0], "daily") || res[2].Errors[0] != res[1].Errors[0] || *res[2].SyncariID != "c" {
+		t.Fatalf("errors %+v", res)
+	}
+	failFrom.Store(0)
+	r := e.invoke("CREATE", conn, batch)
+	if r.Err == nil || r.Err.Status != 429 || r.Err.Detail == nil || !strings.HasPrefix(*r.Err.Detail, "retry after ") {
+		t.Fatalf("nothing written: %v", r.Err)
 	}
 }
 
