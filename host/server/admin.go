@@ -39,14 +39,21 @@ type VersionView struct {
 	Name string `json:"name"`
 	// Synapse is the name the connector's synapse_info gives itself; it
 	// may differ from Name.
-	Synapse  string          `json:"synapse,omitempty"`
-	Version  int             `json:"version"`
-	SHA256   string          `json:"sha256"`
-	Size     int64           `json:"size"`
-	Lang     string          `json:"lang"`
-	Uploaded time.Time       `json:"uploaded"`
-	Methods  []string        `json:"methods,omitempty"`
-	Info     json.RawMessage `json:"info,omitempty"`
+	Synapse string `json:"synapse,omitempty"`
+	// Version is the version number, from 1.
+	Version int `json:"version"`
+	// SHA256 is the hex SHA-256 of the source.
+	SHA256 string `json:"sha256"`
+	// Size is the source's length in bytes.
+	Size int64 `json:"size"`
+	// Lang is "js" or "ts".
+	Lang string `json:"lang"`
+	// Uploaded is when the version was stored.
+	Uploaded time.Time `json:"uploaded"`
+	// Methods lists the contract methods the source exports.
+	Methods []string `json:"methods,omitempty"`
+	// Info is the synapse_info result (left out of lists).
+	Info json.RawMessage `json:"info,omitempty"`
 }
 
 func view(v store.Version, withInfo bool) VersionView {
@@ -66,6 +73,7 @@ func view(v store.Version, withInfo bool) VersionView {
 // SynapseView is an entry of GET /v1/synapses and the body of
 // GET /v1/synapses/{name}.
 type SynapseView struct {
+	// Name is the serving name.
 	Name string `json:"name"`
 	// Current is the store's current version (absent if unreadable).
 	Current *VersionView `json:"current,omitempty"`
@@ -79,12 +87,18 @@ type SynapseView struct {
 
 // ServingView is the live version of a name.
 type ServingView struct {
-	Version  int        `json:"version"`
-	Synapse  string     `json:"synapse"`
-	SHA256   string     `json:"sha256"`
+	// Version is the version answering calls.
+	Version int `json:"version"`
+	// Synapse is its synapse_info name.
+	Synapse string `json:"synapse"`
+	// SHA256 is the hex SHA-256 of its source.
+	SHA256 string `json:"sha256"`
+	// Runtimes describes its runtime pool.
 	Runtimes host.Stats `json:"runtimes"`
-	Running  int        `json:"running"`
-	Waiting  int        `json:"waiting"`
+	// Running and Waiting count the name's calls holding a concurrency
+	// slot and queued for one.
+	Running int `json:"running"`
+	Waiting int `json:"waiting"`
 }
 
 func (s *Server) synapseView(r *http.Request, name string) (SynapseView, bool) {
@@ -171,8 +185,11 @@ func uploadLang(mediaType string) (string, bool) {
 
 // ProblemView is one reason a file does not validate.
 type ProblemView struct {
-	Line    int    `json:"line"`
-	Column  int    `json:"column"`
+	// Line and Column locate the problem in the file (1-based; 0 when it
+	// has no position, such as a missing export).
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	// Message says what is wrong.
 	Message string `json:"message"`
 }
 
