@@ -366,7 +366,15 @@ func ptr(s string) *string { return &s }
 // writes it as the wire (or plain JSON) wants.
 func (c *Connector) encodeResult(res goja.Value, typ, method string, wire bool, ids []goja.Value, nInput int, req goja.Value) ([]byte, error) {
 	m := c.engine.models
-	enc := &encoder{method: method, buf: make([]byte, 0, 256)}
+	hint := c.sizeHints[typ]
+	size := 256
+	if hint != nil {
+		size = max(size, int(hint.Load())+int(hint.Load())/8)
+	}
+	enc := &encoder{method: method, buf: make([]byte, 0, size)}
+	if hint != nil {
+		defer func() { hint.Store(int64(len(enc.buf))) }()
+	}
 	var err error
 	switch typ {
 	case "SYNAPSE_INFO":

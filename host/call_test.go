@@ -229,26 +229,30 @@ func TestRunawayScriptsAreStopped(t *testing.T) {
     }
     return { data: [], watermark: req.watermark };
   },`)
+	// Deadlines are short for the loops and long for the cases that must
+	// end on their own (recursion hits the stack limit), so a loaded
+	// machine cannot turn a 400 into a 504.
 	cases := []struct {
-		entity string
-		status int
-		msg    string
+		entity  string
+		timeout time.Duration
+		status  int
+		msg     string
 	}{
-		{"loop", 504, "READ did not finish within its 200ms deadline"},
-		{"catch", 504, "READ did not finish within its 200ms deadline"},
-		{"recurse", 400, "Failed to execute request READ"},
-		{"native", 400, "Failed to execute request READ"},
-		{"never", 504, "READ never finished"},
-		{"later", 504, "READ did not finish within its 200ms deadline"},
+		{"loop", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline"},
+		{"catch", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline"},
+		{"recurse", 20 * time.Second, 400, "Failed to execute request READ"},
+		{"native", 20 * time.Second, 400, "Failed to execute request READ"},
+		{"never", 20 * time.Second, 504, "READ never finished"},
+		{"later", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline"},
 	}
 	for _, tc := range cases {
 		start := time.Now()
 		body := strings.Replace(readBody, `"apiName":"thing"`, `"apiName":"`+tc.entity+`"`, 1)
-		r := c.Invoke(context.Background(), envelope("READ", body), host.CallOptions{Timeout: 200 * time.Millisecond})
+		r := c.Invoke(context.Background(), envelope("READ", body), host.CallOptions{Timeout: tc.timeout})
 		if r.Err == nil || r.Err.Status != tc.status || !strings.Contains(r.Err.Message, tc.msg) {
 			t.Errorf("%s: got %s, want %d %q", tc.entity, r.Body, tc.status, tc.msg)
 		}
-		if d := time.Since(start); d > 5*time.Second {
+		if d := time.Since(start); d > tc.timeout+5*time.Second {
 			t.Errorf("%s: took %s", tc.entity, d)
 		}
 		// The host goes on serving.
@@ -363,7 +367,9 @@ func TestCallWaitsForARuntimeOnlyUntilItsDeadline(t *testing.T) {
 	go func() {
 		done <- c.Invoke(context.Background(), envelope("READ", strings.Replace(readBody, "thing", "slow", 1)), host.CallOptions{})
 	}()
-	time.Sleep(50 * time.Millisecond)
+	for c.Stats().InUse == 0 { // wait until the slow call holds the runtime
+		time.Sleep(time.Millisecond)
+	}
 	r := c.Invoke(context.Background(), envelope("READ", readBody), host.CallOptions{Timeout: 50 * time.Millisecond})
 	if r.Err == nil || r.Err.Status != 504 || !strings.Contains(r.Err.Message, "did not start") {
 		t.Errorf("queued call: got %s", r.Body)

@@ -119,12 +119,13 @@ func (e *Engine) Load(ctx context.Context, filename string, src []byte) (*Connec
 	}
 	sum := sha256.Sum256(src)
 	c := &Connector{
-		engine:   e,
-		file:     name,
-		source:   src,
-		sha256:   hex.EncodeToString(sum[:]),
-		program:  prg,
-		exported: map[string]bool{},
+		engine:    e,
+		file:      name,
+		source:    src,
+		sha256:    hex.EncodeToString(sum[:]),
+		program:   prg,
+		exported:  map[string]bool{},
+		sizeHints: newSizeHints(),
 	}
 	if err := c.validate(ctx, code); err != nil {
 		return nil, err

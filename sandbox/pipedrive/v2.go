@@ -376,8 +376,11 @@ func (s *Sandbox) mergeCustom(k kind, cur, patch json.RawMessage) (json.RawMessa
 	if err := json.Unmarshal(patch, &p); err != nil {
 		return nil, errors.New("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
 	}
-	c := map[string]json.RawMessage{}
-	_ = json.Unmarshal(cur, &c) // null leaves c empty
+	var c map[string]json.RawMessage
+	_ = json.Unmarshal(cur, &c)
+	if c == nil { // a null (or absent) current value: json sets the map to nil
+		c = map[string]json.RawMessage{}
+	}
 	for key, v := range p {
 		d := s.reg.custom(k, key)
 		if d == nil {
