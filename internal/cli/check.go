@@ -380,7 +380,7 @@ func (k *checker) run(ctx context.Context, e *host.Engine, a *App, file string, 
 			case sample == nil:
 				return "", skip("the read returned no record to fetch")
 			}
-			return k.checkGetByID(ctx, s, sample.id, "", nil)
+			return k.checkGetByID(ctx, s, sample.id(), "", nil)
 		})
 	}
 	if !f.write {
@@ -499,14 +499,15 @@ func (k *checker) readWindow(ctx context.Context, s schema, start, end int64) (r
 		}
 		for i, rec := range page.records {
 			where := fmt.Sprintf("page %d record %d", p.pages, i)
-			if !rec.hasID || rec.id == "" {
+			id := rec.id()
+			if id == "" {
 				return res, fmt.Errorf("%s has no id", where)
 			}
-			where += fmt.Sprintf(" (id %s)", rec.id)
-			if pg, dup := seen[rec.id]; dup {
-				return res, fmt.Errorf("%s: id %s was already returned on page %d: duplicate ids across pages", where, rec.id, pg)
+			where += fmt.Sprintf(" (id %s)", id)
+			if pg, dup := seen[id]; dup {
+				return res, fmt.Errorf("%s: id %s was already returned on page %d: duplicate ids across pages", where, id, pg)
 			}
-			seen[rec.id] = p.pages
+			seen[id] = p.pages
 			if !rec.hasLM {
 				noLM++
 				continue
@@ -520,6 +521,7 @@ func (k *checker) readWindow(ctx context.Context, s schema, start, end int64) (r
 			prev = rec.lastModified
 			if res.sample == nil {
 				r := rec
+				r.idRaw = append([]byte(nil), rec.idRaw...)
 				r.raw = nil
 				res.sample = &r
 			}

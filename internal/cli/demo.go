@@ -416,7 +416,7 @@ func (s *demoSink) Write(p []byte) (int, error) {
 			break
 		}
 		if r, err := scanRecord(s.rest[:i]); err == nil && r.hasID {
-			s.ids = append(s.ids, r.id)
+			s.ids = append(s.ids, r.id())
 		}
 		s.rest = s.rest[i+1:]
 	}

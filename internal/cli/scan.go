@@ -160,13 +160,45 @@ func eachElem(b []byte, fn func(val []byte) error) error {
 }
 
 // rawRecord is one Record of a READ page: its exact bytes and the fields
-// paging needs.
+// paging needs. The id stays bytes (a slice of raw) until asked for, so a
+// page of records costs no allocation per record.
 type rawRecord struct {
 	raw          []byte
-	id           string
+	idRaw        []byte // the id's JSON string with its quotes, or a bare literal
 	hasID        bool
 	lastModified int64
 	hasLM        bool
+}
+
+// id decodes the record's id ("" when it has none).
+func (r *rawRecord) id() string {
+	if !r.hasID {
+		return ""
+	}
+	if r.idRaw[0] != '"' {
+		return string(r.idRaw)
+	}
+	s, err := unquote(r.idRaw)
+	if err != nil {
+		return string(r.idRaw)
+	}
+	return s
+}
+
+// idKey is the id as a map key: the raw bytes inside the quotes when they
+// need no unescaping (the usual case), else the decoded id. Callers use it
+// as m[string(key)], which the compiler does without allocating.
+func (r *rawRecord) idKey() []byte {
+	if len(r.idRaw) >= 2 && r.idRaw[0] == '"' {
+		inner := r.idRaw[1 : len(r.idRaw)-1]
+		for _, c := range inner {
+			if c == '\\' {
+				return []byte(r.id())
+			}
+		}
+		return inner
+	}
+	return r.idRaw
 }
 
 // readPage is a READ result split without decoding the records.
@@ -246,20 +278,14 @@ func scanRecord(rec []byte) (rawRecord, error) {
 	err := eachField(rec, func(key, val []byte) error {
 		switch string(key) {
 		case "id":
-			if len(val) > 0 && val[0] == '"' {
-				s, err := unquote(val)
-				if err != nil {
-					return fmt.Errorf("id: %w", err)
-				}
-				r.id, r.hasID = s, true
-			} else if string(val) != "null" {
-				r.id, r.hasID = string(val), true
+			if string(val) != "null" {
+				r.idRaw, r.hasID = val, true
 			}
 		case "lastModified":
 			if string(val) != "null" {
-				n, err := strconv.ParseInt(string(val), 10, 64)
-				if err != nil {
-					return fmt.Errorf("lastModified: %w", err)
+				n, ok := parseInt(val)
+				if !ok {
+					return fmt.Errorf("lastModified: want an integer, got %.40s", val)
 				}
 				r.lastModified, r.hasLM = n, true
 			}
@@ -267,6 +293,35 @@ func scanRecord(rec []byte) (rawRecord, error) {
 		return nil
 	})
 	return r, err
+}
+
+// parseInt reads a JSON integer without allocating.
+func parseInt(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && b[0] == '-' {
+		neg, b = true, b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		if len(b) > 18 {
+			n, err := strconv.ParseInt(string(b), 10, 64)
+			if neg {
+				n = -n
+			}
+			return n, err == nil
+		}
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // unquote decodes a JSON string, quickly when it has no escapes.

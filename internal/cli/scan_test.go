@@ -5,6 +5,19 @@ import (
 	"testing"
 )
 
+func TestParseInt(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "-12": -12, "1700000000000": 1700000000000, "9223372036854775807": 9223372036854775807} {
+		if got, ok := parseInt([]byte(in)); !ok || got != want {
+			t.Errorf("parseInt(%s) = %d, %v", in, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "-", "1.5", "1e3", "x", "99999999999999999999"} {
+		if _, ok := parseInt([]byte(bad)); ok {
+			t.Errorf("parseInt(%q) ok", bad)
+		}
+	}
+}
+
 func TestParseReadPage(t *testing.T) {
 	body := []byte(` { "watermark" : {"start":1,"end":2,"offset":7,"limit":0,"cursor":"c\"1"},
 	  "offsetType": "CUSTOM",
@@ -18,13 +31,14 @@ func TestParseReadPage(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	r := p.records
-	if r[0].id != "xA" || !r[0].hasID || r[0].lastModified != 5 || !r[0].hasLM || r[1].hasID || r[1].hasLM || r[2].id != "7" || r[2].hasLM {
+	if r[0].id() != "xA" || string(r[0].idKey()) != "xA" || !r[0].hasID || r[0].lastModified != 5 || !r[0].hasLM || r[1].hasID || r[1].hasLM ||
+		r[2].id() != "7" || string(r[2].idKey()) != "7" || r[2].hasLM {
 		t.Fatalf("%+v", r)
 	}
 	if !json.Valid(r[0].raw) || string(r[2].raw) != `{"id":"7","values":{}}` {
 		t.Fatalf("raw %q %q", r[0].raw, r[2].raw)
 	}
-	for _, bad := range []string{`{"data":[{"id":"1"`, `{"data":[]}`, `[1]`, `{"watermark":{"start":"x"}}`} {
+	for _, bad := range []string{`{"data":[{"id":"1"`, `{"data":[]}`, `[1]`, `{"watermark":{"start":"x"}}`, `{"data":[{"lastModified":1.5}],"watermark":{"start":0,"end":0}}`} {
 		if _, err := parseReadPage([]byte(bad), nil); err == nil {
 			t.Errorf("%s: no error", bad)
 		}

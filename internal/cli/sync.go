@@ -476,14 +476,20 @@ func (r *syncRun) read(ctx context.Context, jobs chan<- pageJob, failed <-chan s
 				return err
 			}
 			lines := make([][]byte, 0, len(page.records))
-			for _, rec := range page.records {
-				if rec.hasLM && rec.lastModified == st.Window.Start && rec.hasID && r.skip[rec.id] {
-					continue // written by the previous window
+			pageMax, anyLM := int64(0), false
+			for i := range page.records {
+				rec := &page.records[i]
+				if rec.hasLM && rec.lastModified == st.Window.Start && rec.hasID && len(r.skip) > 0 && r.skip[string(rec.idKey())] {
+					rec.hasLM = false // not written: it must not count below
+					continue          // written by the previous window
 				}
 				lines = append(lines, rec.raw)
-				if rec.hasLM {
-					r.raise(rec)
+				if rec.hasLM && (!anyLM || rec.lastModified > pageMax) {
+					pageMax, anyLM = rec.lastModified, true
 				}
+			}
+			if anyLM {
+				r.raise(pageMax, page.records)
 			}
 			wrote += int64(len(lines))
 			st.Pages++
@@ -542,18 +548,21 @@ func (r *syncRun) nextWindow() {
 	st.Next = &wm
 }
 
-// raise moves the high-water mark for a written record.
-func (r *syncRun) raise(rec rawRecord) {
+// raise moves the high-water mark for a page whose highest written
+// lastModified is pageMax: only the records at the mark need their ids.
+func (r *syncRun) raise(pageMax int64, recs []rawRecord) {
 	st := &r.st
 	switch {
-	case st.HighWater == nil || rec.lastModified > st.HighWater.LastModified:
-		st.HighWater = &highWater{LastModified: rec.lastModified}
+	case st.HighWater == nil || pageMax > st.HighWater.LastModified:
+		st.HighWater = &highWater{LastModified: pageMax}
 		clear(r.hwIDs)
-		if rec.hasID {
-			r.hwIDs[rec.id] = true
+	case pageMax < st.HighWater.LastModified:
+		return
+	}
+	for i := range recs {
+		if rec := &recs[i]; rec.hasLM && rec.lastModified == pageMax && rec.hasID {
+			r.hwIDs[string(rec.idKey())] = true
 		}
-	case rec.lastModified == st.HighWater.LastModified && rec.hasID:
-		r.hwIDs[rec.id] = true
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 // watermark and the record count) with sync writing them to an NDJSON file,
 // fsynced and checkpointed to a state file after every page. It reports
 // both rates and sync/read, which should stay at or above 0.9. The two
-// passes alternate, so drift in the machine's speed hits both alike.
+// passes alternate (and swap order every iteration), so drift in the
+// machine's speed hits both alike; use -benchtime 6x or more on a busy
+// machine.
 //
 //	go test -run '^$' -bench SyncVsRead -benchtime 3x ./internal/cli/
 func BenchmarkSyncVsRead(b *testing.B) {
@@ -84,7 +87,7 @@ func BenchmarkSyncVsRead(b *testing.B) {
 		}
 		return n
 	}
-	syncToFile := func(i int) int64 {
+	syncToFile := func() int64 {
 		out := filepath.Join(dir, "persons.ndjson")
 		r := &syncRun{c: c, conn: conn, schema: schema, timeout: time.Minute, until: time.Now().UnixMilli(),
 			statePath: filepath.Join(dir, "state.json")}
@@ -104,19 +107,28 @@ func BenchmarkSyncVsRead(b *testing.B) {
 	if n := readOnly(); n != persons {
 		b.Fatalf("read %d persons, want %d", n, persons)
 	}
-	if n := syncToFile(0); n != persons {
+	if n := syncToFile(); n != persons {
 		b.Fatalf("synced %d persons, want %d", n, persons)
 	}
 	var readDur, syncDur time.Duration
 	var readN, syncN int64
+	timed := func(f func() int64, n *int64, d *time.Duration) {
+		runtime.GC() // no garbage carried from one pass into the other
+		t0 := time.Now()
+		*n += f()
+		*d += time.Since(t0)
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		readN += readOnly()
-		t1 := time.Now()
-		syncN += syncToFile(i)
-		syncDur += time.Since(t1)
-		readDur += t1.Sub(t0)
+		// Alternate which pass goes first, so neither always inherits the
+		// other's leftovers (page cache, heap).
+		if i%2 == 0 {
+			timed(readOnly, &readN, &readDur)
+			timed(syncToFile, &syncN, &syncDur)
+		} else {
+			timed(syncToFile, &syncN, &syncDur)
+			timed(readOnly, &readN, &readDur)
+		}
 	}
 	b.StopTimer()
 	readRate := float64(readN) / readDur.Seconds()
