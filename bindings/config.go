@@ -107,7 +107,15 @@ func (s *MemTokenStore) Newer(synapse, connection string, carried OAuthTokens) (
 	}
 	_, oldRefresh := r.retired[carried.RefreshToken]
 	_, oldAccess := r.retired[carried.AccessToken]
-	if (carried.RefreshToken != "" && oldRefresh) || (carried.RefreshToken == "" && carried.AccessToken != "" && oldAccess) {
+	switch {
+	case carried.RefreshToken != "" && oldRefresh:
+		return r.newest, true
+	case carried.AccessToken != "" && oldAccess &&
+		(carried.RefreshToken == "" || carried.RefreshToken == r.newest.RefreshToken):
+		// A provider that keeps the refresh token rotates only the access
+		// token: a retired access token with the refresh token still in
+		// use means the same rotation. A refresh token this store never
+		// saw is left alone; it may be newer than anything here.
 		return r.newest, true
 	}
 	return OAuthTokens{}, false

@@ -189,7 +189,7 @@ func Inspect(rt *goja.Runtime, v goja.Value) (info Info, ok bool) {
 	if !IsSynapseError(rt, obj) {
 		return info, false
 	}
-	info.Class = obj.Get("name").String()
+	info.Class = classOf(rt, obj)
 	info.Message = str(obj.Get("message"))
 	if s := obj.Get("status"); s != nil && !goja.IsUndefined(s) && !goja.IsNull(s) {
 		info.Status = int(s.ToInteger())
@@ -204,6 +204,27 @@ func Inspect(rt *goja.Runtime, v goja.Value) (info Info, ok bool) {
 		info.RetryAfter = r.ToFloat()
 	}
 	return info, true
+}
+
+// classOf names the nearest of the classes on obj's prototype chain, so a
+// script's subclass, or an error whose name was changed, counts as the
+// class it extends.
+func classOf(rt *goja.Runtime, obj *goja.Object) string {
+	classes := Classes()
+	protos := make([]*goja.Object, len(classes))
+	for i, c := range classes {
+		if ctor, ok := rt.Get(c).(*goja.Object); ok {
+			protos[i], _ = ctor.Get("prototype").(*goja.Object)
+		}
+	}
+	for p := obj.Prototype(); p != nil; p = p.Prototype() {
+		for i, proto := range protos {
+			if proto != nil && p.SameAs(proto) {
+				return classes[i]
+			}
+		}
+	}
+	return Synapse
 }
 
 func str(v goja.Value) string {

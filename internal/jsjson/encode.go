@@ -55,6 +55,9 @@ func KindOf(v goja.Value) Kind {
 	if goja.IsNull(v) {
 		return Null
 	}
+	if _, ok := v.(*goja.Symbol); ok {
+		return Other // a Symbol exports as a string; JSON.stringify drops it
+	}
 	if o, ok := v.(*goja.Object); ok {
 		switch o.ClassName() {
 		case "Array":
@@ -63,6 +66,10 @@ func KindOf(v goja.Value) Kind {
 			return Function
 		case "Date":
 			return Date
+		}
+		// Async arrow functions have class "Object" in goja.
+		if _, ok := goja.AssertFunction(o); ok {
+			return Function
 		}
 		// Promises have class "Object" in goja; their export type tells.
 		if o.ExportType() == typePromise {
@@ -140,7 +147,7 @@ func appendValue(dst []byte, v goja.Value, depth int) ([]byte, error) {
 		for _, k := range o.Keys() {
 			ev := o.Get(k)
 			switch KindOf(ev) {
-			case Undefined, Function:
+			case Undefined, Function, Other:
 				continue
 			}
 			if !first {
@@ -184,10 +191,20 @@ func AppendFloat(dst []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(dst, "null"...)
 	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+	if f == 0 {
+		return append(dst, '0') // -0 too, as JSON.stringify
+	}
+	// Number::toString: plain decimals from 1e-6 up to 1e21, exponents
+	// outside that, with as few exponent digits as needed (1e-7, not 1e-07).
+	if abs := math.Abs(f); abs >= 1e-6 && abs < 1e21 {
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)
 	}
-	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	dst = strconv.AppendFloat(dst, f, 'e', -1, 64)
+	if n := len(dst); dst[n-4] == 'e' && dst[n-2] == '0' {
+		dst[n-2] = dst[n-1]
+		dst = dst[:n-1]
+	}
+	return dst
 }
 
 // AppendDate appends a Date object as JS's toISOString does, in quotes.
@@ -197,7 +214,14 @@ func AppendDate(dst []byte, o *goja.Object) []byte {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	t = t.UTC()
+	if y := t.Year(); y < -9999 || y > 9999 {
+		// An expanded year, written as goja's toISOString writes it.
+		dst = fmt.Appendf(dst, "%+06d", y)
+		dst = t.AppendFormat(dst, "-01-02T15:04:05.000Z")
+	} else {
+		dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	}
 	return append(dst, '"')
 }
 
@@ -225,6 +249,10 @@ func AppendString(dst []byte, s string) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}

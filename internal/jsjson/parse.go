@@ -154,7 +154,14 @@ func (p *parser) object(depth int) (goja.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := obj.Set(key, v); err != nil {
+		if key == "__proto__" {
+			// An own property, as JSON.parse makes: Set would call the
+			// inherited __proto__ setter and replace the prototype.
+			err = obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+		} else {
+			err = obj.Set(key, v)
+		}
+		if err != nil {
 			return nil, err
 		}
 		p.skipSpace()
@@ -300,7 +307,7 @@ func (p *parser) str() (string, error) {
 				}
 				buf = utf8.AppendRune(buf, r)
 			default:
-				p.pos = i - 1
+				p.pos = i - 2
 				return "", p.errorf("unknown escape \\%c", e)
 			}
 		case c < utf8.RuneSelf:
@@ -391,6 +398,9 @@ func (p *parser) number() (goja.Value, error) {
 			n = n*10 + int64(c-'0')
 		}
 		if text[0] == '-' {
+			if n == 0 {
+				return p.rt.ToValue(math.Copysign(0, -1)), nil // -0, as JSON.parse
+			}
 			n = -n
 		}
 		if n <= maxSafeInt && n >= -maxSafeInt {
