@@ -311,15 +311,15 @@ func TestBindingPanicsAndBlocking(t *testing.T) {
 func TestGlobalsDoNotLeakBetweenCalls(t *testing.T) {
 	t.Parallel()
 	c := load(t, host.New(host.Options{PoolSize: 1}), `read(req) {
-    const seen = typeof leaked === 'undefined' ? 'clean' : leaked;
-    leaked = req.entity.apiName;
-    globalThis.alsoLeaked = 1;
-    return { data: [{ values: { seen, also: typeof alsoLeaked } }], watermark: req.watermark };
+    const out = { seen: typeof leaked, also: typeof alsoLeaked };
+    try { leaked = req.entity.apiName; } catch (e) { out.implicit = e.name; }
+    try { globalThis.alsoLeaked = 1; } catch (e) { out.explicit = e.name; }
+    return { data: [{ values: out }], watermark: req.watermark };
   },`)
 	for i := 0; i < 3; i++ {
 		r := c.Invoke(context.Background(), envelope("READ", readBody), host.CallOptions{})
-		if !strings.Contains(string(r.Body), `"values":{"seen":"clean","also":"number"}`) {
-			t.Fatalf("call %d saw a previous call's globals: %s", i, r.Body)
+		if !strings.Contains(string(r.Body), `"values":{"seen":"undefined","also":"undefined","implicit":"ReferenceError","explicit":"TypeError"}`) {
+			t.Fatalf("call %d: globals must neither be created nor leak: %s", i, r.Body)
 		}
 	}
 	if s := c.Stats(); s.Live != 1 {

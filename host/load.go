@@ -101,7 +101,10 @@ var esmSyntax = regexp.MustCompile(`(?m)^\s*(import\s*[\w*{'"]|export\s+(default
 
 // wrapperPrefix turns the file into a CommonJS function. It stays on the
 // file's first line so line numbers in errors and stacks are the author's.
-const wrapperPrefix = "(function (exports, require, module, __filename, __dirname) {"
+// Connectors run in strict mode: an assignment to an undeclared variable is
+// a ReferenceError instead of a global that would outlive the call (ES
+// modules and TypeScript output are strict anyway).
+const wrapperPrefix = `(function (exports, require, module, __filename, __dirname) {"use strict";`
 
 // Load compiles and validates a connector file. The filename (its base name
 // is used) appears in errors and stack traces; .ts files and files with ES
