@@ -101,7 +101,7 @@ func BenchmarkInvokeOverheadRatio(b *testing.B) {
 func connector500() []byte {
 	var sb strings.Builder
 	sb.WriteString("const http = require('synapse/errors');\n")
-	for i := 0; sb.Len() == 0 || strings.Count(sb.String(), "\n") < 470; i++ {
+	for i := 0; sb.Len() == 0 || strings.Count(sb.String(), "\n") < 490; i++ {
 		fmt.Fprintf(&sb, `function mapEntity%d(row) {
   const values = {};
   for (const k of Object.keys(row)) {
