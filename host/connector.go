@@ -13,6 +13,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // Connector is a loaded, validated connector file: its compiled program,
@@ -197,32 +198,15 @@ func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, strin
 	if err := json.Unmarshal(out, &probe); err != nil || probe.Name == "" {
 		return nil, "", &Problem{File: c.file, Message: "synapse_info returned name: want a non-empty string"}
 	}
-	if !validName(probe.Name) {
+	if !names.Valid(probe.Name) {
 		return nil, "", &Problem{File: c.file, Message: fmt.Sprintf("synapse_info returned name: %q is not a valid synapse name (want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63)", probe.Name)}
 	}
 	return out, probe.Name, nil
 }
 
-// validName is the rule for synapse names: safe in URLs and file names.
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 63 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
-		case (ch == '_' || ch == '-') && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // ValidName reports whether s is a valid synapse name:
 // [a-z0-9][a-z0-9_-]{0,62}.
-func ValidName(s string) bool { return validName(s) }
+func ValidName(s string) bool { return names.Valid(s) }
 
 // problemFromError turns a load-time failure into a Problem at the script
 // line it happened on.

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // params are what the router took from the path, and what the handler
@@ -263,21 +265,7 @@ func splitPath(escaped string) ([]string, bool) {
 	return segs, true
 }
 
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 63 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
-		case (ch == '_' || ch == '-') && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+func validName(s string) bool { return names.Valid(s) }
 
 // apiError is the body of every error of the plain JSON API:
 // {"error": {"status", "message", "detail"}}.

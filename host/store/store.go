@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // Errors callers test with errors.Is.
@@ -81,18 +83,4 @@ type Store interface {
 // ValidName reports whether name is acceptable as a connector name (and so
 // as a directory name): [a-z0-9][a-z0-9_-]{0,62}. It admits no path
 // separator and no dot, so no name can escape the store.
-func ValidName(name string) bool {
-	if len(name) == 0 || len(name) > 63 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		ch := name[i]
-		switch {
-		case ch >= 'a' && ch <= 'z', ch >= '0' && ch <= '9':
-		case (ch == '_' || ch == '-') && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+func ValidName(name string) bool { return names.Valid(name) }

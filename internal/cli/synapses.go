@@ -41,6 +41,18 @@ type hostClient struct {
 	http  *http.Client
 }
 
+// namedClient checks the output format and a synapse name given on the
+// command line, then makes the client; the commands that take a NAME share it.
+func namedClient(f *remoteFlags, name string) (*hostClient, error) {
+	if err := checkOutput(f.output); err != nil {
+		return nil, err
+	}
+	if !host.ValidName(name) {
+		return nil, usageError("%q is not a valid synapse name", name)
+	}
+	return newHostClient(f)
+}
+
 func newHostClient(f *remoteFlags) (*hostClient, error) {
 	if f.server == "" {
 		return nil, usageError("--server (or SYNAPSE_JS_SERVER) is required, e.g. --server http://127.0.0.1:8080")
@@ -221,14 +233,8 @@ source the admin token.`,
 		Example: "  synapse-js synapses versions pipedrive",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(f.output); err != nil {
-				return err
-			}
 			name := args[0]
-			if !host.ValidName(name) {
-				return usageError("%q is not a valid synapse name", name)
-			}
-			c, err := newHostClient(&f)
+			c, err := namedClient(&f, name)
 			if err != nil {
 				return err
 			}
@@ -300,14 +306,8 @@ source the admin token.`,
 		Example: "  synapse-js synapses delete pipedrive",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(f.output); err != nil {
-				return err
-			}
 			name := args[0]
-			if !host.ValidName(name) {
-				return usageError("%q is not a valid synapse name", name)
-			}
-			c, err := newHostClient(&f)
+			c, err := namedClient(&f, name)
 			if err != nil {
 				return err
 			}

@@ -26,13 +26,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/synapsejs/synapse-js/sandbox/internal/serve"
 )
 
 // Defaults for Options left zero.
@@ -371,37 +372,7 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 // ("http://127.0.0.1:PORT/") and an idempotent stop; it also stops when ctx
 // ends.
 func (s *Server) Start(ctx context.Context, addr string) (baseURL string, stop func(), err error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("echo sandbox: listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			close(done)
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			if srv.Shutdown(sctx) != nil {
-				_ = srv.Close()
-			}
-		})
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			stop()
-		}
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop()
-		case <-done:
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/", stop, nil
+	return serve.Start(ctx, "echo sandbox", addr, s.Handler())
 }
 
 // Serve builds a Server from opts and starts it on addr.

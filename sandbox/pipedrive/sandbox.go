@@ -2,12 +2,11 @@ package pipedrive
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/synapsejs/synapse-js/sandbox/internal/serve"
 )
 
 // Options configure a Sandbox. The zero value is usable: every field has a
@@ -138,37 +137,7 @@ func (s *Sandbox) now() int64 { return s.opts.Now().Unix() }
 // URL ("http://127.0.0.1:PORT/") and an idempotent stop function. It also
 // stops when ctx ends.
 func (s *Sandbox) Start(ctx context.Context, addr string) (baseURL string, stop func(), err error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("pipedrive sandbox: listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			close(done)
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			if srv.Shutdown(sctx) != nil {
-				_ = srv.Close()
-			}
-		})
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			stop()
-		}
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop()
-		case <-done:
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/", stop, nil
+	return serve.Start(ctx, "pipedrive sandbox", addr, s.handler)
 }
 
 // Serve builds a sandbox from opts and starts it on addr, for callers that
