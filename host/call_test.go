@@ -173,7 +173,7 @@ func TestResultShapeErrors(t *testing.T) {
 	cases := []struct{ entity, want string }{
 		{"values", "read returned data[1].values: want an object, got a string"},
 		{"nowm", "read returned watermark: is required but missing (want a Watermark object)"},
-		{"enum", `read returned offsetType: "SOMETIMES" is not a OffsetType`},
+		{"enum", `read returned offsetType: "SOMETIMES" is not a valid OffsetType`},
 		{"lm", "read returned data[0].lastModified: want an integer, got 1.5"},
 		{"undef", "read returned want a ReadResponse, got undefined (a missing return?)"},
 		{"promise", "read returned data: want an array, got a Promise"},

@@ -141,13 +141,14 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 
 	c.pool = newPool(e.opts.PoolSize, c.newVM, c.observeInUse)
 	if c.exported["synapse_info"] {
-		info, name, perr := c.loadInfo(lctx, v)
-		if perr != nil {
-			p := *perr
-			if p.Line == 0 {
-				p.Line, p.Column = locate(code, "synapse_info")
+		info, name, perrs := c.loadInfo(lctx, v)
+		if len(perrs) > 0 {
+			for _, p := range perrs {
+				if p.Line == 0 {
+					p.Line, p.Column = locate(code, "synapse_info")
+				}
+				problems = append(problems, p)
 			}
-			problems = append(problems, p)
 		} else {
 			c.info, c.name = info, name
 		}
@@ -166,8 +167,9 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 }
 
 // loadInfo calls synapse_info on the validation runtime and checks it.
-func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, string, *Problem) {
+func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, string, []Problem) {
 	var out []byte
+	var shapeErrs []*ShapeError
 	call := c.idleCall(ctx)
 	call.Type = "SYNAPSE_INFO"
 	err, reusable := v.exec(ctx, call, func() error {
@@ -178,6 +180,13 @@ func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, strin
 		if res, err = v.settle(ctx, res); err != nil {
 			return err
 		}
+		var all []*ShapeError
+		check := encoder{method: "synapse_info", collect: &all}
+		_ = check.value(res, c.engine.models.synapseInfo)
+		if len(all) > 0 {
+			shapeErrs = all
+			return nil
+		}
 		enc := encoder{method: "synapse_info"}
 		if err := enc.value(res, c.engine.models.synapseInfo); err != nil {
 			return err
@@ -185,21 +194,27 @@ func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, strin
 		out = enc.buf
 		return nil
 	})
+	if len(shapeErrs) > 0 {
+		ps := make([]Problem, len(shapeErrs))
+		for i, se := range shapeErrs {
+			ps[i] = Problem{File: c.file, Message: se.Error()}
+		}
+		return nil, "", ps
+	}
 	if err != nil || !reusable {
 		if err == nil {
 			err = errors.New("the runtime was interrupted")
 		}
-		p := c.problemFromError("synapse_info failed", err)
-		return nil, "", &p
+		return nil, "", []Problem{c.problemFromError("synapse_info failed", err)}
 	}
 	var probe struct {
 		Name string `json:"name"`
 	}
 	if err := json.Unmarshal(out, &probe); err != nil || probe.Name == "" {
-		return nil, "", &Problem{File: c.file, Message: "synapse_info returned name: want a non-empty string"}
+		return nil, "", []Problem{{File: c.file, Message: "synapse_info returned name: want a non-empty string"}}
 	}
 	if !names.Valid(probe.Name) {
-		return nil, "", &Problem{File: c.file, Message: fmt.Sprintf("synapse_info returned name: %q is not a valid synapse name (want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63)", probe.Name)}
+		return nil, "", []Problem{{File: c.file, Message: fmt.Sprintf("synapse_info returned name: %q is not a valid synapse name (want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63)", probe.Name)}}
 	}
 	return out, probe.Name, nil
 }

@@ -33,10 +33,19 @@ type encoder struct {
 	method string
 	path   []string // path segments, joined only on error
 	buf    []byte
+	// collect, when set, gathers every mismatch instead of stopping at the
+	// first (for validation at load, which reports all problems at once);
+	// the output is then meaningless.
+	collect *[]*ShapeError
 }
 
 func (e *encoder) fail(format string, args ...any) error {
-	return &ShapeError{Method: e.method, Path: joinPath(e.path), Msg: fmt.Sprintf(format, args...)}
+	err := &ShapeError{Method: e.method, Path: joinPath(e.path), Msg: fmt.Sprintf(format, args...)}
+	if e.collect != nil {
+		*e.collect = append(*e.collect, err)
+		return nil
+	}
+	return err
 }
 
 func joinPath(segs []string) string {
@@ -143,7 +152,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 				return nil
 			}
 		}
-		return e.fail("%q is not a %s; want one of %s", str, s.name, strings.Join(s.enum, ", "))
+		return e.fail("%q is not a valid %s; want one of %s", str, s.name, strings.Join(s.enum, ", "))
 	case kObject:
 		if k != jsjson.Object {
 			return e.fail("want an object, %s", got(v))
@@ -270,7 +279,9 @@ func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first
 			e.push(f.name)
 			err := e.fail("is required but missing (want %s)", want(f.shape))
 			e.pop()
-			return err
+			if err != nil {
+				return err
+			}
 		}
 	}
 	if fill != nil {

@@ -37,7 +37,10 @@ func TestLoadRejects(t *testing.T) {
 			"typos.js:2:3: unknown export synapseInfo; did you mean synapse_info?",
 			"typos.js:11:3: unknown export get_byid; did you mean get_by_id?",
 		}},
-		{"bad_info.js", []string{"synapse_info returned metadata.displayName: is required but missing"}},
+		{"bad_info.js", []string{
+			"synapse_info returned metadata.displayName: is required but missing",
+			`synapse_info returned supportedAuthTypes[0].authType: "ApiToken" is not a valid AuthType`,
+		}},
 		{"throws_at_load.js", []string{"throws_at_load.js:3:7: the script failed at load: Error: config missing"}},
 		{"info_throws.js", []string{"info_throws.js:4:", "synapse_info failed: TypeError"}},
 	}
@@ -78,7 +81,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"export test is a string, want a function",
 		"unknown export Read; did you mean read?",
 		"missing required export describe",
-		`"Nope" is not a AuthType`,
+		`"Nope" is not a valid AuthType`,
 	}
 	for _, w := range want {
 		if !strings.Contains(err.Error(), w) {

@@ -79,6 +79,8 @@ sync platform's wire format.`,
 			return a.setupLogging()
 		},
 	}
+	// Bad flags are usage errors (exit 2), as are bad arguments (see Main).
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Err: err} })
 	root.SetIn(a.Stdin)
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
@@ -146,9 +148,13 @@ func Main(ctx context.Context, a *App, args []string) int {
 		return ee.Code
 	}
 	fmt.Fprintln(a.Stderr, "synapse-js:", err)
-	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
-		strings.Contains(err.Error(), "accepts") || strings.Contains(err.Error(), "requires at least") || strings.Contains(err.Error(), "flag needs an argument") {
-		return 2
+	// cobra reports argument-count and required-flag problems as plain
+	// errors; they are usage errors too.
+	msg := err.Error()
+	for _, usage := range []string{"unknown command", "unknown flag", "accepts ", "requires at least", "requires at most", "flag needs an argument", "required flag", "invalid argument"} {
+		if strings.Contains(msg, usage) {
+			return 2
+		}
 	}
 	return 1
 }
