@@ -394,3 +394,39 @@ func TestCtxAndPlainCall(t *testing.T) {
 		t.Errorf("plain search: got %s want %s", r.Body, want)
 	}
 }
+
+// recorder is an Observer that remembers what it was told.
+type recorder struct {
+	mu    sync.Mutex
+	calls []string
+	inUse int
+}
+
+func (r *recorder) CallDone(synapse, typ string, status int, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, fmt.Sprintf("%s %s %d", synapse, typ, status))
+}
+
+func (r *recorder) RuntimesInUse(_ string, delta int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inUse += delta
+}
+
+func TestObserverSeesEveryCall(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := load(t, host.New(host.Options{Observer: rec}), `read(req) { if (req.watermark.offset) throw new NotFoundError('x'); return { data: [], watermark: req.watermark }; },`)
+	c.Invoke(context.Background(), envelope("READ", readBody), host.CallOptions{})
+	c.Invoke(context.Background(), envelope("READ", strings.Replace(readBody, `"offset":0`, `"offset":1`, 1)), host.CallOptions{})
+	c.Invoke(context.Background(), envelope("SEARCH", `{}`), host.CallOptions{})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if got := strings.Join(rec.calls, "; "); got != "t READ 200; t READ 404; t SEARCH 405" {
+		t.Errorf("observed %q", got)
+	}
+	if rec.inUse != 0 {
+		t.Errorf("runtimes in use should be back to 0, got %d", rec.inUse)
+	}
+}

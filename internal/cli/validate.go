@@ -10,8 +10,17 @@ import (
 	"github.com/synapsejs/synapse-js/host"
 )
 
+// validation is one file's outcome, as --output json prints it.
+type validation struct {
+	File     string         `json:"file"`
+	Valid    bool           `json:"valid"`
+	Name     string         `json:"name,omitempty"`
+	Methods  []string       `json:"methods,omitempty"`
+	Problems []host.Problem `json:"problems,omitempty"`
+}
+
 func (a *App) validateCmd() *cobra.Command {
-	var asJSON bool
+	var output string
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check connector files against the synapse contract",
@@ -19,12 +28,21 @@ func (a *App) validateCmd() *cobra.Command {
 then prints the connector's name and methods, or every problem found as
 file:line:col: message. It exits 1 if any file is invalid.`,
 		Example: `  synapse-js validate scripts/pipedrive.js
-  synapse-js validate connectors/*.js`,
+  synapse-js validate connectors/*.js
+  synapse-js validate --output json connectors/*.ts`,
 		Args: cobra.MinimumNArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"js", "ts", "mjs", "cjs", "mts"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return usageError("--output %q: want text or json", output)
+			}
 			e := a.newEngine(engineFlags{})
+			var results []validation
 			bad := 0
 			for _, path := range args {
+				v := validation{File: path}
 				c, err := a.loadFile(cmd.Context(), e, path)
 				if err != nil {
 					bad++
@@ -32,15 +50,27 @@ file:line:col: message. It exits 1 if any file is invalid.`,
 					if errors.As(err, &le) {
 						for _, p := range le.Problems {
 							p.File = path
-							fmt.Fprintln(a.Stdout, p.String())
+							v.Problems = append(v.Problems, p)
 						}
-						continue
+					} else {
+						v.Problems = []host.Problem{{File: path, Message: err.Error()}}
 					}
-					fmt.Fprintf(a.Stdout, "%s: %v\n", path, err)
-					continue
+				} else {
+					v.Valid, v.Name, v.Methods = true, c.Name(), c.Methods()
+					c.Close()
 				}
-				fmt.Fprintf(a.Stdout, "%s: ok: %s (%s)\n", path, c.Name(), strings.Join(c.Methods(), ", "))
-				c.Close()
+				results = append(results, v)
+				if output == "text" {
+					if v.Valid {
+						fmt.Fprintf(a.Stdout, "%s: ok: %s (%s)\n", path, v.Name, strings.Join(v.Methods, ", "))
+					}
+					for _, p := range v.Problems {
+						fmt.Fprintln(a.Stdout, p.String())
+					}
+				}
+			}
+			if output == "json" {
+				a.printJSON(results)
 			}
 			if bad > 0 {
 				return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d files invalid", bad, len(args))}
@@ -48,7 +78,7 @@ file:line:col: message. It exits 1 if any file is invalid.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "reserved")
-	_ = cmd.Flags().MarkHidden("json")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
