@@ -26,6 +26,7 @@ type CallError struct {
 	Detail  *string `json:"detail"`
 }
 
+// Error implements error.
 func (e *CallError) Error() string {
 	if e.Detail != nil {
 		return fmt.Sprintf("%d %s: %s", e.Status, e.Message, *e.Detail)

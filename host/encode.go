@@ -19,6 +19,7 @@ type ShapeError struct {
 	Msg    string
 }
 
+// Error implements error.
 func (e *ShapeError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("%s returned %s", e.Method, e.Msg)

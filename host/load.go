@@ -43,6 +43,7 @@ type LoadError struct {
 	Problems []Problem
 }
 
+// Error implements error.
 func (e *LoadError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

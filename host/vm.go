@@ -49,6 +49,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error implements error.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // errNeverSettles is a promise left pending with nothing scheduled that

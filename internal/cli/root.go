@@ -26,6 +26,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error implements error.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit status %d", e.Code)
@@ -33,6 +34,7 @@ func (e *ExitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *ExitError) Unwrap() error { return e.Err }
 
 func usageError(format string, args ...any) error {

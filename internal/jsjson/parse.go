@@ -28,6 +28,7 @@ type SyntaxError struct {
 	Start  string // the first bytes of the document, for context
 }
 
+// Error implements error.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("malformed JSON at byte offset %d: %s (body starts with %q)", e.Offset, e.Msg, e.Start)
 }
