@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -180,9 +181,14 @@ func (c *Connector) run(ctx context.Context, start time.Time, method string, env
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	typ := env.Type
-	requestID := ""
-	if env.RequestID != nil {
+	// Log lines always carry a request id; when the platform sent none,
+	// the host makes one up (prefixed "h-" so it is told apart), while
+	// ctx.requestId still says what the envelope said.
+	var requestID string
+	if env.RequestID != nil && *env.RequestID != "" {
 		requestID = *env.RequestID
+	} else {
+		requestID = "h-" + strconv.FormatUint(rand.Uint64(), 36)
 	}
 	v, err := c.pool.get(ctx, c.engine.loadContext)
 	if err != nil {
