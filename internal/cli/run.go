@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -100,9 +101,23 @@ func (a *App) readJSONArg(what, path string) (json.RawMessage, error) {
 	if !json.Valid(data) {
 		var v any
 		jerr := json.Unmarshal(data, &v)
-		return nil, usageError("--%s %s: not valid JSON: %v", what, path, jerr)
+		return nil, usageError("--%s %s%s: not valid JSON: %v", what, path, jsonErrorPos(data, jerr), jerr)
 	}
 	return data, nil
+}
+
+// jsonErrorPos says where in data a JSON syntax error is, as ":line:col",
+// so a hand-written file's mistake is found at once.
+func jsonErrorPos(data []byte, err error) string {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	off := min(int(se.Offset), len(data))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := off - (bytes.LastIndexByte(before, '\n') + 1)
+	return fmt.Sprintf(":%d:%d", line, max(col, 1))
 }
 
 func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {

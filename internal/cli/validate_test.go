@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,5 +47,19 @@ func TestValidate(t *testing.T) {
 	}
 	if r := run(t, nil, "validate", "--output", "yaml", good); r.code != 2 {
 		t.Errorf("bad --output: exit %d", r.code)
+	}
+}
+
+func TestRunPointsAtBadJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "conn.json")
+	if err := os.WriteFile(bad, []byte("{\n  \"name\": \"x\",\n  \"authConfig\": {,}\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	echo := filepath.Join("..", "..", "testdata", "connectors", "echo.js")
+	r := run(t, nil, "run", echo, "test", "--connection", bad)
+	if r.code != 2 || !strings.Contains(r.stderr, bad+":3:18: not valid JSON") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
