@@ -143,3 +143,28 @@ func TestLoadTypeScriptErrors(t *testing.T) {
 		t.Fatalf("want a positioned LoadError for bad.ts, got %v", err)
 	}
 }
+
+func TestLoadESMDefaultExport(t *testing.T) {
+	t.Parallel()
+	src := `import { NotFoundError } from 'synapse/errors';
+export default {
+  synapse_info: () => ({ name: 'dflt', metadata: { displayName: 'D' }, supportedAuthTypes: [{ authType: 'None' }] }),
+  test: (c) => c,
+  describe: () => [],
+  get_by_id() { throw new NotFoundError('nope'); },
+  create: (req) => req.data.map(() => ({ id: '1' })),
+};
+`
+	c, err := host.New(host.Options{}).Load(context.Background(), "dflt.mjs", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Name() != "dflt" || strings.Join(c.Methods(), ",") != "create,describe,get_by_id,synapse_info,test" {
+		t.Errorf("name %q, methods %v", c.Name(), c.Methods())
+	}
+	r := c.Call(context.Background(), "get_by_id", nil, []byte(`{"entity":{"apiName":"a"},"data":[{"id":"1","values":{}}]}`), host.CallOptions{})
+	if r.Err == nil || r.Err.Status != 404 {
+		t.Errorf("imported error class: %s", r.Body)
+	}
+}
