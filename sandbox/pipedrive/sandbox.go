@@ -24,8 +24,9 @@ type Options struct {
 	// Token is the API token accepted in x-api-token or ?api_token=;
 	// default "sandbox-token".
 	Token string
-	// Now is the clock, so tests can pin time; default time.Now. Record
-	// times lie in the 365 days before Now() at New.
+	// Now is the clock, so tests can pin time; default time.Now. Generated
+	// record times lie in the 365 days before Now() at New, ending a minute
+	// before it (so a connector's read skew holds none of them back).
 	Now func() time.Time
 	// ClientID and ClientSecret are the OAuth client /oauth/token accepts;
 	// defaults "sandbox-client" and "sandbox-secret".
@@ -84,7 +85,10 @@ func New(opts Options) *Sandbox {
 	s := &Sandbox{opts: opts, t0: opts.Now().Unix()}
 	s.bufs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
 	s.reg = newRegistry(s.t0)
-	g := &gen{t0: s.t0, seed: opts.Seed, reg: s.reg}
+	// Generated history ends a minute before the sandbox starts, so a
+	// connector's read skew (which holds back the last few seconds) still
+	// sees every generated record; writes are stamped with the real now.
+	g := &gen{t0: s.t0 - historyGap, seed: opts.Seed, reg: s.reg}
 	s.users = newUserStore(g.users0(userCount(opts.Records)))
 	g.users = s.users.activeIDs()
 	n := counts(opts.Records)
@@ -145,3 +149,6 @@ func (s *Sandbox) Start(ctx context.Context, addr string) (baseURL string, stop 
 func Serve(ctx context.Context, addr string, opts Options) (baseURL string, stop func(), err error) {
 	return New(opts).Start(ctx, addr)
 }
+
+// historyGap is how long before the sandbox's start generated history ends.
+const historyGap = 60
