@@ -105,6 +105,13 @@ func Append(dst []byte, v goja.Value) ([]byte, error) {
 }
 
 func appendValue(dst []byte, v goja.Value, depth int) ([]byte, error) {
+	return appendJSON(dst, v, depth, true)
+}
+
+// appendJSON encodes v. replace says whether an object's toJSON (or a
+// primitive wrapper's value) stands in for it: not for what a toJSON
+// returned, whose own toJSON JSON.stringify does not call again.
+func appendJSON(dst []byte, v goja.Value, depth int, replace bool) ([]byte, error) {
 	if depth > 1000 {
 		return dst, errTooDeep
 	}
@@ -142,6 +149,13 @@ func appendValue(dst []byte, v goja.Value, depth int) ([]byte, error) {
 		return append(dst, ']'), nil
 	default:
 		o := v.(*goja.Object)
+		if replace {
+			if alt, ok, err := replacement(o); err != nil {
+				return dst, err
+			} else if ok {
+				return appendJSON(dst, alt, depth+1, false)
+			}
+		}
 		dst = append(dst, '{')
 		first := true
 		for _, k := range o.Keys() {
@@ -163,6 +177,27 @@ func appendValue(dst []byte, v goja.Value, depth int) ([]byte, error) {
 		}
 		return append(dst, '}'), nil
 	}
+}
+
+// replacement is what JSON.stringify writes in place of an object: the
+// result of its toJSON method, or the primitive inside a Number, String,
+// Boolean or BigInt wrapper.
+func replacement(o *goja.Object) (goja.Value, bool, error) {
+	switch o.ClassName() {
+	case "Number", "String", "Boolean", "BigInt":
+		if valueOf, ok := goja.AssertFunction(o.Get("valueOf")); ok {
+			v, err := valueOf(o)
+			return v, err == nil, err
+		}
+	}
+	if toJSON, ok := goja.AssertFunction(o.Get("toJSON")); ok {
+		v, err := toJSON(o)
+		if err != nil {
+			return nil, false, fmt.Errorf("toJSON: %w", err)
+		}
+		return v, true, nil
+	}
+	return nil, false, nil
 }
 
 // ArrayLen returns an array's length.

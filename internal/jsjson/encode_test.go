@@ -45,6 +45,12 @@ func TestAppendMatchesJSONStringify(t *testing.T) {
 		`new Error("boom")`, `new Map([[1, 2]])`, `new Set([1])`, `/re/g`,
 		`new Uint8Array([1, 2, 3])`,
 		`JSON.parse('{"__proto__": {"x": 1}}')`,
+		// toJSON and wrapped primitives
+		`({toJSON() { return {replaced: true} }})`,
+		`new (class Money { constructor() { this.cents = 1250 } toJSON() { return (this.cents / 100).toFixed(2) } })()`,
+		`({price: {toJSON: () => 12.5}, list: [{toJSON: () => "x"}], nested: {toJSON() { return {toJSON: () => 1} }}})`,
+		`[new Number(5), new String("s"), new Boolean(false), Object(1.5)]`,
+		`({n: new Number(-0), s: new String("é")})`,
 		// dates
 		`new Date(0)`, `new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999))`, `new Date(1.5)`,
 		`new Date(NaN)`, `new Date(-1)`, `new Date(-1e14)`, `new Date(Date.UTC(-1, 0, 1))`,
