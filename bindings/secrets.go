@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -15,12 +16,14 @@ const minSecretLen = 4
 
 // Secrets replaces known secret values, by value, wherever they appear in a
 // text: as given, URL-query-escaped and path-escaped (so a token in a query
-// string is caught too). It is safe for concurrent use: auth refreshes add
-// tokens while other goroutines may be logging.
+// string is caught too). Every byte covered by any occurrence of any secret
+// is hidden, so two secrets that overlap in a text cannot leave a piece of
+// either visible. It is safe for concurrent use: auth refreshes add tokens
+// while other goroutines may be logging.
 type Secrets struct {
-	mu       sync.RWMutex
-	values   map[string]struct{}
-	replacer *strings.Replacer
+	mu     sync.RWMutex
+	values map[string]struct{}
+	forms  []string // the values' forms, longest first; nil when stale
 }
 
 // NewSecrets returns a Secrets holding the given values.
@@ -37,7 +40,6 @@ func (s *Secrets) Add(values ...string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	changed := false
 	for _, v := range values {
 		if len(v) < minSecretLen {
 			continue
@@ -45,53 +47,78 @@ func (s *Secrets) Add(values ...string) {
 		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
 			if _, ok := s.values[form]; !ok {
 				s.values[form] = struct{}{}
-				changed = true
+				s.forms = nil
 			}
 		}
 	}
-	if changed {
-		s.replacer = nil
-	}
 }
 
-// Redact returns text with every known secret replaced by [REDACTED].
+// snapshot returns the forms to look for, longest first.
+func (s *Secrets) snapshot() []string {
+	s.mu.RLock()
+	forms := s.forms
+	n := len(s.values)
+	s.mu.RUnlock()
+	if forms != nil || n == 0 {
+		return forms
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.forms == nil {
+		forms := make([]string, 0, len(s.values))
+		for v := range s.values {
+			forms = append(forms, v)
+		}
+		sort.Slice(forms, func(i, j int) bool {
+			if len(forms[i]) != len(forms[j]) {
+				return len(forms[i]) > len(forms[j])
+			}
+			return forms[i] < forms[j]
+		})
+		s.forms = forms
+	}
+	return s.forms
+}
+
+// Redact returns text with every known secret replaced by [REDACTED];
+// overlapping occurrences become one [REDACTED].
 func (s *Secrets) Redact(text string) string {
 	if s == nil || text == "" {
 		return text
 	}
-	s.mu.RLock()
-	r := s.replacer
-	n := len(s.values)
-	s.mu.RUnlock()
-	if n == 0 {
+	forms := s.snapshot()
+	if len(forms) == 0 {
 		return text
 	}
-	if r == nil {
-		s.mu.Lock()
-		if s.replacer == nil {
-			// Longest first, so a secret that contains another is
-			// replaced whole.
-			forms := make([]string, 0, len(s.values))
-			for v := range s.values {
-				forms = append(forms, v)
+	type span struct{ from, to int }
+	var spans []span
+	for _, f := range forms {
+		for from := 0; ; {
+			i := strings.Index(text[from:], f)
+			if i < 0 {
+				break
 			}
-			sortByLenDesc(forms)
-			pairs := make([]string, 0, 2*len(forms))
-			for _, v := range forms {
-				pairs = append(pairs, v, Redacted)
-			}
-			s.replacer = strings.NewReplacer(pairs...)
-		}
-		r = s.replacer
-		s.mu.Unlock()
-	}
-	return r.Replace(text)
-}
-
-func sortByLenDesc(xs []string) {
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && (len(xs[j]) > len(xs[j-1]) || (len(xs[j]) == len(xs[j-1]) && xs[j] < xs[j-1])); j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
+			start := from + i
+			spans = append(spans, span{start, start + len(f)})
+			from = start + 1
 		}
 	}
+	if len(spans) == 0 {
+		return text
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].from < spans[j].from })
+	var b strings.Builder
+	b.Grow(len(text))
+	pos := 0
+	for i := 0; i < len(spans); {
+		from, to := spans[i].from, spans[i].to
+		for i++; i < len(spans) && spans[i].from < to; i++ {
+			to = max(to, spans[i].to)
+		}
+		b.WriteString(text[pos:from])
+		b.WriteString(Redacted)
+		pos = to
+	}
+	b.WriteString(text[pos:])
+	return b.String()
 }

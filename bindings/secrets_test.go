@@ -39,6 +39,8 @@ func TestRedact(t *testing.T) {
 		{"empty text", []string{"secret"}, "", ""},
 		{"no match", []string{"secret"}, "public", "public"},
 		{"duplicates", []string{"dup-secret", "dup-secret"}, "dup-secret", "[REDACTED]"},
+		{"overlapping secrets leave nothing visible", []string{"abcd", "cdefgh"}, "xabcdefghx", "x[REDACTED]x"},
+		{"overlap the other way", []string{"cdefgh", "abcd"}, "abcdefgh|cdefgh", "[REDACTED]|[REDACTED]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
