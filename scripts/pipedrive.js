@@ -96,7 +96,14 @@ function api(connection) {
     auth: auth.fromConnection(connection, { header: 'x-api-token', tokenUrl: tokenUrl(connection) }),
     headers: { accept: 'application/json' },
     throwOnError: false,
+    // 429s and 5xx are retried by the binding, except a 429 that says the
+    // company's daily budget is spent: waiting seconds cannot fix that.
+    retryIf: budgetLeft,
   });
+}
+
+function budgetLeft(resp) {
+  return header(resp.headers, 'x-daily-ratelimit-token-remaining') !== '0';
 }
 
 function header(headers, name) {

@@ -830,9 +830,18 @@ func TestRateLimits(t *testing.T) {
 	}
 
 	// The daily budget is spent: retry after the next UTC midnight.
+	// It is not retried: waiting seconds cannot help (retryIf).
+	before := e.sb.Stats().ByStatus["429"]
+	start = time.Now()
 	e.sb.SetFault(pipedrive.Fault{Mode: pipedrive.FaultDailyBudget})
 	r = e.invoke("READ", conn, readRequest("person", wm), host.CallOptions{Timeout: 3 * time.Second})
 	e.sb.SetFault(pipedrive.Fault{})
+	if n := e.sb.Stats().ByStatus["429"] - before; n != 1 {
+		t.Errorf("daily budget: %d requests answered 429, want 1 (no retries)", n)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("daily budget: answered after %s, want at once", d)
+	}
 	if r.Err == nil || r.Err.Status != 429 || r.Err.Detail == nil || !strings.Contains(r.Err.Message, "daily") {
 		t.Fatalf("daily budget: %v", r.Err)
 	}

@@ -723,6 +723,8 @@ declare module "synapse/http" {
     timeout?: Duration;
     /** Retries of 429/502/503/504 and connection failures, 0 to 20 (default 3; 0 disables). */
     retry?: number;
+    /** Asked before each retry of a retryable status; false stops retrying (e.g. a 429 for a spent daily budget). */
+    retryIf?: (response: Response) => boolean;
     /** Throw on a final non-2xx answer (default true). With false, check `resp.ok` yourself. */
     throwOnError?: boolean;
     /** Credentials from `require('synapse/auth')`; `null` drops a client's. */
@@ -757,6 +759,8 @@ declare module "synapse/http" {
     timeout?: Duration;
     /** Retries (0 to 20). */
     retry?: number;
+    /** Asked before each retry of a retryable status; false stops retrying. */
+    retryIf?: (response: Response) => boolean;
     /** Throw on a final non-2xx answer (default true). */
     throwOnError?: boolean;
     /** The response body cap, 1 to 2^30 bytes. */

@@ -120,7 +120,7 @@ func (in *instance) do(s *spec) goja.Value {
 				continue
 			}
 		}
-		if attempt < retries && retryableStatus(res.status, s.idempotent()) {
+		if attempt < retries && retryableStatus(res.status, s.idempotent()) && in.retryWanted(ctx, s, res, label) {
 			hdrWait, fromHeader := serverWait(res.status, res.header, time.Now())
 			wait := max(backoff(cl.baseWait, attempt), hdrWait)
 			if !fits(ctx, wait) {
@@ -151,6 +151,26 @@ func (in *instance) do(s *spec) goja.Value {
 		in.throwStatus(call, label, res, retryAfter)
 	}
 	return in.response(res, label)
+}
+
+// retryWanted asks the request's retryIf, if any, whether to retry res.
+// An exception in it is the script's: it propagates.
+func (in *instance) retryWanted(ctx context.Context, s *spec, res *result, label string) bool {
+	if s.retryIf == nil {
+		return true
+	}
+	v, err := s.retryIf(goja.Undefined(), in.response(res, label))
+	if ctx.Err() != nil {
+		in.throwCtx(ctx, label)
+	}
+	if err != nil {
+		var ex *goja.Exception
+		if errors.As(err, &ex) {
+			panic(ex.Value())
+		}
+		bindings.Throw(in.rt, fmt.Errorf("%s: retryIf: %w", s.fn, err))
+	}
+	return v.ToBoolean()
 }
 
 // attempt sends the request once and reads the answer. notSent reports,

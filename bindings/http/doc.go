@@ -94,6 +94,13 @@
 // Idempotency-Key (or X-Idempotency-Key) header. A 401 on a request with oauth2 auth
 // refreshes the token and repeats the request once.
 //
+// retryIf (on a request or a client) is a function given the response of a
+// retryable status; returning false stops the retries there, and the answer
+// is handled as if no retries were left. It is for the 429s that waiting
+// cannot fix, such as a spent daily budget:
+//
+//	http.client({baseUrl, retryIf: (r) => r.headers['x-daily-ratelimit-token-remaining'] !== '0'})
+//
 // # Limits and policy
 //
 // Each attempt ends when the call's deadline passes (the request in flight

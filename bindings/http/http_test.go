@@ -762,3 +762,38 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("backoff is not capped: %v", d)
 	}
 }
+
+func TestRetryIfStopsRetriesThatCannotHelp(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "0")
+		if r.URL.Path == "/budget" {
+			w.Header().Set("X-Daily-Ratelimit-Token-Remaining", "0")
+		}
+		w.WriteHeader(429)
+		fmt.Fprint(w, `{"error":"over"}`)
+	}))
+	defer srv.Close()
+	vu := newVU(t)
+	_ = vu.RT.Set("U", srv.URL)
+	// A spent daily budget: the predicate says no, so one request and a
+	// QuotaExceededError at once.
+	e := thrown(t, vu, `http.client({baseUrl: U, retry: 3, retryIf: (r) => r.headers['x-daily-ratelimit-token-remaining'] !== '0'}).get('/budget')`)
+	if str(e, "name") != "QuotaExceededError" || hits.Load() != 1 {
+		t.Errorf("threw %s after %d requests, want QuotaExceededError after 1", str(e, "name"), hits.Load())
+	}
+	// A burst: the predicate says yes, so the retries happen.
+	hits.Store(0)
+	e = thrown(t, vu, `http.get(U + '/burst', {retry: 2, retryIf: (r) => r.status === 429 && r.json().error === 'over'})`)
+	if str(e, "name") != "QuotaExceededError" || hits.Load() != 3 {
+		t.Errorf("threw %s after %d requests, want QuotaExceededError after 3", str(e, "name"), hits.Load())
+	}
+	// An exception in the predicate is the script's own.
+	e = thrown(t, vu, `http.get(U + '/burst', {retryIf: () => { throw new ValidationError('no retries today') }})`)
+	if str(e, "name") != "ValidationError" {
+		t.Errorf("predicate exception: threw %s", str(e, "name"))
+	}
+	e = thrown(t, vu, `http.get(U, {retryIf: 3})`)
+	contains(t, "message", str(e, "message"), "retryIf must be a function")
+}

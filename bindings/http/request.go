@@ -32,6 +32,7 @@ type defaults struct {
 	throw    int // 0: unset, 1: true, 2: false
 	auth     auth.Authenticator
 	maxBytes int64
+	retryIf  goja.Callable
 }
 
 // spec is one request as the script described it, validated.
@@ -49,7 +50,8 @@ type spec struct {
 	throw    bool
 	auth     auth.Authenticator
 	maxBytes int64
-	bodyFrom string // which option set the body, for "given twice" errors
+	retryIf  goja.Callable // may veto the retry of a retryable status
+	bodyFrom string        // which option set the body, for "given twice" errors
 	base     string // the client's baseUrl, if any
 }
 
@@ -67,6 +69,7 @@ func (in *instance) newSpec(fn string, d *defaults) *spec {
 		s.throw = d.throw != 2
 		s.auth = d.auth
 		s.maxBytes = d.maxBytes
+		s.retryIf = d.retryIf
 		s.base = d.base
 	}
 	if s.header == nil {
@@ -76,7 +79,7 @@ func (in *instance) newSpec(fn string, d *defaults) *spec {
 }
 
 // requestOptions lists the options of http.request, for messages.
-const requestOptions = "method, url, query, headers, json, form, body, timeout, retry, throwOnError, auth, maxBytes"
+const requestOptions = "method, url, query, headers, json, form, body, timeout, retry, retryIf, throwOnError, auth, maxBytes"
 
 // request implements http.request(opts) and client.request(opts).
 func (in *instance) request(fn string, d *defaults, v goja.Value) goja.Value {
@@ -158,6 +161,8 @@ func (in *instance) applyOptions(s *spec, o *goja.Object, full bool) {
 			s.timeout = in.duration(fn, "timeout", v)
 		case "retry":
 			s.retries = in.retryCount(fn, v)
+		case "retryIf":
+			s.retryIf = in.retryPredicate(fn, v)
 		case "throwOnError":
 			if jsjson.KindOf(v) != jsjson.Bool {
 				in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
@@ -377,6 +382,18 @@ func (in *instance) duration(fn, name string, v goja.Value) time.Duration {
 	return 0
 }
 
+// retryPredicate reads the retryIf option: a function given the response
+// (status, headers, text(), json()) of a retryable status, answering
+// whether to retry. It lets a script stop retries that cannot help, such
+// as a 429 that says a daily budget is spent.
+func (in *instance) retryPredicate(fn string, v goja.Value) goja.Callable {
+	f, ok := goja.AssertFunction(v)
+	if !ok {
+		in.typeError(fn, "retryIf must be a function, got %s", jsjson.KindOf(v))
+	}
+	return f
+}
+
 func (in *instance) retryCount(fn string, v goja.Value) int {
 	if k := jsjson.KindOf(v); k != jsjson.Int {
 		in.typeError(fn, "retry must be a whole number from 0 to %d, got %s", maxRetryOption, k)
@@ -411,7 +428,7 @@ func (in *instance) authValue(fn string, v goja.Value) auth.Authenticator {
 }
 
 // clientOptions lists the options of http.client, for messages.
-const clientOptions = "baseUrl, auth, headers, query, timeout, retry, throwOnError, maxBytes"
+const clientOptions = "baseUrl, auth, headers, query, timeout, retry, retryIf, throwOnError, maxBytes"
 
 // newClient implements http.client({...}).
 func (in *instance) newClient(c goja.FunctionCall) goja.Value {
@@ -436,6 +453,8 @@ func (in *instance) newClient(c goja.FunctionCall) goja.Value {
 				d.timeout = in.duration(fn, "timeout", v)
 			case "retry":
 				d.retries = in.retryCount(fn, v)
+			case "retryIf":
+				d.retryIf = in.retryPredicate(fn, v)
 			case "throwOnError":
 				if jsjson.KindOf(v) != jsjson.Bool {
 					in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
