@@ -52,7 +52,7 @@ type spec struct {
 	maxBytes int64
 	retryIf  goja.Callable // may veto the retry of a retryable status
 	bodyFrom string        // which option set the body, for "given twice" errors
-	base     string // the client's baseUrl, if any
+	base     string        // the client's baseUrl, if any
 }
 
 func (in *instance) typeError(fn, format string, args ...any) {
