@@ -57,6 +57,8 @@ type parser struct {
 	// record, and one string per distinct key saves most allocations.
 	keys map[string]goja.Value
 	buf  []byte
+	// stack holds the elements of the arrays being read.
+	stack []any
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -186,7 +188,14 @@ func (p *parser) array(depth int) (goja.Value, error) {
 		return nil, p.errorf("nesting deeper than %d", maxDepth)
 	}
 	p.pos++ // [
-	var items []any
+	// Elements gather on one stack shared by every array of the document,
+	// so nested and sibling arrays reuse its memory instead of growing a
+	// slice each.
+	base := len(p.stack)
+	defer func() {
+		clear(p.stack[base:])
+		p.stack = p.stack[:base]
+	}()
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
@@ -198,7 +207,7 @@ func (p *parser) array(depth int) (goja.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, v)
+		p.stack = append(p.stack, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, p.errorf("unexpected end of input, want ',' or ']'")
@@ -208,7 +217,7 @@ func (p *parser) array(depth int) (goja.Value, error) {
 			p.pos++
 		case ']':
 			p.pos++
-			return p.rt.NewArray(items...), nil
+			return p.rt.NewArray(p.stack[base:]...), nil
 		default:
 			return nil, p.errorf("unexpected %s, want ',' or ']'", p.describe())
 		}
