@@ -101,7 +101,7 @@ func (c *Connector) Invoke(ctx context.Context, envelope []byte, opts CallOption
 	start := time.Now()
 	var env Envelope
 	if err := json.Unmarshal(envelope, &env); err != nil {
-		return c.fail(start, "", 400, "malformed envelope", describeJSONError(envelope, err), true)
+		return c.fail(start, "", 400, "malformed envelope", describeJSONError(err), true)
 	}
 	return c.InvokeEnvelope(ctx, &env, opts, true)
 }
@@ -830,7 +830,7 @@ func checkBody(typ string, body json.RawMessage) string {
 }
 
 // describeJSONError says where a JSON document is malformed.
-func describeJSONError(doc []byte, err error) string {
+func describeJSONError(err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Sprintf("invalid JSON at byte offset %d: %v", se.Offset, err)
@@ -839,6 +839,5 @@ func describeJSONError(doc []byte, err error) string {
 	if errors.As(err, &te) {
 		return fmt.Sprintf("%s: want %s, got a JSON %s", te.Field, te.Type, te.Value)
 	}
-	_ = doc
 	return err.Error()
 }

@@ -75,7 +75,7 @@ type Stats struct {
 
 // Stats returns the pool's current figures.
 func (c *Connector) Stats() Stats {
-	return Stats{Size: c.pool.size, Live: int(c.pool.live.Load()), InUse: int(c.pool.inUse.Load())}
+	return Stats{Size: c.pool.size, Live: len(c.pool.slots), InUse: int(c.pool.inUse.Load())}
 }
 
 // Close drops the idle runtimes. Calls in flight finish; their runtimes
@@ -259,7 +259,6 @@ type pool struct {
 	slots  chan struct{} // one token per live runtime
 	make   func(context.Context) (*vm, error)
 	onUse  func(int)
-	live   atomic.Int64
 	inUse  atomic.Int64
 	closed atomic.Bool
 }
@@ -271,7 +270,6 @@ func newPool(size int, mk func(context.Context) (*vm, error), onUse func(int)) *
 func (p *pool) seed(v *vm) {
 	select {
 	case p.slots <- struct{}{}:
-		p.live.Add(1)
 		p.idle <- v
 	default:
 	}
@@ -295,13 +293,11 @@ func (p *pool) get(ctx context.Context, loadTimeout func(context.Context) (conte
 		p.acquired()
 		return v, nil
 	case p.slots <- struct{}{}:
-		p.live.Add(1)
 		lctx, cancel := loadTimeout(ctx)
 		defer cancel()
 		v, err := p.make(lctx)
 		if err != nil {
 			<-p.slots
-			p.live.Add(-1)
 			return nil, fmt.Errorf("start a runtime: %w", err)
 		}
 		p.acquired()
@@ -330,7 +326,6 @@ func (p *pool) put(v *vm, reusable bool) {
 		return
 	}
 	<-p.slots
-	p.live.Add(-1)
 }
 
 func (p *pool) close() {
@@ -341,7 +336,6 @@ func (p *pool) close() {
 		select {
 		case <-p.idle:
 			<-p.slots
-			p.live.Add(-1)
 		default:
 			return
 		}

@@ -249,7 +249,6 @@ func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first
 		if !known && !s.extra {
 			continue // pydantic drops unknown keys; so do we
 		}
-		mark := len(e.buf)
 		if !first {
 			e.buf = append(e.buf, ',')
 		}
@@ -272,7 +271,6 @@ func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first
 			seen[i] = true
 		}
 		e.pop()
-		_ = mark
 		first = false
 	}
 	for i, f := range s.fields {

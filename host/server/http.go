@@ -148,7 +148,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p *params) {
 		return
 	}
 	if ep.needName {
-		if !validName(p.synapse) {
+		if !names.Valid(p.synapse) {
 			writeError(w, http.StatusBadRequest, "invalid synapse name",
 				fmt.Sprintf("%q: want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63", p.synapse))
 			return
@@ -264,8 +264,6 @@ func splitPath(escaped string) ([]string, bool) {
 	}
 	return segs, true
 }
-
-func validName(s string) bool { return names.Valid(s) }
 
 // apiError is the body of every error of the plain JSON API:
 // {"error": {"status", "message", "detail"}}.

@@ -125,6 +125,9 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	if !ok {
 		return usageError("%q is not a synapse method or request type (want one of %s)", typ, strings.Join(host.Methods(), ", "))
 	}
+	if f.timeout <= 0 {
+		return usageError("--timeout %s: want a positive duration such as 30s", f.timeout)
+	}
 	if f.conn.file == "-" && f.request == "-" {
 		return usageError("--connection and --request cannot both read stdin")
 	}
@@ -177,7 +180,6 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 		return &ExitError{Code: 1, Err: err}
 	}
 	defer c.Close()
-	_ = method
 	resp := c.InvokeEnvelope(cmd.Context(), env, host.CallOptions{Timeout: f.timeout}, f.wire)
 	if resp.Connection != nil {
 		a.saveRotated(out.err, f.conn.file, resp.Connection)

@@ -63,3 +63,12 @@ func TestRunPointsAtBadJSON(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+func TestRunRejectsANonPositiveTimeout(t *testing.T) {
+	t.Parallel()
+	echo := filepath.Join("..", "..", "testdata", "connectors", "echo.js")
+	r := run(t, nil, "run", echo, "synapse_info", "--timeout", "0s")
+	if r.code != 2 || !strings.Contains(r.stderr, "--timeout 0s: want a positive duration") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
