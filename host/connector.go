@@ -38,9 +38,9 @@ type Connector struct {
 }
 
 func newSizeHints() map[string]*atomic.Int64 {
-	m := make(map[string]*atomic.Int64, len(exportTypes))
-	for _, t := range exportTypes {
-		m[t] = new(atomic.Int64)
+	m := make(map[string]*atomic.Int64, len(methods))
+	for _, t := range methods {
+		m[t.Type] = new(atomic.Int64)
 	}
 	return m
 }
@@ -102,7 +102,7 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 	lctx, cancel := e.loadContext(ctx)
 	defer cancel()
 	c.name = "" // unknown until synapse_info answers
-	v, err := c.newVM(lctx)
+	v, err := c.newRuntime(lctx)
 	if err != nil {
 		return &LoadError{File: c.file, Problems: []Problem{c.problemFromError("the script failed at load", err)}}
 	}
@@ -114,7 +114,7 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 	keys := v.exports.Keys()
 	for _, k := range keys {
 		val := v.exports.Get(k)
-		if _, known := exportTypes[k]; known {
+		if _, known := methodByExport(k); known {
 			if _, ok := goja.AssertFunction(val); !ok {
 				at(k, fmt.Sprintf("export %s is %s, want a function", k, kindName(val)))
 				continue
@@ -126,12 +126,18 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 			at(k, fmt.Sprintf("unknown export %s; did you mean %s?", k, s))
 		}
 	}
-	for _, req := range []string{"synapse_info", "test", "describe"} {
-		if val := v.exports.Get(req); !c.exported[req] && (val == nil || goja.IsUndefined(val)) {
-			problems = append(problems, Problem{File: c.file, Message: fmt.Sprintf("missing required export %s", req)})
+	source := false
+	for _, m := range methods {
+		switch m.Requirement {
+		case Required:
+			if val := v.exports.Get(m.Export); !c.exported[m.Export] && (val == nil || goja.IsUndefined(val)) {
+				problems = append(problems, Problem{File: c.file, Message: fmt.Sprintf("missing required export %s", m.Export)})
+			}
+		case SourceOrDestination:
+			source = source || c.exported[m.Export]
 		}
 	}
-	if !c.exported["read"] && !c.exported["create"] && !c.exported["update"] && !c.exported["delete"] {
+	if !source {
 		problems = append(problems, Problem{File: c.file, Message: "missing required export read (for a source) or create/update/delete (for a destination)"})
 	}
 	for m := range c.exported {
@@ -139,7 +145,7 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 	}
 	sort.Strings(c.methods)
 
-	c.pool = newPool(e.opts.PoolSize, c.newVM, c.observeInUse)
+	c.pool = newPool(e.opts.PoolSize, c.newRuntime, c.observeInUse)
 	if c.exported["synapse_info"] {
 		info, name, perrs := c.loadInfo(lctx, v)
 		if len(perrs) > 0 {
@@ -167,13 +173,13 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 }
 
 // loadInfo calls synapse_info on the validation runtime and checks it.
-func (c *Connector) loadInfo(ctx context.Context, v *vm) (json.RawMessage, string, []Problem) {
+func (c *Connector) loadInfo(ctx context.Context, v *runtime) (json.RawMessage, string, []Problem) {
 	var out []byte
 	var shapeErrs []*ShapeError
 	call := c.idleCall(ctx)
 	call.Type = "SYNAPSE_INFO"
-	err, reusable := v.exec(ctx, call, func() error {
-		res, err := v.fns["synapse_info"](goja.Undefined(), v.rt.NewObject(), v.rt.NewObject())
+	reusable, err := v.exec(ctx, call, func() error {
+		res, err := v.fns["synapse_info"](goja.Undefined(), v.vm.NewObject(), v.vm.NewObject())
 		if err != nil {
 			return err
 		}
@@ -250,97 +256,6 @@ func (c *Connector) observeInUse(delta int) {
 }
 
 func kindName(v goja.Value) string { return jsjson.KindOf(v).String() }
-
-// pool is a bounded set of runtimes. A call takes an idle runtime, or makes
-// one while fewer than size exist, or waits until its deadline.
-type pool struct {
-	size   int
-	idle   chan *vm
-	slots  chan struct{} // one token per live runtime
-	make   func(context.Context) (*vm, error)
-	onUse  func(int)
-	inUse  atomic.Int64
-	closed atomic.Bool
-}
-
-func newPool(size int, mk func(context.Context) (*vm, error), onUse func(int)) *pool {
-	return &pool{size: size, idle: make(chan *vm, size), slots: make(chan struct{}, size), make: mk, onUse: onUse}
-}
-
-func (p *pool) seed(v *vm) {
-	select {
-	case p.slots <- struct{}{}:
-		p.idle <- v
-	default:
-	}
-}
-
-// ErrPoolClosed is returned for calls to a connector that was closed.
-var ErrPoolClosed = errors.New("connector is closed")
-
-func (p *pool) get(ctx context.Context, loadTimeout func(context.Context) (context.Context, context.CancelFunc)) (*vm, error) {
-	if p.closed.Load() {
-		return nil, ErrPoolClosed
-	}
-	select {
-	case v := <-p.idle:
-		p.acquired()
-		return v, nil
-	default:
-	}
-	select {
-	case v := <-p.idle:
-		p.acquired()
-		return v, nil
-	case p.slots <- struct{}{}:
-		lctx, cancel := loadTimeout(ctx)
-		defer cancel()
-		v, err := p.make(lctx)
-		if err != nil {
-			<-p.slots
-			return nil, fmt.Errorf("start a runtime: %w", err)
-		}
-		p.acquired()
-		return v, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (p *pool) acquired() {
-	p.inUse.Add(1)
-	if p.onUse != nil {
-		p.onUse(1)
-	}
-}
-
-// put returns a runtime after a call; a runtime that is not reusable (or a
-// closed pool's) is dropped and its slot freed.
-func (p *pool) put(v *vm, reusable bool) {
-	p.inUse.Add(-1)
-	if p.onUse != nil {
-		p.onUse(-1)
-	}
-	if reusable && !p.closed.Load() {
-		p.idle <- v
-		return
-	}
-	<-p.slots
-}
-
-func (p *pool) close() {
-	if p.closed.Swap(true) {
-		return
-	}
-	for {
-		select {
-		case <-p.idle:
-			<-p.slots
-		default:
-			return
-		}
-	}
-}
 
 // Logger for a call: the engine's, with the synapse, type and request id.
 func (c *Connector) callLogger(typ, requestID string) zerolog.Logger {

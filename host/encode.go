@@ -311,3 +311,218 @@ func want(s *shape) string {
 	}
 	return "a value"
 }
+
+// encodeResult checks res against the model its request type must return
+// and writes it as the wire (or plain JSON) wants.
+func (c *Connector) encodeResult(res goja.Value, m *Method, wire bool, in input) ([]byte, error) {
+	hint := c.sizeHints[m.Type]
+	size := 256
+	if hint != nil {
+		size = max(size, int(hint.Load())+int(hint.Load())/8)
+	}
+	enc := &encoder{method: m.Export, buf: make([]byte, 0, size)}
+	if hint != nil {
+		defer func() { hint.Store(int64(len(enc.buf))) }()
+	}
+	var err error
+	switch m.result {
+	case resultModel:
+		if jsjson.KindOf(res) == jsjson.Null {
+			return nil, &ShapeError{Method: m.Export, Msg: "want an object, got null"}
+		}
+		err = enc.value(res, m.shape(c.engine.models))
+	case resultRead:
+		err = enc.structure(res, m.shape(c.engine.models), func(seen []bool, first bool) bool {
+			// pydantic's defaults: data may be left out, offsetType is
+			// RECORD_COUNT unless said.
+			if !seen[0] {
+				enc.buf = appendField(enc.buf, first, "data", "[]")
+				first = false
+			}
+			if !seen[2] {
+				enc.buf = appendField(enc.buf, first, "offsetType", `"RECORD_COUNT"`)
+				first = false
+			}
+			return first
+		})
+	case resultList:
+		err = encodeList(enc, res, m.shape(c.engine.models), wire, nil)
+		if err == nil && m.Type == "DESCRIBE" {
+			err = checkDescribeOrder(m.Export, in.req, res)
+		}
+	case resultResults:
+		if o, ok := res.(*goja.Object); ok && o.ClassName() == "Array" && in.n >= 0 {
+			if n := jsjson.ArrayLen(o); n != in.n {
+				return nil, &ShapeError{Method: m.Export, Msg: fmt.Sprintf("%d results for %d input records; want one Result per record, in order", n, in.n)}
+			}
+		}
+		if in.ids == nil {
+			in.ids = []goja.Value{} // results, not plain elements
+		}
+		err = encodeList(enc, res, m.shape(c.engine.models), wire, in.ids)
+	case resultString:
+		k := jsjson.KindOf(res)
+		if k != jsjson.String && k != jsjson.Int && k != jsjson.Float {
+			return nil, &ShapeError{Method: m.Export, Msg: "want a string, " + got(res)}
+		}
+		if wire && m.Wire == WireBareString {
+			return []byte(res.String()), nil // the bare string, not quoted
+		}
+		return jsjson.AppendString(nil, res.String()), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return enc.buf, nil
+}
+
+func appendField(dst []byte, first bool, name, raw string) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	dst = jsjson.AppendString(dst, name)
+	dst = append(dst, ':')
+	return append(dst, raw...)
+}
+
+// encodeList writes a list result; on the wire each element is itself a
+// JSON-encoded string, because the platform reads List<String>.
+// ids, when not nil, marks the elements as Results and holds the input
+// records' syncariEntityIds.
+func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Value) error {
+	k := jsjson.KindOf(res)
+	if k != jsjson.Array {
+		if k == jsjson.Promise {
+			return enc.fail("want an array, got a Promise (a missing await?)")
+		}
+		return enc.fail("want an array, %s", got(res))
+	}
+	o := res.(*goja.Object)
+	n := jsjson.ArrayLen(o)
+	enc.buf = append(enc.buf, '[')
+	var scratch encoder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			enc.buf = append(enc.buf, ',')
+		}
+		el := o.Get(jsjson.Index(i))
+		target := enc
+		if wire {
+			scratch = encoder{method: enc.method, path: enc.path, buf: scratch.buf[:0]}
+			target = &scratch
+		}
+		target.push("[" + strconv.Itoa(i) + "]")
+		var err error
+		if ids != nil {
+			var id goja.Value
+			if i < len(ids) {
+				id = ids[i]
+			}
+			err = target.result(el, s.elem, id)
+		} else {
+			err = target.value(el, s.elem)
+		}
+		if err != nil {
+			return err
+		}
+		target.pop()
+		if wire {
+			enc.buf = jsjson.AppendString(enc.buf, string(scratch.buf))
+		}
+	}
+	enc.buf = append(enc.buf, ']')
+	return nil
+}
+
+// result writes a Result with the host's fills: errors [] when missing,
+// syncariId from the input record, success true when there are no errors.
+// The key order is fixed: success, errors, id, syncariId.
+func (e *encoder) result(v goja.Value, s *shape, inputID goja.Value) error {
+	o, ok := v.(*goja.Object)
+	if !ok || jsjson.KindOf(v) != jsjson.Object {
+		return e.fail("want a Result object, %s", got(v))
+	}
+	get := func(k string) goja.Value {
+		x := o.Get(k)
+		if jsjson.KindOf(x) == jsjson.Undefined {
+			return nil
+		}
+		return x
+	}
+	errs := get("errors")
+	nErrs := 0
+	if errs != nil && jsjson.KindOf(errs) == jsjson.Array {
+		nErrs = jsjson.ArrayLen(errs.(*goja.Object))
+	}
+	e.buf = append(e.buf, `{"success":`...)
+	if sv := get("success"); sv != nil && jsjson.KindOf(sv) != jsjson.Null {
+		e.push("success")
+		if err := e.value(sv, s.fields[0].shape); err != nil {
+			return err
+		}
+		e.pop()
+	} else if nErrs == 0 {
+		e.buf = append(e.buf, "true"...)
+	} else {
+		e.buf = append(e.buf, "false"...)
+	}
+	e.buf = append(e.buf, `,"errors":`...)
+	if errs == nil || jsjson.KindOf(errs) == jsjson.Null {
+		e.buf = append(e.buf, "[]"...)
+	} else {
+		e.push("errors")
+		if err := e.value(errs, s.fields[1].shape); err != nil {
+			return err
+		}
+		e.pop()
+	}
+	e.buf = append(e.buf, `,"id":`...)
+	e.push("id")
+	if err := e.value(get("id"), s.fields[2].shape); err != nil {
+		return err
+	}
+	e.pop()
+	e.buf = append(e.buf, `,"syncariId":`...)
+	sid := get("syncariId")
+	if sid == nil || jsjson.KindOf(sid) == jsjson.Null {
+		sid = inputID
+	}
+	e.push("syncariId")
+	if err := e.value(sid, s.fields[3].shape); err != nil {
+		return err
+	}
+	e.pop()
+	e.buf = append(e.buf, '}')
+	return nil
+}
+
+// checkDescribeOrder holds describe to "the entities asked, in order".
+func checkDescribeOrder(method string, req, res goja.Value) error {
+	ro, ok := req.(*goja.Object)
+	if !ok {
+		return nil
+	}
+	asked, ok := ro.Get("entities").(*goja.Object)
+	if !ok || asked.ClassName() != "Array" {
+		return nil
+	}
+	n := jsjson.ArrayLen(asked)
+	if n == 0 {
+		return nil
+	}
+	out := res.(*goja.Object)
+	m := jsjson.ArrayLen(out)
+	var want, have []string
+	for i := range n {
+		want = append(want, asked.Get(jsjson.Index(i)).String())
+	}
+	for i := range m {
+		if s, ok := out.Get(jsjson.Index(i)).(*goja.Object); ok {
+			have = append(have, s.Get("apiName").String())
+		}
+	}
+	if strings.Join(want, "\x00") != strings.Join(have, "\x00") {
+		return &ShapeError{Method: method, Msg: fmt.Sprintf("schemas for %v; want the entities asked for, in order: %v", have, want)}
+	}
+	return nil
+}

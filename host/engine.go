@@ -5,7 +5,7 @@ package host
 
 import (
 	"context"
-	"runtime"
+	goruntime "runtime"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -75,7 +75,7 @@ func New(opts Options) *Engine {
 		opts.LoadTimeout = DefaultLoadTimeout
 	}
 	if opts.PoolSize <= 0 {
-		opts.PoolSize = max(4, 2*runtime.GOMAXPROCS(0))
+		opts.PoolSize = max(4, 2*goruntime.GOMAXPROCS(0))
 	}
 	if opts.MaxCallStackSize <= 0 {
 		opts.MaxCallStackSize = DefaultMaxCallStackSize

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -50,50 +49,6 @@ func (e *LoadError) Error() string {
 		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
-}
-
-// Export names of the contract, with the wire type each answers.
-var exportTypes = map[string]string{
-	"synapse_info":               "SYNAPSE_INFO",
-	"test":                       "TEST",
-	"describe":                   "DESCRIBE",
-	"read":                       "READ",
-	"get_by_id":                  "GET_BY_ID",
-	"create":                     "CREATE",
-	"update":                     "UPDATE",
-	"delete":                     "DELETE",
-	"search":                     "SEARCH",
-	"extract_webhook_identifier": "EXTRACT_WEBHOOK_IDENTIFIER",
-	"process_webhook":            "PROCESS_WEBHOOK",
-	"get_access_token":           "GET_ACCESS_TOKEN",
-	"refresh_token":              "REFRESH_TOKEN",
-	"get_headers":                "GET_HEADERS",
-}
-
-// MethodForType returns the export name that answers a wire type.
-func MethodForType(typ string) (string, bool) {
-	for m, t := range exportTypes {
-		if t == typ {
-			return m, true
-		}
-	}
-	return "", false
-}
-
-// TypeForMethod returns the wire type an export answers.
-func TypeForMethod(method string) (string, bool) {
-	t, ok := exportTypes[method]
-	return t, ok
-}
-
-// Methods lists every export name of the contract, sorted.
-func Methods() []string {
-	out := make([]string, 0, len(exportTypes))
-	for m := range exportTypes {
-		out = append(out, m)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // esmSyntax spots ES module syntax at the start of a line, to decide whether
@@ -232,7 +187,8 @@ func suggest(name string) (string, bool) {
 	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
 	n := norm(name)
 	best, bestD := "", 1<<30
-	for m := range exportTypes {
+	for _, row := range methods {
+		m := row.Export
 		d := levenshtein(n, norm(m))
 		if d < bestD || (d == bestD && m < best) {
 			best, bestD = m, d

@@ -1,7 +1,7 @@
 package types_test
 
 // These tests hold synapse.d.ts to the engine, so the declarations cannot
-// drift from what scripts really get: the export names of host.Methods(),
+// drift from what scripts really get: the export names of host.MethodNames(),
 // the enums of host/models.go, the error classes of bindings/errors, the
 // modules the standard host registers and the keys those modules, a client
 // and a response really have. They also load the TypeScript and JSDoc
@@ -127,8 +127,8 @@ func TestExports(t *testing.T) {
 	dts := readFile(t, dtsPath)
 	mod := block(t, dts, `declare module "`+moduleTypes+`" {`)
 	iface := block(t, mod, "export interface Synapse {")
-	sameSet(t, "Synapse exports", members(iface), host.Methods())
-	for _, m := range host.Methods() {
+	sameSet(t, "Synapse exports", members(iface), host.MethodNames())
+	for _, m := range host.MethodNames() {
 		if !regexp.MustCompile(`\n\s*` + m + `\??\(this: void, `).MatchString(iface) {
 			t.Errorf("Synapse.%s: want a method declared as %s(this: void, req, ctx)", m, m)
 		}

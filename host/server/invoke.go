@@ -180,10 +180,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, p *params) {
 	resp := a.l.conn.Invoke(a.ctx, body, host.CallOptions{Timeout: timeout})
 	a.done()
 	p.typ, p.callStatus = resp.Type, resp.Status()
-	ct := "application/json"
-	if resp.Type == "EXTRACT_WEBHOOK_IDENTIFIER" && resp.Err == nil {
-		ct = "text/plain; charset=utf-8"
-	}
+	ct := resp.ContentType()
 	if resp.Connection != nil {
 		w.Header().Set(RotatedHeader, "true")
 		s.log.Info().Str("request_id", p.id).Str("synapse", p.synapse).Str("type", resp.Type).
@@ -224,17 +221,13 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, p *params) {
 		s.notServing(w, p.synapse, e)
 		return
 	}
-	typ, ok := host.TypeForMethod(p.method)
+	m, ok := host.ResolveMethod(p.method)
 	if !ok {
-		if m, ok2 := host.MethodForType(strings.ToUpper(p.method)); ok2 {
-			typ, ok = strings.ToUpper(p.method), true
-			p.method = m
-		}
-	}
-	if !ok {
-		writeError(w, http.StatusNotFound, "no method "+p.method, "want one of "+strings.Join(host.Methods(), ", "))
+		writeError(w, http.StatusNotFound, "no method "+p.method, "want one of "+strings.Join(host.MethodNames(), ", "))
 		return
 	}
+	typ := m.Type
+	p.method = m.Export
 	p.typ = typ
 	body, err := readBody(w, r, s.opts.MaxInvokeBytes)
 	if err != nil {

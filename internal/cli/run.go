@@ -67,7 +67,7 @@ any, becomes the Record's id). The entity is sent as a minimal Schema
 		Args: cobra.ExactArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 1 {
-				return host.Methods(), cobra.ShellCompDirectiveNoFileComp
+				return host.MethodNames(), cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveDefault
 		},
@@ -121,10 +121,11 @@ func jsonErrorPos(data []byte, err error) string {
 }
 
 func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
-	method, wireType, ok := resolveMethod(typ)
+	m, ok := host.ResolveMethod(typ)
 	if !ok {
-		return usageError("%q is not a synapse method or request type (want one of %s)", typ, strings.Join(host.Methods(), ", "))
+		return usageError("%q is not a synapse method or request type (want one of %s)", typ, strings.Join(host.MethodNames(), ", "))
 	}
+	method, wireType := m.Export, m.Type
 	if f.timeout <= 0 {
 		return usageError("--timeout %s: want a positive duration such as 30s", f.timeout)
 	}
@@ -147,6 +148,9 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 		if env.Type == "" {
 			env.Type = wireType
 		}
+		if env.Type != wireType {
+			return usageError("--envelope %s says type %s, but the command asks for %s (%s); give the matching TYPE", f.envelope, env.Type, wireType, method)
+		}
 	}
 	secrets := secretsOf(env.Connection)
 	if f.conn.given() {
@@ -163,7 +167,7 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 			return err
 		}
 		env.Body = raw
-	} else if f.envelope == "" && (explicit || needsBody(method)) {
+	} else if f.envelope == "" && (explicit || len(m.Body) > 0) {
 		body, err := a.buildRequest(method, &f.req, time.Now(), f.conn.file == "-")
 		if err != nil {
 			return err
@@ -204,16 +208,6 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	return nil
 }
 
-// needsBody reports whether a method's request must be built from flags
-// when no --request is given: these fail without a body.
-func needsBody(method string) bool {
-	switch method {
-	case "read", "get_by_id", "create", "update", "delete", "describe":
-		return true
-	}
-	return false
-}
-
 // saveRotated writes a connection whose OAuth tokens rotated back to the
 // --connection file, so the next run uses the new ones; otherwise it says so
 // on stderr (without the tokens).
@@ -234,12 +228,4 @@ func (a *App) saveRotated(stderr io.Writer, path string, conn json.RawMessage) {
 	fmt.Fprintf(stderr, "synapse-js: the call rotated the connection's OAuth tokens; %s now holds the new ones\n", path)
 }
 
-func resolveMethod(typ string) (method, wireType string, ok bool) {
-	if t, ok := host.TypeForMethod(typ); ok {
-		return typ, t, true
-	}
-	if m, ok := host.MethodForType(strings.ToUpper(typ)); ok {
-		return m, strings.ToUpper(typ), true
-	}
-	return "", "", false
-}
+

@@ -17,10 +17,10 @@ import (
 
 func errorsModule() bindings.Module { return jserrors.Module{} }
 
-// vm is one goja runtime with the connector's program loaded. It runs one
+// runtime is one goja runtime with the connector's program loaded. It runs one
 // call at a time; between calls it sits in its connector's pool.
-type vm struct {
-	rt      *goja.Runtime
+type runtime struct {
+	vm      *goja.Runtime
 	call    *bindings.Call
 	exports *goja.Object
 	fns     map[string]goja.Callable
@@ -37,31 +37,17 @@ type timer struct {
 }
 
 // Runtime implements bindings.VU.
-func (v *vm) Runtime() *goja.Runtime { return v.rt }
+func (v *runtime) Runtime() *goja.Runtime { return v.vm }
 
 // Call implements bindings.VU.
-func (v *vm) Call() *bindings.Call { return v.call }
+func (v *runtime) Call() *bindings.Call { return v.call }
 
-// PanicError is a Go panic caught while running a call (a bug in a binding
-// or in the host). The runtime it happened in is discarded.
-type PanicError struct {
-	Value any
-	Stack []byte
-}
-
-// Error implements error.
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
-
-// errNeverSettles is a promise left pending with nothing scheduled that
-// could settle it.
-var errNeverSettles = errors.New("the returned promise never settles: nothing is left that could resolve it")
-
-// newVM makes a runtime and runs the connector's top level in it.
-func (c *Connector) newVM(ctx context.Context) (_ *vm, err error) {
+// newRuntime makes a runtime and runs the connector's top level in it.
+func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	e := c.engine
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
-	v := &vm{rt: rt}
+	v := &runtime{vm: rt}
 	v.call = c.idleCall(ctx)
 	defer func() {
 		if r := recover(); r != nil {
@@ -127,16 +113,16 @@ func (c *Connector) newVM(ctx context.Context) (_ *vm, err error) {
 	}
 	v.exports = ex
 	v.fns = map[string]goja.Callable{}
-	for m := range exportTypes {
-		if fn, ok := goja.AssertFunction(ex.Get(m)); ok {
-			v.fns[m] = fn
+	for _, m := range methods {
+		if fn, ok := goja.AssertFunction(ex.Get(m.Export)); ok {
+			v.fns[m.Export] = fn
 		}
 	}
 	return v, nil
 }
 
-func (v *vm) installTimers() {
-	rt := v.rt
+func (v *runtime) installTimers() {
+	rt := v.vm
 	_ = rt.Set("setTimeout", func(call goja.FunctionCall) goja.Value {
 		fn, ok := goja.AssertFunction(call.Argument(0))
 		if !ok {
@@ -170,10 +156,10 @@ func (v *vm) installTimers() {
 // bindings, the deadline interrupts JS, and a Go panic is caught. reusable
 // is false when the runtime must be discarded (interrupted, panicked, stack
 // overflow): an interrupt that fires after the run would poison the next one.
-func (v *vm) exec(ctx context.Context, call *bindings.Call, fn func() error) (err error, reusable bool) {
+func (v *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error) (reusable bool, err error) {
 	v.call = call
 	v.timers = v.timers[:0]
-	stop := context.AfterFunc(ctx, func() { v.rt.Interrupt(ctx.Err()) })
+	stop := context.AfterFunc(ctx, func() { v.vm.Interrupt(ctx.Err()) })
 	reusable = true
 	defer func() {
 		if r := recover(); r != nil {
@@ -192,17 +178,12 @@ func (v *vm) exec(ctx context.Context, call *bindings.Call, fn func() error) (er
 	if errors.As(err, &ie) || errors.As(err, &so) {
 		reusable = false
 	}
-	return err, reusable
+	return reusable, err
 }
-
-// rejection is a promise rejected with a value.
-type rejection struct{ val goja.Value }
-
-func (r *rejection) Error() string { return "promise rejected: " + r.val.String() }
 
 // settle waits for a returned promise, running timers the script set, until
 // it settles, the call's deadline passes, or nothing is left to settle it.
-func (v *vm) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
+func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
 	if jsjson.KindOf(val) != jsjson.Promise {
 		return val, nil
 	}

@@ -1,0 +1,103 @@
+package host
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Envelope is the platform's request: {type, connection, body, host,
+// syncariId, requestId}.
+type Envelope struct {
+	Type       string          `json:"type"`
+	Connection json.RawMessage `json:"connection"`
+	Body       json.RawMessage `json:"body"`
+	Host       *string         `json:"host"`
+	SyncariID  *string         `json:"syncariId"`
+	RequestID  *string         `json:"requestId"`
+}
+
+func isAbsent(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || string(t) == "null"
+}
+
+func isObject(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '{'
+}
+
+func jsonKind(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return "nothing"
+	}
+	switch t[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// describeJSONError says where a JSON document is malformed.
+func describeJSONError(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at byte offset %d: %v", se.Offset, err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s: want %s, got a JSON %s", te.Field, te.Type, te.Value)
+	}
+	return err.Error()
+}
+
+// ParseEnvelope decodes the platform's envelope; a document that is not one
+// answers the wire's malformed-envelope error, saying where.
+func ParseEnvelope(b []byte) (*Envelope, *CallError) {
+	var env Envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, malformed(describeJSONError(err))
+	}
+	return &env, nil
+}
+
+// check validates the envelope against its request type's row and
+// returns the row.
+func (env *Envelope) check() (*Method, *CallError) {
+	if env.Type == "" {
+		return nil, malformed("type is required (one of " + strings.Join(TypeNames(), ", ") + ")")
+	}
+	m, ok := methodByType(env.Type)
+	if !ok {
+		return nil, malformed(fmt.Sprintf("type %q is not a request type (want one of %s)", env.Type, strings.Join(TypeNames(), ", ")))
+	}
+	if !isObject(env.Connection) && !(m.Request == RequestEmpty && isAbsent(env.Connection)) {
+		return nil, malformed("connection: want an object, got " + jsonKind(env.Connection))
+	}
+	if !isAbsent(env.Body) && !isObject(env.Body) {
+		return nil, malformed("body: want an object, got " + jsonKind(env.Body))
+	}
+	return m, nil
+}
+
+// malformed is the wire's answer to an envelope the host cannot run.
+func malformed(detail string) *CallError {
+	return &CallError{Status: 400, Message: "malformed envelope", Detail: &detail}
+}
+
+// notSupported is the answer for an export the connector lacks.
+func notSupported(m *Method, file string) *CallError {
+	return &CallError{Status: 405, Message: fmt.Sprintf("Operation %s is not supported", m.Type),
+		Detail: ptr(fmt.Sprintf("%s does not export %s", file, m.Export))}
+}
