@@ -227,5 +227,3 @@ func (a *App) saveRotated(stderr io.Writer, path string, conn json.RawMessage) {
 	}
 	fmt.Fprintf(stderr, "synapse-js: the call rotated the connection's OAuth tokens; %s now holds the new ones\n", path)
 }
-
-
