@@ -17,6 +17,8 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/rs/zerolog"
+
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // VU is a runtime as a module instance sees it: the goja runtime it lives in,
@@ -28,6 +30,9 @@ type VU interface {
 	// top level runs at load time) it returns a Call whose context is the
 	// load's context.
 	Call() *Call
+	// Env returns the host-wide configuration, the same for every runtime
+	// of an engine.
+	Env() *Env
 }
 
 // Module is one namespace scripts can require.
@@ -45,7 +50,9 @@ type Call struct {
 	// Ctx ends when the call's deadline passes or its caller goes away;
 	// every blocking binding must honour it.
 	Ctx context.Context
-	// Synapse is the connector's name (from synapse_info).
+	// Synapse is the name the connector serves under: the upload's name on
+	// a server, synapse_info's name elsewhere. Remembered tokens and
+	// metrics are keyed by it.
 	Synapse string
 	// Type is the wire request type, such as "READ".
 	Type string
@@ -57,16 +64,15 @@ type Call struct {
 	Log zerolog.Logger
 	// Secrets redacts every secret the call knows from text it emits.
 	Secrets *Secrets
-	// Tokens remembers OAuth tokens rotated by a refresh; may be nil.
-	Tokens TokenStore
 	// Rotated is set by the auth module when a refresh produced new tokens
-	// during this call, so the host can hand them back to the caller.
-	Rotated *OAuthTokens
-	// HTTP holds the host's outbound HTTP settings.
-	HTTP *HTTPConfig
-	// OnHTTP, when set, is told about each HTTP request a script made
-	// (for metrics). status is 0 when no response arrived.
-	OnHTTP func(method string, status int)
+	// during this call (or it adopted tokens another call's refresh
+	// produced), so the host can hand them back to the caller.
+	Rotated *connection.Tokens
+}
+
+// TokenKey is the key of the call's remembered tokens.
+func (c *Call) TokenKey() connection.Key {
+	return connection.Key{Synapse: c.Synapse, Connection: c.ConnectionName}
 }
 
 // Context returns the call's context, or context.Background for a nil call.
@@ -75,6 +81,12 @@ func (c *Call) Context() context.Context {
 		return context.Background()
 	}
 	return c.Ctx
+}
+
+// Configurer is a Module that needs the host-wide configuration. The engine
+// calls Configure once, when it is built, before any runtime exists.
+type Configurer interface {
+	Configure(env *Env)
 }
 
 // Registry is the set of modules a host offers. It is immutable once built

@@ -3,8 +3,9 @@ package bindings
 import (
 	"net/http"
 	"net/netip"
-	"sync"
 	"time"
+
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // DefaultMaxResponseBytes is the default cap on one HTTP response body.
@@ -44,79 +45,22 @@ func DefaultDeny() []netip.Prefix {
 	}
 }
 
-// OAuthTokens are the tokens of an OAuth2 connection.
-type OAuthTokens struct {
-	AccessToken  string    `json:"accessToken,omitempty"`
-	RefreshToken string    `json:"refreshToken,omitempty"`
-	ExpiresAt    time.Time `json:"expiresAt,omitzero"`
+// Env is the host-wide configuration bindings see. The engine builds it
+// once, when it is made, and every runtime of the engine shares it; it must
+// not change once calls run. Per-call state is in Call.
+type Env struct {
+	// HTTP is the outbound HTTP policy (never nil once the engine is built).
+	HTTP *HTTPConfig
+	// Tokens remembers rotated OAuth tokens and serializes refreshes.
+	Tokens connection.TokenStore
+	// OnHTTP, when set, is told about each HTTP request a script made, by
+	// serving name (for metrics). status is 0 when no response arrived.
+	OnHTTP func(synapse, method string, status int)
 }
 
-// TokenStore remembers, per connector and connection name, the newest tokens
-// a refresh produced, so a later call that still carries the old ones (the
-// platform may not have saved the rotation yet) uses the new ones: a dropped
-// rotated refresh token loses the connection for good.
-type TokenStore interface {
-	// Rotated records that a refresh replaced old with fresh.
-	Rotated(synapse, connection string, old, fresh OAuthTokens)
-	// Newer returns the tokens to use in place of carried, if carried are
-	// ones a refresh already replaced.
-	Newer(synapse, connection string, carried OAuthTokens) (OAuthTokens, bool)
-}
-
-// MemTokenStore is an in-memory TokenStore, safe for concurrent use.
-type MemTokenStore struct {
-	mu sync.Mutex
-	m  map[[2]string]rotation
-}
-
-type rotation struct {
-	retired map[string]struct{} // access and refresh tokens replaced so far
-	newest  OAuthTokens
-}
-
-// NewMemTokenStore returns an empty MemTokenStore.
-func NewMemTokenStore() *MemTokenStore {
-	return &MemTokenStore{m: map[[2]string]rotation{}}
-}
-
-// Rotated implements TokenStore.
-func (s *MemTokenStore) Rotated(synapse, connection string, old, fresh OAuthTokens) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := [2]string{synapse, connection}
-	r, ok := s.m[k]
-	if !ok {
-		r.retired = map[string]struct{}{}
+// ReportHTTP tells OnHTTP about a request of call, if anyone listens.
+func (e *Env) ReportHTTP(call *Call, method string, status int) {
+	if e != nil && e.OnHTTP != nil {
+		e.OnHTTP(call.Synapse, method, status)
 	}
-	for _, t := range []string{old.AccessToken, old.RefreshToken} {
-		if t != "" && t != fresh.AccessToken && t != fresh.RefreshToken {
-			r.retired[t] = struct{}{}
-		}
-	}
-	r.newest = fresh
-	s.m[k] = r
-}
-
-// Newer implements TokenStore.
-func (s *MemTokenStore) Newer(synapse, connection string, carried OAuthTokens) (OAuthTokens, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.m[[2]string{synapse, connection}]
-	if !ok {
-		return OAuthTokens{}, false
-	}
-	_, oldRefresh := r.retired[carried.RefreshToken]
-	_, oldAccess := r.retired[carried.AccessToken]
-	switch {
-	case carried.RefreshToken != "" && oldRefresh:
-		return r.newest, true
-	case carried.AccessToken != "" && oldAccess &&
-		(carried.RefreshToken == "" || carried.RefreshToken == r.newest.RefreshToken):
-		// A provider that keeps the refresh token rotates only the access
-		// token: a retired access token with the refresh token still in
-		// use means the same rotation. A refresh token this store never
-		// saw is left alone; it may be newer than anything here.
-		return r.newest, true
-	}
-	return OAuthTokens{}, false
 }

@@ -42,6 +42,7 @@ type plainVU struct{ rt *goja.Runtime }
 
 func (v plainVU) Runtime() *goja.Runtime { return v.rt }
 func (v plainVU) Call() *bindings.Call   { return &bindings.Call{} }
+func (v plainVU) Env() *bindings.Env     { return &bindings.Env{} }
 
 func TestRequireCachesEachModule(t *testing.T) {
 	t.Parallel()

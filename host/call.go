@@ -12,6 +12,7 @@ import (
 	"github.com/dop251/goja"
 
 	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
 )
 
@@ -111,7 +112,7 @@ func (c *Connector) fail(start time.Time, typ string, ce *CallError) *Response {
 
 func (c *Connector) observe(r *Response) {
 	if o := c.engine.opts.Observer; o != nil {
-		o.CallDone(c.name, r.Type, r.Status(), r.Duration)
+		o.CallDone(c.serving, r.Type, r.Status(), r.Duration)
 	}
 }
 
@@ -135,25 +136,18 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 	rt, err := c.pool.get(ctx, c.engine.loadContext)
 	if err != nil {
 		if ctx.Err() != nil {
-			return c.fail(start, typ, &CallError{Status: 504, Message: fmt.Sprintf("%s did not start within its %s deadline", typ, timeout), Detail: ptr("every runtime of " + c.name + " was busy")})
+			return c.fail(start, typ, &CallError{Status: 504, Message: fmt.Sprintf("%s did not start within its %s deadline", typ, timeout), Detail: ptr("every runtime of " + c.serving + " was busy")})
 		}
 		return c.fail(start, typ, &CallError{Status: 500, Message: "Failed to execute request " + typ, Detail: ptr(err.Error())})
 	}
 	log := c.callLogger(typ, requestID)
-	e := c.engine
 	call := &bindings.Call{
 		Ctx:       ctx,
-		Synapse:   c.name,
+		Synapse:   c.serving,
 		Type:      typ,
 		RequestID: requestID,
 		Log:       log,
 		Secrets:   bindings.NewSecrets(),
-		Tokens:    e.opts.Tokens,
-		HTTP:      e.opts.HTTP,
-	}
-	if e.opts.OnHTTP != nil {
-		name := c.name
-		call.OnHTTP = func(method string, status int) { e.opts.OnHTTP(name, method, status) }
 	}
 	var out []byte
 	reusable, err := rt.exec(ctx, call, func() error {
@@ -175,7 +169,9 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 		r.Body = out
 	}
 	if call.Rotated != nil {
-		r.Connection = withTokens(env.Connection, *call.Rotated)
+		if conn, err := connection.WithTokens(env.Connection, *call.Rotated, time.Now()); err == nil {
+			r.Connection = conn
+		}
 		log.Info().Msg("OAuth tokens rotated during the call; the new connection is returned to the caller")
 	}
 	r.Duration = time.Since(start)
@@ -187,14 +183,16 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 // its promise, and encodes the result.
 func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call, m *Method, env *Envelope, wire bool) ([]byte, error) {
 	vm := r.vm
+	raw, err := c.prepareConnection(ctx, call, env.Connection)
+	if err != nil {
+		return nil, err
+	}
 	var conn goja.Value = vm.NewObject()
-	if !isAbsent(env.Connection) {
-		var err error
-		if conn, err = jsjson.Parse(vm, env.Connection); err != nil {
+	if !isAbsent(raw) {
+		if conn, err = jsjson.Parse(vm, raw); err != nil {
 			return nil, malformed("connection: " + err.Error())
 		}
 	}
-	c.prepareConnection(vm, call, conn)
 	in := input{n: -1}
 	switch {
 	case m.Request == RequestConnection:
@@ -202,7 +200,6 @@ func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call
 	case m.Request == RequestEmpty || isAbsent(env.Body):
 		in.req = vm.NewObject()
 	default:
-		var err error
 		if in.req, err = jsjson.Parse(vm, env.Body); err != nil {
 			return nil, malformed("body: " + err.Error())
 		}

@@ -26,7 +26,8 @@ type Connector struct {
 	source   []byte
 	sha256   string
 	program  *goja.Program
-	name     string
+	name     string // synapse_info's name
+	serving  string // the name it serves under: a server's upload name, else name
 	info     json.RawMessage
 	exported map[string]bool
 	methods  []string
@@ -47,6 +48,10 @@ func newSizeHints() map[string]*atomic.Int64 {
 
 // Name is the connector's name from synapse_info.
 func (c *Connector) Name() string { return c.name }
+
+// ServingName is the name the connector serves under (LoadAs), which keys
+// its remembered tokens, logs and metrics; synapse_info's name by default.
+func (c *Connector) ServingName() string { return c.serving }
 
 // File is the file name the connector was loaded from.
 func (c *Connector) File() string { return c.file }
@@ -86,12 +91,10 @@ func (c *Connector) idleCall(ctx context.Context) *bindings.Call {
 	e := c.engine
 	return &bindings.Call{
 		Ctx:     ctx,
-		Synapse: c.name,
+		Synapse: c.serving,
 		Type:    "LOAD",
-		Log:     e.opts.Logger.With().Str("synapse", c.name).Str("file", c.file).Logger(),
+		Log:     e.opts.Logger.With().Str("synapse", c.serving).Str("file", c.file).Logger(),
 		Secrets: bindings.NewSecrets(),
-		Tokens:  e.opts.Tokens,
-		HTTP:    e.opts.HTTP,
 	}
 }
 
@@ -157,6 +160,9 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 			}
 		} else {
 			c.info, c.name = info, name
+			if c.serving == "" {
+				c.serving = name
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -251,7 +257,7 @@ func (c *Connector) problemFromError(what string, err error) Problem {
 
 func (c *Connector) observeInUse(delta int) {
 	if o := c.engine.opts.Observer; o != nil {
-		o.RuntimesInUse(c.name, delta)
+		o.RuntimesInUse(c.serving, delta)
 	}
 }
 
@@ -259,5 +265,5 @@ func kindName(v goja.Value) string { return jsjson.KindOf(v).String() }
 
 // Logger for a call: the engine's, with the synapse, type and request id.
 func (c *Connector) callLogger(typ, requestID string) zerolog.Logger {
-	return c.engine.opts.Logger.With().Str("synapse", c.name).Str("type", typ).Str("request_id", requestID).Logger()
+	return c.engine.opts.Logger.With().Str("synapse", c.serving).Str("type", typ).Str("request_id", requestID).Logger()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // Defaults for Options left zero.
@@ -42,8 +43,9 @@ type Options struct {
 	// HTTP is the outbound HTTP policy handed to bindings.
 	HTTP *bindings.HTTPConfig
 	// Tokens remembers rotated OAuth tokens (default in memory).
-	Tokens bindings.TokenStore
-	// OnHTTP, if set, is told about each HTTP request a script makes.
+	Tokens connection.TokenStore
+	// OnHTTP, if set, is told about each HTTP request a script makes, by
+	// serving name.
 	OnHTTP func(synapse, method string, status int)
 	// Observer, if set, is told about every call (for metrics).
 	Observer Observer
@@ -62,6 +64,7 @@ type Observer interface {
 // Engine loads connectors. One Engine is shared by every connector of a host.
 type Engine struct {
 	opts     Options
+	env      *bindings.Env
 	registry *bindings.Registry
 	models   *models
 }
@@ -84,10 +87,18 @@ func New(opts Options) *Engine {
 		opts.HTTP = &bindings.HTTPConfig{}
 	}
 	if opts.Tokens == nil {
-		opts.Tokens = bindings.NewMemTokenStore()
+		opts.Tokens = connection.NewMemTokenStore()
 	}
+	// Host-wide configuration reaches the bindings here, once; calls carry
+	// only their own state.
+	env := &bindings.Env{HTTP: opts.HTTP, Tokens: opts.Tokens, OnHTTP: opts.OnHTTP}
 	mods := append([]bindings.Module{errorsModule()}, opts.Modules...)
-	return &Engine{opts: opts, registry: bindings.NewRegistry(mods...), models: newModels()}
+	for _, m := range mods {
+		if c, ok := m.(bindings.Configurer); ok {
+			c.Configure(env)
+		}
+	}
+	return &Engine{opts: opts, env: env, registry: bindings.NewRegistry(mods...), models: newModels()}
 }
 
 // Timeout is the engine's default call deadline.

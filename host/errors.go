@@ -79,7 +79,7 @@ func (c *Connector) mapError(ctx context.Context, rt *goja.Runtime, typ string, 
 	}
 	var pe *PanicError
 	if errors.As(err, &pe) {
-		c.engine.opts.Logger.Error().Str("synapse", c.name).Str("type", typ).Interface("panic", pe.Value).Bytes("stack", pe.Stack).Msg("panic in a call; runtime discarded")
+		c.engine.opts.Logger.Error().Str("synapse", c.serving).Str("type", typ).Interface("panic", pe.Value).Bytes("stack", pe.Stack).Msg("panic in a call; runtime discarded")
 		return redact(&CallError{Status: 500, Message: "Failed to execute request " + typ, Detail: ptr(fmt.Sprintf("internal error: %v", pe.Value))})
 	}
 	if val := thrownValue(err); val != nil {

@@ -67,6 +67,14 @@ const wrapperPrefix = `(function (exports, require, module, __filename, __dirnam
 // module syntax are transformed to CommonJS first. On any problem it
 // returns a *LoadError listing them all.
 func (e *Engine) Load(ctx context.Context, filename string, src []byte) (*Connector, error) {
+	return e.LoadAs(ctx, "", filename, src)
+}
+
+// LoadAs is Load for a connector served under its own name (a server's
+// upload name), which keys its remembered OAuth tokens, its log lines and
+// its metrics: two uploads whose synapse_info names agree never share
+// tokens. An empty serving name is synapse_info's name.
+func (e *Engine) LoadAs(ctx context.Context, serving, filename string, src []byte) (*Connector, error) {
 	name := filepath.Base(filename)
 	code, problems := transform(name, src)
 	if len(problems) > 0 {
@@ -83,6 +91,7 @@ func (e *Engine) Load(ctx context.Context, filename string, src []byte) (*Connec
 		source:    src,
 		sha256:    hex.EncodeToString(sum[:]),
 		program:   prg,
+		serving:   serving,
 		exported:  map[string]bool{},
 		sizeHints: newSizeHints(),
 	}

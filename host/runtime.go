@@ -21,6 +21,7 @@ func errorsModule() bindings.Module { return jserrors.Module{} }
 // call at a time; between calls it sits in its connector's pool.
 type runtime struct {
 	vm      *goja.Runtime
+	env     *bindings.Env
 	call    *bindings.Call
 	exports *goja.Object
 	fns     map[string]goja.Callable
@@ -42,12 +43,15 @@ func (v *runtime) Runtime() *goja.Runtime { return v.vm }
 // Call implements bindings.VU.
 func (v *runtime) Call() *bindings.Call { return v.call }
 
+// Env implements bindings.VU.
+func (v *runtime) Env() *bindings.Env { return v.env }
+
 // newRuntime makes a runtime and runs the connector's top level in it.
 func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	e := c.engine
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
-	v := &runtime{vm: rt}
+	v := &runtime{vm: rt, env: e.env}
 	v.call = c.idleCall(ctx)
 	defer func() {
 		if r := recover(); r != nil {

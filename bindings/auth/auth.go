@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/dop251/goja"
@@ -50,24 +49,20 @@ func FromValue(v goja.Value) (Authenticator, bool) {
 	return h.a, true
 }
 
-// Module is synapse/auth. Create one per host with New and share it by
-// every runtime: it holds the locks that make concurrent refreshes of one
-// connection, in different runtimes, produce a single token request.
-type Module struct {
-	locks *lockSet
-}
+// Module is synapse/auth. Concurrent refreshes of one connection, in
+// different runtimes (or hosts), produce a single token request through the
+// engine's token store (bindings.Env.Tokens), which holds the locks.
+type Module struct{}
 
 // New returns the auth module.
-func New() *Module {
-	return &Module{locks: &lockSet{m: map[[2]string]chan struct{}{}}}
-}
+func New() *Module { return &Module{} }
 
 // Name implements bindings.Module.
 func (m *Module) Name() string { return ModuleName }
 
 // NewInstance implements bindings.Module.
 func (m *Module) NewInstance(vu bindings.VU) (goja.Value, error) {
-	in := &instance{vu: vu, rt: vu.Runtime(), locks: m.locks}
+	in := &instance{vu: vu, rt: vu.Runtime(), env: vu.Env()}
 	obj := in.rt.NewObject()
 	for name, fn := range map[string]func(goja.FunctionCall) goja.Value{
 		"apiKey":         in.apiKey,
@@ -84,9 +79,9 @@ func (m *Module) NewInstance(vu bindings.VU) (goja.Value, error) {
 }
 
 type instance struct {
-	vu    bindings.VU
-	rt    *goja.Runtime
-	locks *lockSet
+	vu  bindings.VU
+	rt  *goja.Runtime
+	env *bindings.Env
 }
 
 func (in *instance) typeError(fn, format string, args ...any) {
@@ -145,26 +140,3 @@ func (s *secretsOnce) add(call *bindings.Call, values ...string) {
 
 // reset makes the next add register the values again (they changed).
 func (s *secretsOnce) reset() { s.last.Store(nil) }
-
-// lockSet holds one lock per (synapse, connection), shared by every
-// runtime of the host. A lock is a 1-slot channel so waiting honours ctx.
-type lockSet struct {
-	mu sync.Mutex
-	m  map[[2]string]chan struct{}
-}
-
-func (l *lockSet) lock(ctx context.Context, key [2]string) (unlock func(), err error) {
-	l.mu.Lock()
-	ch, ok := l.m[key]
-	if !ok {
-		ch = make(chan struct{}, 1)
-		l.m[key] = ch
-	}
-	l.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for another token refresh: %w", ctx.Err())
-	}
-}

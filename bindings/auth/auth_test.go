@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapsejs/synapse-js/connection"
+
 	"github.com/dop251/goja"
 	"github.com/go-resty/resty/v2"
 
@@ -126,17 +128,17 @@ func TestConnectionExpiry(t *testing.T) {
 func TestNewerTokensFromStore(t *testing.T) {
 	vu := newVU(t)
 	vu.Call().ConnectionName = "c1"
-	old := bindings.OAuthTokens{AccessToken: "acc-old-123", RefreshToken: "ref-old-123"}
-	fresh := bindings.OAuthTokens{AccessToken: "acc-new-123", RefreshToken: "ref-new-123", ExpiresAt: time.Now().Add(time.Hour)}
-	vu.Call().Tokens.Rotated("test", "c1", old, fresh)
+	old := connection.Tokens{AccessToken: "acc-old-123", RefreshToken: "ref-old-123"}
+	fresh := connection.Tokens{AccessToken: "acc-new-123", RefreshToken: "ref-new-123", ExpiresAt: time.Now().Add(time.Hour)}
+	vu.Env().Tokens.Rotated(context.Background(), connection.Key{Synapse: "test", Connection: "c1"}, old, fresh)
 	_, req := apply(t, vu, `auth.oauth2({tokenUrl: "https://t.example/token", accessToken: "acc-old-123", refreshToken: "ref-old-123"})`)
 	if req.Header.Get("Authorization") != "Bearer acc-new-123" {
 		t.Errorf("Authorization = %q, want the rotated token", req.Header.Get("Authorization"))
 	}
 	// A provider that keeps the refresh token: the access token alone
 	// identifies the rotation.
-	vu.Call().Tokens.Rotated("test", "c1", bindings.OAuthTokens{AccessToken: "acc-a-123", RefreshToken: "ref-same-123"},
-		bindings.OAuthTokens{AccessToken: "acc-b-123", RefreshToken: "ref-same-123"})
+	vu.Env().Tokens.Rotated(context.Background(), connection.Key{Synapse: "test", Connection: "c1"}, connection.Tokens{AccessToken: "acc-a-123", RefreshToken: "ref-same-123"},
+		connection.Tokens{AccessToken: "acc-b-123", RefreshToken: "ref-same-123"})
 	_, req = apply(t, vu, `auth.oauth2({tokenUrl: "https://t.example/token", accessToken: "acc-a-123", refreshToken: "ref-same-123"})`)
 	if req.Header.Get("Authorization") != "Bearer acc-b-123" {
 		t.Errorf("Authorization = %q, want acc-b-123", req.Header.Get("Authorization"))
@@ -177,24 +179,5 @@ func TestValidation(t *testing.T) {
 		if o.Get("name").String() != "TypeError" || !strings.Contains(o.Get("message").String(), c.want) {
 			t.Errorf("%s: threw %s: %s; want TypeError containing %q", c.js, o.Get("name"), o.Get("message"), c.want)
 		}
-	}
-}
-
-func TestLockHonoursContext(t *testing.T) {
-	l := &lockSet{m: map[[2]string]chan struct{}{}}
-	unlock, err := l.lock(context.Background(), [2]string{"s", "c"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if _, err := l.lock(ctx, [2]string{"s", "c"}); err == nil {
-		t.Fatal("second lock should wait and fail with the context")
-	}
-	unlock()
-	if u, err := l.lock(context.Background(), [2]string{"s", "c"}); err != nil {
-		t.Fatal(err)
-	} else {
-		u()
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
 )
 
@@ -55,10 +56,10 @@ type oauth2Auth struct {
 	scope        string
 	clientInBody bool // send client_id/secret in the form instead of Basic auth
 	extra        nethttp.Header
-	locks        *lockSet
+	env          *bindings.Env
 
 	mu   sync.Mutex
-	tok  bindings.OAuthTokens
+	tok  connection.Tokens
 	once secretsOnce
 }
 
@@ -68,25 +69,25 @@ func (a *oauth2Auth) Scheme() string { return "oauth2" }
 // SensitiveHeaders implements Authenticator.
 func (a *oauth2Auth) SensitiveHeaders() []string { return []string{"Authorization"} }
 
-func (a *oauth2Auth) current() bindings.OAuthTokens {
+func (a *oauth2Auth) current() connection.Tokens {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.tok
 }
 
-func (a *oauth2Auth) set(t bindings.OAuthTokens) {
+func (a *oauth2Auth) set(t connection.Tokens) {
 	a.mu.Lock()
 	a.tok = t
 	a.mu.Unlock()
 	a.once.reset()
 }
 
-func (a *oauth2Auth) refreshable(t bindings.OAuthTokens) bool {
+func (a *oauth2Auth) refreshable(t connection.Tokens) bool {
 	return a.tokenURL != "" && t.RefreshToken != ""
 }
 
 // due reports whether t must be refreshed before use.
-func (a *oauth2Auth) due(t bindings.OAuthTokens) bool {
+func (a *oauth2Auth) due(t connection.Tokens) bool {
 	if !a.refreshable(t) {
 		return false
 	}
@@ -133,17 +134,17 @@ func (a *oauth2Auth) OnUnauthorized(ctx context.Context, call *bindings.Call, cl
 // lock it first looks for tokens someone else already got (this runtime,
 // or another one through the token store); only then does it ask the
 // token endpoint.
-func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *resty.Client, seen string) (bindings.OAuthTokens, error) {
-	unlock, err := a.locks.lock(ctx, [2]string{call.Synapse, call.ConnectionName})
+func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *resty.Client, seen string) (connection.Tokens, error) {
+	unlock, err := a.env.Tokens.Lock(ctx, call.TokenKey())
 	if err != nil {
-		return bindings.OAuthTokens{}, err
+		return connection.Tokens{}, err
 	}
 	defer unlock()
 	cur := a.current()
 	if cur.AccessToken != seen && !a.due(cur) {
 		return cur, nil
 	}
-	if n, ok := newer(call, cur); ok {
+	if n, ok := connection.Newest(ctx, a.env.Tokens, call.TokenKey(), cur); ok {
 		a.set(n)
 		adopted(call, n)
 		if n.AccessToken != seen && !a.due(n) {
@@ -156,8 +157,8 @@ func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *r
 		return cur, err
 	}
 	call.Secrets.Add(fresh.AccessToken, fresh.RefreshToken)
-	if call.Tokens != nil {
-		call.Tokens.Rotated(call.Synapse, call.ConnectionName, cur, fresh)
+	if err := a.env.Tokens.Rotated(ctx, call.TokenKey(), cur, fresh); err != nil {
+		call.Log.Warn().Err(err).Msg("the host could not remember the rotated OAuth tokens; the caller gets them with this answer")
 	}
 	rotated := fresh
 	call.Rotated = &rotated
@@ -165,31 +166,11 @@ func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *r
 	return fresh, nil
 }
 
-// newer asks the call's token store for tokens that replaced carried. A
-// store keyed by retired tokens may not know a refresh token the provider
-// did not rotate, so the access token alone is asked about too.
-func newer(call *bindings.Call, carried bindings.OAuthTokens) (bindings.OAuthTokens, bool) {
-	if call == nil || call.Tokens == nil {
-		return bindings.OAuthTokens{}, false
-	}
-	n, ok := call.Tokens.Newer(call.Synapse, call.ConnectionName, carried)
-	if !ok && carried.AccessToken != "" && carried.RefreshToken != "" {
-		n, ok = call.Tokens.Newer(call.Synapse, call.ConnectionName, bindings.OAuthTokens{AccessToken: carried.AccessToken})
-	}
-	if !ok || n.AccessToken == "" || n.AccessToken == carried.AccessToken {
-		return bindings.OAuthTokens{}, false
-	}
-	if n.RefreshToken == "" {
-		n.RefreshToken = carried.RefreshToken
-	}
-	return n, true
-}
-
 // adopted records that the call uses tokens newer than those it carried,
 // which a refresh elsewhere produced: they become secrets, and the call
 // reports them like its own rotation, so a caller that missed the first
 // report still learns them.
-func adopted(call *bindings.Call, n bindings.OAuthTokens) {
+func adopted(call *bindings.Call, n connection.Tokens) {
 	call.Secrets.Add(n.AccessToken, n.RefreshToken)
 	r := n
 	call.Rotated = &r
@@ -207,7 +188,7 @@ type tokenResponse struct {
 }
 
 // requestToken performs the refresh_token grant.
-func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, client *resty.Client, cur bindings.OAuthTokens) (bindings.OAuthTokens, error) {
+func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, client *resty.Client, cur connection.Tokens) (connection.Tokens, error) {
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cur.RefreshToken}}
 	if a.scope != "" {
 		form.Set("scope", a.scope)
@@ -230,9 +211,7 @@ func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, clie
 	if err == nil && resp.RawResponse != nil {
 		status = resp.StatusCode()
 	}
-	if call.OnHTTP != nil {
-		call.OnHTTP(nethttp.MethodPost, status)
-	}
+	a.env.ReportHTTP(call, nethttp.MethodPost, status)
 	if e := call.Log.Debug(); e.Enabled() {
 		e.Str("url", call.Secrets.Redact(a.tokenURL)).Int("status", status).
 			Int64("duration_ms", time.Since(start).Milliseconds()).Msg("oauth2 token refresh")
@@ -256,7 +235,7 @@ func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, clie
 	if err := json.Unmarshal(bytes.TrimSpace(data), &tr); err != nil {
 		return cur, fmt.Errorf("oauth2 refresh at %s: the answer is not a JSON token response: %w", a.tokenURL, err)
 	}
-	fresh := bindings.OAuthTokens{AccessToken: first(tr.AccessToken, tr.AccessTokenCamel), RefreshToken: first(tr.RefreshToken, tr.RefreshTokenCamel)}
+	fresh := connection.Tokens{AccessToken: first(tr.AccessToken, tr.AccessTokenCamel), RefreshToken: first(tr.RefreshToken, tr.RefreshTokenCamel)}
 	if fresh.AccessToken == "" {
 		return cur, fmt.Errorf("oauth2 refresh at %s: the answer has no access_token", a.tokenURL)
 	}
@@ -310,7 +289,7 @@ func (in *instance) oauth2(c goja.FunctionCall) goja.Value {
 		clientSecret: in.optString(fn, "clientSecret", o.Get("clientSecret")),
 		scope:        in.optString(fn, "scope", o.Get("scope")),
 		clientAuth:   in.optString(fn, "clientAuth", o.Get("clientAuth")),
-		tok: bindings.OAuthTokens{
+		tok: connection.Tokens{
 			AccessToken:  in.optString(fn, "accessToken", o.Get("accessToken")),
 			RefreshToken: in.optString(fn, "refreshToken", o.Get("refreshToken")),
 			ExpiresAt:    in.optTime(fn, "expiresAt", o.Get("expiresAt")),
@@ -321,7 +300,7 @@ func (in *instance) oauth2(c goja.FunctionCall) goja.Value {
 
 type oauth2Spec struct {
 	tokenURL, clientID, clientSecret, scope, clientAuth string
-	tok                                                 bindings.OAuthTokens
+	tok                                                 connection.Tokens
 	extra                                               nethttp.Header
 }
 
@@ -345,7 +324,7 @@ func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
 	}
 	call := in.vu.Call()
 	call.Secrets.Add(s.tok.AccessToken, s.tok.RefreshToken, s.clientSecret)
-	if n, ok := newer(call, s.tok); ok {
+	if n, ok := connection.Newest(call.Context(), in.env.Tokens, call.TokenKey(), s.tok); ok {
 		s.tok = n
 		adopted(call, n)
 	}
@@ -356,7 +335,7 @@ func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
 		scope:        s.scope,
 		clientInBody: s.clientAuth == "body",
 		extra:        s.extra,
-		locks:        in.locks,
+		env:          in.env,
 		tok:          s.tok,
 	}
 }
@@ -364,37 +343,19 @@ func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
 // optTime reads an expiry: epoch milliseconds (or seconds, for values too
 // small to be milliseconds), a Date, or an RFC 3339 string.
 func (in *instance) optTime(fn, name string, v goja.Value) time.Time {
+	var x any
 	switch jsjson.KindOf(v) {
 	case jsjson.Undefined, jsjson.Null:
 		return time.Time{}
-	case jsjson.Int, jsjson.Float:
-		return epochTime(v.ToFloat())
-	case jsjson.Date:
-		if t, ok := v.Export().(time.Time); ok {
-			return t.UTC()
-		}
-	case jsjson.String:
-		s := strings.TrimSpace(v.String())
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return epochTime(f)
-		}
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t.UTC()
-		}
-		in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %q", name, s)
+	case jsjson.Int, jsjson.Float, jsjson.Date, jsjson.String:
+		x = v.Export()
 	}
-	in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %s", name, jsjson.KindOf(v))
-	return time.Time{}
-}
-
-// epochTime reads epoch ms; values below 1e11 (before 1973 as ms) are
-// taken as epoch seconds.
-func epochTime(f float64) time.Time {
-	if f <= 0 {
-		return time.Time{}
+	t, ok := connection.ParseTime(x)
+	if !ok || x == nil {
+		if s, isStr := x.(string); isStr {
+			in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %q", name, s)
+		}
+		in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %s", name, jsjson.KindOf(v))
 	}
-	if f < 1e11 {
-		f *= 1000
-	}
-	return time.UnixMilli(int64(f)).UTC()
+	return t
 }

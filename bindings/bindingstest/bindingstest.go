@@ -15,6 +15,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/bindings/errors"
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // VU is a test runtime: one goja runtime, a registry of modules, and a call
@@ -22,6 +23,7 @@ import (
 type VU struct {
 	RT   *goja.Runtime
 	call *bindings.Call
+	env  *bindings.Env
 	// Logs receives the call's log lines as JSON, one per line.
 	Logs *SyncBuffer
 }
@@ -32,13 +34,37 @@ func (v *VU) Runtime() *goja.Runtime { return v.RT }
 // Call implements bindings.VU.
 func (v *VU) Call() *bindings.Call { return v.call }
 
+// Env implements bindings.VU.
+func (v *VU) Env() *bindings.Env { return v.env }
+
 // SetCall replaces the call in progress (to test per-call behaviour).
 func (v *VU) SetCall(c *bindings.Call) { v.call = c }
 
 // New returns a VU with the error classes installed as globals, require()
 // offering mods, and a call with a 10 s deadline that ends with the test.
+// The host-wide configuration is the default one, with an in-memory token
+// store.
 func New(t testing.TB, mods ...bindings.Module) *VU {
 	t.Helper()
+	return NewWithEnv(t, &bindings.Env{}, mods...)
+}
+
+// NewWithEnv is New with a chosen host-wide configuration. Modules are
+// configured with env as an engine would; a nil HTTP or Tokens gets the
+// default.
+func NewWithEnv(t testing.TB, env *bindings.Env, mods ...bindings.Module) *VU {
+	t.Helper()
+	if env.HTTP == nil {
+		env.HTTP = &bindings.HTTPConfig{}
+	}
+	if env.Tokens == nil {
+		env.Tokens = connection.NewMemTokenStore()
+	}
+	for _, m := range mods {
+		if c, ok := m.(bindings.Configurer); ok {
+			c.Configure(env)
+		}
+	}
 	rt := goja.New()
 	rt.SetMaxCallStackSize(1000)
 	if _, err := errors.Install(rt); err != nil {
@@ -47,7 +73,7 @@ func New(t testing.TB, mods ...bindings.Module) *VU {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	logs := &SyncBuffer{}
-	vu := &VU{RT: rt, Logs: logs}
+	vu := &VU{RT: rt, Logs: logs, env: env}
 	vu.call = &bindings.Call{
 		Ctx:       ctx,
 		Synapse:   "test",
@@ -55,8 +81,6 @@ func New(t testing.TB, mods ...bindings.Module) *VU {
 		RequestID: "req-1",
 		Log:       zerolog.New(logs).Level(zerolog.DebugLevel).With().Str("synapse", "test").Str("type", "READ").Str("request_id", "req-1").Logger(),
 		Secrets:   bindings.NewSecrets(),
-		Tokens:    bindings.NewMemTokenStore(),
-		HTTP:      &bindings.HTTPConfig{},
 	}
 	reg := bindings.NewRegistry(append([]bindings.Module{errors.Module{}}, mods...)...)
 	if err := reg.Install(vu); err != nil {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	nethttp "net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/synapsejs/synapse-js/connection"
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/bindings/auth"
@@ -105,7 +108,7 @@ func TestOAuth2RefreshOn401(t *testing.T) {
 	if until := time.Until(call.Rotated.ExpiresAt); until < 59*time.Minute || until > time.Hour {
 		t.Errorf("rotated expiry in %v, want ~1h", until)
 	}
-	n, ok := call.Tokens.Newer("test", "conn-1", bindings.OAuthTokens{AccessToken: "access-0-abcdef", RefreshToken: "refresh-0-abcdef"})
+	n, ok, _ := vu.Env().Tokens.Newer(context.Background(), connection.Key{Synapse: "test", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-abcdef", RefreshToken: "refresh-0-abcdef"})
 	if !ok || n.RefreshToken != "refresh-1-abcdef" {
 		t.Errorf("token store: %+v %v", n, ok)
 	}
@@ -151,14 +154,12 @@ func TestOAuth2ConcurrentRuntimesRefreshOnce(t *testing.T) {
 	s := newOAuthServer(t)
 	s.tokenDelay = 50 * time.Millisecond
 	httpMod, authMod := New(), auth.New()
-	store := bindings.NewMemTokenStore()
+	env := &bindings.Env{HTTP: &bindings.HTTPConfig{RetryBaseWait: 5 * time.Millisecond}, Tokens: connection.NewMemTokenStore()}
 	const n = 8
 	vus := make([]*bindingstest.VU, n)
 	for i := range vus {
-		vus[i] = newVU(t, httpMod, authMod)
-		c := vus[i].Call()
-		c.Tokens = store
-		c.ConnectionName = "shared-conn"
+		vus[i] = newVUEnv(t, env, httpMod, authMod)
+		vus[i].Call().ConnectionName = "shared-conn"
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -189,8 +190,7 @@ func TestOAuth2ConcurrentRuntimesRefreshOnce(t *testing.T) {
 		}
 	}
 	// A later call carrying the old tokens uses the new ones at once.
-	late := newVU(t, httpMod, authMod)
-	late.Call().Tokens = store
+	late := newVUEnv(t, env, httpMod, authMod)
 	late.Call().ConnectionName = "shared-conn"
 	late.MustRun(t, fmt.Sprintf(`http.get(%q, {auth: %s})`, s.URL+"/api", oauthJS(s, "undefined")))
 	if s.tokenHits.Load() != 1 {

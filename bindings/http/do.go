@@ -56,7 +56,7 @@ func (e *applyError) Unwrap() error { return e.err }
 func (in *instance) do(s *spec) goja.Value {
 	call := in.vu.Call()
 	ctx := call.Context()
-	cl, err := in.mod.clientFor(call.HTTP)
+	cl, err := in.mod.cl, in.mod.err
 	if err != nil {
 		bindings.Throw(in.rt, fmt.Errorf("%s: %w", s.fn, err))
 	}
@@ -88,9 +88,7 @@ func (in *instance) do(s *spec) goja.Value {
 				in.logDone(call, s, label, 0, start, attempt, err)
 				in.throwAuthFailure(ctx, call, label, ae.err)
 			}
-			if call.OnHTTP != nil {
-				call.OnHTTP(s.method, 0)
-			}
+			in.mod.env.ReportHTTP(call, s.method, 0)
 			if attempt < retries && retryableConnErr(err) && (s.idempotent() || notSent) && ctx.Err() == nil {
 				wait := backoff(cl.baseWait, attempt)
 				if fits(ctx, wait) {
@@ -105,9 +103,7 @@ func (in *instance) do(s *spec) goja.Value {
 			in.logDone(call, s, label, 0, start, attempt, err)
 			in.throwTransport(ctx, call, label, err)
 		}
-		if call.OnHTTP != nil {
-			call.OnHTTP(s.method, res.status)
-		}
+		in.mod.env.ReportHTTP(call, s.method, res.status)
 		if res.status == nethttp.StatusUnauthorized && s.auth != nil && !authRetried {
 			authRetried = true
 			retry, aerr := s.auth.OnUnauthorized(ctx, call, cl.resty, res.req)

@@ -18,11 +18,17 @@ import (
 // backoff, and the scripts' variables http and auth defined.
 func newVU(t testing.TB, mods ...bindings.Module) *bindingstest.VU {
 	t.Helper()
+	return newVUEnv(t, &bindings.Env{HTTP: &bindings.HTTPConfig{RetryBaseWait: 5 * time.Millisecond}}, mods...)
+}
+
+// newVUEnv is newVU with a chosen host-wide configuration (its modules are
+// configured with it, as an engine does).
+func newVUEnv(t testing.TB, env *bindings.Env, mods ...bindings.Module) *bindingstest.VU {
+	t.Helper()
 	if len(mods) == 0 {
 		mods = []bindings.Module{New(), auth.New()}
 	}
-	vu := bindingstest.New(t, mods...)
-	vu.Call().HTTP = &bindings.HTTPConfig{RetryBaseWait: 5 * time.Millisecond}
+	vu := bindingstest.NewWithEnv(t, env, mods...)
 	vu.MustRun(t, `var http = require('synapse/http'), auth = require('synapse/auth');`)
 	return vu
 }

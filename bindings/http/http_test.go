@@ -456,8 +456,7 @@ func TestBodyOverCap(t *testing.T) {
 		io.WriteString(w, big)
 	}))
 	defer srv.Close()
-	vu := newVU(t)
-	vu.Call().HTTP.MaxResponseBytes = 1024
+	vu := newVUEnv(t, &bindings.Env{HTTP: &bindings.HTTPConfig{RetryBaseWait: 5 * time.Millisecond, MaxResponseBytes: 1024}})
 	for _, p := range []string{"/sized", "/chunked"} {
 		e := thrown(t, vu, fmt.Sprintf(`http.get(%q)`, srv.URL+p))
 		contains(t, p, str(e, "message"), "response body exceeds the 1 KiB cap")
@@ -563,9 +562,8 @@ func TestOutboundPolicy(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			vu := newVU(t)
 			cfg := c.cfg
-			vu.Call().HTTP = &cfg
+			vu := newVUEnv(t, &bindings.Env{HTTP: &cfg})
 			src := fmt.Sprintf(`http.get(%q, {retry: 0}).status`, c.url)
 			if c.deny == "" {
 				if v := vu.MustRun(t, src); v.ToInteger() != 200 {
@@ -578,8 +576,7 @@ func TestOutboundPolicy(t *testing.T) {
 			contains(t, "message", str(e, "message"), "denied by the host's outbound policy")
 		})
 	}
-	vu = newVU(t)
-	vu.Call().HTTP = &bindings.HTTPConfig{Deny: []string{"not a host!"}}
+	vu = newVUEnv(t, &bindings.Env{HTTP: &bindings.HTTPConfig{Deny: []string{"not a host!"}}})
 	e = thrown(t, vu, fmt.Sprintf(`http.get(%q)`, srv.URL))
 	contains(t, "message", str(e, "message"), "outbound HTTP policy is invalid")
 }
@@ -637,9 +634,11 @@ func TestOnHTTPAndLogs(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	vu := newVU(t)
 	var seen []string
-	vu.Call().OnHTTP = func(method string, status int) { seen = append(seen, fmt.Sprint(method, status)) }
+	vu := newVUEnv(t, &bindings.Env{
+		HTTP:   &bindings.HTTPConfig{RetryBaseWait: 5 * time.Millisecond},
+		OnHTTP: func(_, method string, status int) { seen = append(seen, fmt.Sprint(method, status)) },
+	})
 	vu.MustRun(t, fmt.Sprintf(`http.get(%q)`, srv.URL+"/x"))
 	if strings.Join(seen, ",") != "GET502,GET200" {
 		t.Errorf("OnHTTP saw %v", seen)
@@ -672,28 +671,6 @@ func TestInstanceUsesCurrentCall(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	e := thrown(t, vu, `c.get("/3")`)
 	contains(t, "message", str(e, "message"), "call deadline exceeded")
-}
-
-func TestClientsSharedByConfigValue(t *testing.T) {
-	m := New()
-	a, err := m.clientFor(&bindings.HTTPConfig{Allow: []string{"x.example"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := m.clientFor(&bindings.HTTPConfig{Allow: []string{"x.example"}})
-	c, _ := m.clientFor(&bindings.HTTPConfig{Allow: []string{"y.example"}})
-	d, _ := m.clientFor(nil)
-	e, _ := m.clientFor(&bindings.HTTPConfig{})
-	if a != b || a == c || d != e {
-		t.Error("equal configs should share a client, different ones not")
-	}
-	tr := &nethttp.Transport{}
-	f, _ := m.clientFor(&bindings.HTTPConfig{Transport: tr})
-	g, _ := m.clientFor(&bindings.HTTPConfig{Transport: tr})
-	if f == g {
-		t.Error("configs with their own transport are matched by address")
-	}
-	m.CloseIdleConnections()
 }
 
 func TestResponseObject(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	nethttp "net/http"
-	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -28,30 +27,36 @@ const (
 	userAgent    = "synapse-js"
 )
 
-// Module is synapse/http. Create one per host with New and register it in
-// the host's bindings.Registry; its instances (one per runtime) share one
-// resty client, hence one connection pool, per distinct HTTPConfig.
+// Module is synapse/http. Create one per engine with New; the engine
+// configures it once (Configure) with the host's HTTP policy, which compiles
+// to one resty client, hence one connection pool, shared by every runtime.
 type Module struct {
-	mu      sync.Mutex
-	byPtr   map[*bindings.HTTPConfig]*client
-	byValue map[string]*client
+	env *bindings.Env
+	cl  *client
+	err error // an invalid policy: every request throws it
 }
 
 // New returns the http module.
-func New() *Module {
-	return &Module{byPtr: map[*bindings.HTTPConfig]*client{}, byValue: map[string]*client{}}
-}
+func New() *Module { return &Module{} }
 
 // Name implements bindings.Module.
 func (m *Module) Name() string { return ModuleName }
 
+// Configure implements bindings.Configurer. A Module belongs to one engine.
+func (m *Module) Configure(env *bindings.Env) {
+	cfg := bindings.HTTPConfig{}
+	if env.HTTP != nil {
+		cfg = *env.HTTP
+	}
+	m.env = env
+	m.cl, m.err = newClient(&cfg)
+}
+
 // CloseIdleConnections closes the pooled connections no request is using
 // (for a host shutting down).
 func (m *Module) CloseIdleConnections() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, c := range m.byValue {
-		c.resty.GetClient().CloseIdleConnections()
+	if m.cl != nil {
+		m.cl.resty.GetClient().CloseIdleConnections()
 	}
 }
 
@@ -63,60 +68,6 @@ type client struct {
 	baseWait time.Duration
 	policy   *policy
 	resty    *resty.Client
-}
-
-// Cache bounds; a host is expected to use one HTTPConfig, or a few.
-const (
-	maxClients  = 16
-	maxPointers = 256
-)
-
-// clientFor returns the client for cfg (nil: the defaults), building it
-// on first use. Configs are matched by pointer first and then by value, so
-// a host that builds an equal HTTPConfig per call still shares one pool.
-// Hosts must not change an HTTPConfig once calls use it.
-func (m *Module) clientFor(cfg *bindings.HTTPConfig) (*client, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c, ok := m.byPtr[cfg]; ok {
-		return c, nil
-	}
-	eff := bindings.HTTPConfig{}
-	if cfg != nil {
-		eff = *cfg
-	}
-	key := fingerprint(cfg, &eff)
-	c, ok := m.byValue[key]
-	if !ok {
-		var err error
-		if c, err = newClient(&eff); err != nil {
-			return nil, err
-		}
-		if len(m.byValue) >= maxClients {
-			for k, old := range m.byValue {
-				old.resty.GetClient().CloseIdleConnections()
-				delete(m.byValue, k)
-			}
-			clear(m.byPtr)
-		}
-		m.byValue[key] = c
-	}
-	if len(m.byPtr) >= maxPointers {
-		clear(m.byPtr)
-	}
-	m.byPtr[cfg] = c
-	return c, nil
-}
-
-// fingerprint identifies a config by value. A config with its own
-// Transport is identified by its address instead: transports need not be
-// comparable.
-func fingerprint(cfg *bindings.HTTPConfig, c *bindings.HTTPConfig) string {
-	tr := "default"
-	if c.Transport != nil {
-		tr = fmt.Sprintf("config@%p", cfg)
-	}
-	return fmt.Sprintf("%d|%d|%d|%q|%q|%t|%s", c.MaxResponseBytes, c.Retries, c.RetryBaseWait, c.Allow, c.Deny, c.AllowMetadata, tr)
 }
 
 func newClient(eff *bindings.HTTPConfig) (*client, error) {
@@ -161,6 +112,9 @@ func newClient(eff *bindings.HTTPConfig) (*client, error) {
 
 // NewInstance implements bindings.Module.
 func (m *Module) NewInstance(vu bindings.VU) (goja.Value, error) {
+	if m.env == nil {
+		return nil, fmt.Errorf("%s was not configured by its engine", ModuleName)
+	}
 	in := &instance{mod: m, vu: vu, rt: vu.Runtime()}
 	obj := in.rt.NewObject()
 	if err := in.defineMethods(obj, nil); err != nil {

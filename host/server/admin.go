@@ -251,7 +251,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, p *params) {
 		writeError(w, http.StatusBadRequest, "reading the upload failed", err.Error())
 		return
 	}
-	c, err := s.engine.Load(r.Context(), name+"."+lang, src)
+	c, err := s.engine.LoadAs(r.Context(), name, name+"."+lang, src)
 	if err != nil {
 		var le *host.LoadError
 		if errors.As(err, &le) {

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/store"
 )
@@ -92,7 +93,7 @@ func (g *gate) NewInstance(vu bindings.VU) (goja.Value, error) {
 	// rotate makes the call report rotated OAuth tokens, as synapse/auth
 	// does after a refresh.
 	_ = obj.Set("rotate", func(access, refresh string) {
-		vu.Call().Rotated = &bindings.OAuthTokens{AccessToken: access, RefreshToken: refresh}
+		vu.Call().Rotated = &connection.Tokens{AccessToken: access, RefreshToken: refresh}
 	})
 	return obj, nil
 }

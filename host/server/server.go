@@ -281,7 +281,7 @@ func (s *Server) loadVersion(ctx context.Context, name string, version int) (*li
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.engine.Load(ctx, name+"."+v.Lang, src)
+	c, err := s.engine.LoadAs(ctx, name, name+"."+v.Lang, src)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // connFlags build the Connection a command calls the connector with: a JSON
@@ -48,8 +49,8 @@ func (cf *connFlags) given() bool {
 	return cf.file != "" || cf.endpoint != "" || cf.token != "" || cf.user != "" || cf.password != "" || len(cf.meta) > 0
 }
 
-// connection is a built Connection and the secrets in it.
-type connection struct {
+// builtConnection is a built Connection and the secrets in it.
+type builtConnection struct {
 	raw     json.RawMessage
 	secrets *bindings.Secrets
 }
@@ -57,7 +58,7 @@ type connection struct {
 // buildConnection reads the file (if any, else starts from base, which may
 // be empty), applies the flags and returns the Connection JSON. A connection
 // with no name is called "cli".
-func (a *App) buildConnection(cf *connFlags, stdinTaken bool, base json.RawMessage) (*connection, error) {
+func (a *App) buildConnection(cf *connFlags, stdinTaken bool, base json.RawMessage) (*builtConnection, error) {
 	m := map[string]any{}
 	if cf.file == "" && len(base) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(base))
@@ -115,34 +116,26 @@ func (a *App) buildConnection(cf *connFlags, stdinTaken bool, base json.RawMessa
 	if err != nil {
 		return nil, fmt.Errorf("build connection: %w", err)
 	}
-	return &connection{raw: raw, secrets: connectionSecrets(m)}, nil
+	return &builtConnection{raw: raw, secrets: connectionSecrets(m)}, nil
 }
 
 // connectionSecrets collects the values that must never be printed: the
-// same authConfig keys the host redacts from scripts' output.
+// connection's secrets as the host knows them (package connection).
 func connectionSecrets(m map[string]any) *bindings.Secrets {
 	s := bindings.NewSecrets()
-	ac, _ := m["authConfig"].(map[string]any)
-	for _, k := range []string{"password", "token", "accessToken", "refreshToken", "clientSecret"} {
-		if v, ok := ac[k].(string); ok {
-			s.Add(v)
-		}
-	}
-	if h, ok := ac["additionalHeaders"].(map[string]any); ok {
-		for _, v := range h {
-			if v, ok := v.(string); ok {
-				s.Add(v)
-			}
-		}
+	if c, err := connection.FromMap(m); err == nil {
+		s.Add(c.Secrets()...)
 	}
 	return s
 }
 
 // secretsOf parses a connection JSON for its secrets.
 func secretsOf(raw json.RawMessage) *bindings.Secrets {
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	return connectionSecrets(m)
+	s := bindings.NewSecrets()
+	if c, err := connection.Parse(raw); err == nil {
+		s.Add(c.Secrets()...)
+	}
+	return s
 }
 
 // redactWriter replaces secrets by value in every Write. Callers write

@@ -1,0 +1,145 @@
+package connection
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Tokens are the OAuth2 tokens of a connection.
+type Tokens struct {
+	AccessToken  string    `json:"accessToken,omitempty"`
+	RefreshToken string    `json:"refreshToken,omitempty"`
+	ExpiresAt    time.Time `json:"expiresAt,omitzero"`
+}
+
+// Key names whose tokens a store holds: one serving name (the name a
+// connector is served under, not its synapse_info name) and one connection
+// name. Tokens never cross keys.
+type Key struct {
+	Synapse    string
+	Connection string
+}
+
+// TokenStore remembers, per Key, the newest tokens a refresh produced, so a
+// later call that still carries the old ones (the platform may not have
+// saved the rotation yet) uses the new ones: a dropped rotated refresh
+// token loses the connection for good. It also serializes refreshes of one
+// Key, so two calls never spend the same refresh token.
+type TokenStore interface {
+	// Rotated records that a refresh replaced old with fresh.
+	Rotated(ctx context.Context, k Key, old, fresh Tokens) error
+	// Newer returns the tokens to use in place of carried, if carried are
+	// ones a refresh already replaced.
+	Newer(ctx context.Context, k Key, carried Tokens) (Tokens, bool, error)
+	// Lock holds k's refresh lock until unlock is called, waiting at most
+	// until ctx ends.
+	Lock(ctx context.Context, k Key) (unlock func(), err error)
+}
+
+// Newest asks store for tokens that replaced carried, the one lookup both
+// the engine (before a call) and the auth binding (before a refresh) use.
+// A store keyed by retired tokens may not know a refresh token the provider
+// did not rotate, so the access token alone is asked about too. Tokens
+// equal to carried are not newer.
+func Newest(ctx context.Context, store TokenStore, k Key, carried Tokens) (Tokens, bool) {
+	if store == nil || (carried.AccessToken == "" && carried.RefreshToken == "") {
+		return Tokens{}, false
+	}
+	n, ok, err := store.Newer(ctx, k, carried)
+	if err == nil && !ok && carried.AccessToken != "" && carried.RefreshToken != "" {
+		n, ok, err = store.Newer(ctx, k, Tokens{AccessToken: carried.AccessToken})
+	}
+	if err != nil || !ok || n.AccessToken == "" || n.AccessToken == carried.AccessToken {
+		return Tokens{}, false
+	}
+	if n.RefreshToken == "" {
+		n.RefreshToken = carried.RefreshToken
+	}
+	return n, true
+}
+
+// MemTokenStore is an in-memory TokenStore for one host, safe for
+// concurrent use.
+type MemTokenStore struct {
+	mu    sync.Mutex
+	m     map[Key]rotation
+	locks map[Key]chan struct{}
+}
+
+type rotation struct {
+	retired map[string]struct{} // access and refresh tokens replaced so far
+	newest  Tokens
+}
+
+// NewMemTokenStore returns an empty MemTokenStore.
+func NewMemTokenStore() *MemTokenStore {
+	return &MemTokenStore{m: map[Key]rotation{}, locks: map[Key]chan struct{}{}}
+}
+
+// Rotated implements TokenStore.
+func (s *MemTokenStore) Rotated(_ context.Context, k Key, old, fresh Tokens) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.m[k]
+	if !ok {
+		r.retired = map[string]struct{}{}
+	}
+	for _, t := range []string{old.AccessToken, old.RefreshToken} {
+		if t != "" && t != fresh.AccessToken && t != fresh.RefreshToken {
+			r.retired[t] = struct{}{}
+		}
+	}
+	r.newest = fresh
+	s.m[k] = r
+	return nil
+}
+
+// Newer implements TokenStore.
+func (s *MemTokenStore) Newer(_ context.Context, k Key, carried Tokens) (Tokens, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.m[k]
+	if !ok {
+		return Tokens{}, false, nil
+	}
+	t, ok := r.replaces(carried)
+	return t, ok, nil
+}
+
+// replaces says whether carried are tokens this rotation retired.
+func (r rotation) replaces(carried Tokens) (Tokens, bool) {
+	_, oldRefresh := r.retired[carried.RefreshToken]
+	_, oldAccess := r.retired[carried.AccessToken]
+	switch {
+	case carried.RefreshToken != "" && oldRefresh:
+		return r.newest, true
+	case carried.AccessToken != "" && oldAccess &&
+		(carried.RefreshToken == "" || carried.RefreshToken == r.newest.RefreshToken):
+		// A provider that keeps the refresh token rotates only the access
+		// token: a retired access token with the refresh token still in
+		// use means the same rotation. A refresh token this store never
+		// saw is left alone; it may be newer than anything here.
+		return r.newest, true
+	}
+	return Tokens{}, false
+}
+
+// Lock implements TokenStore. A lock is a 1-slot channel so waiting
+// honours ctx.
+func (s *MemTokenStore) Lock(ctx context.Context, k Key) (func(), error) {
+	s.mu.Lock()
+	ch, ok := s.locks[k]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		s.locks[k] = ch
+	}
+	s.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another token refresh: %w", ctx.Err())
+	}
+}
