@@ -13,6 +13,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // CallError is an error answer: on the wire, the object
@@ -100,7 +101,7 @@ func (c *Connector) mapError(ctx context.Context, rt *goja.Runtime, typ string, 
 			if out.Detail == nil {
 				if o, ok := val.(*goja.Object); ok {
 					if b := o.Get("body"); b != nil && jsjson.KindOf(b) == jsjson.String && b.String() != "" {
-						out.Detail = ptr(truncate(b.String(), 2048))
+						out.Detail = ptr(text.Truncate(b.String(), 2048))
 					}
 				}
 			}
@@ -113,13 +114,6 @@ func (c *Connector) mapError(ctx context.Context, rt *goja.Runtime, typ string, 
 		detail += " (at " + frame.String() + ")"
 	}
 	return redact(&CallError{Status: 400, Message: "Failed to execute request " + typ, Detail: &detail})
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // thrownValue returns the JS value a script threw or rejected with.

@@ -23,6 +23,7 @@ import (
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/bindings/auth"
 	jserrors "github.com/synapsejs/synapse-js/bindings/errors"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // result is one answered attempt.
@@ -423,7 +424,7 @@ func (in *instance) throwAuthFailure(ctx context.Context, call *bindings.Call, l
 	var re *auth.RefreshError
 	if errors.As(err, &re) {
 		if re.Status >= 500 || re.Status == nethttp.StatusTooManyRequests {
-			panic(jserrors.New(in.rt, jserrors.HTTP, msg, map[string]any{"status": re.Status, "body": call.Secrets.Redact(capString(re.Body, maxErrorBody))}))
+			panic(jserrors.New(in.rt, jserrors.HTTP, msg, map[string]any{"status": re.Status, "body": call.Secrets.Redact(text.Truncate(re.Body, maxErrorBody))}))
 		}
 		panic(jserrors.New(in.rt, jserrors.Auth, msg, map[string]any{"status": nethttp.StatusUnauthorized}))
 	}
@@ -465,27 +466,16 @@ func (in *instance) throwStatus(call *bindings.Call, label string, res *result, 
 // errorProps are the status, headers and (capped, redacted) body an error
 // carries; detail holds the start of the body for the wire answer.
 func (in *instance) errorProps(call *bindings.Call, res *result) map[string]any {
-	body := call.Secrets.Redact(capString(string(res.body), maxErrorBody))
+	body := call.Secrets.Redact(text.Truncate(string(res.body), maxErrorBody))
 	props := map[string]any{
 		"status":  res.status,
 		"headers": in.headers(res.header, call.Secrets),
 		"body":    body,
 	}
-	if d := strings.TrimSpace(capString(body, 1024)); d != "" {
+	if d := strings.TrimSpace(text.Truncate(body, 1024)); d != "" {
 		props["detail"] = d
 	}
 	return props
-}
-
-func capString(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Do not cut a UTF-8 sequence in half.
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 func (in *instance) logDone(call *bindings.Call, s *spec, label string, status int, start time.Time, retries int, err error) {

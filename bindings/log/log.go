@@ -10,6 +10,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // ModuleName is the require() name of this module.
@@ -250,9 +251,5 @@ func capString(s string) string {
 	if len(s) <= MaxValueBytes {
 		return s
 	}
-	n := MaxValueBytes
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…(truncated)"
+	return text.Truncate(s, MaxValueBytes) + "(truncated)"
 }

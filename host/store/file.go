@@ -17,6 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/synapsejs/synapse-js/internal/fsutil"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // FileStore keeps connectors in a directory:
@@ -46,7 +49,7 @@ type FileStore struct {
 const (
 	currentFile = "current"
 	trashPrefix = ".deleted-"
-	tmpMarker   = ".tmp"
+	tmpMarker   = fsutil.TempMarker
 )
 
 // OpenFile opens (creating it if needed) a FileStore in dir, and removes
@@ -230,16 +233,9 @@ func (s *FileStore) readCurrent(name, dir string) (int, error) {
 	}
 	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("connector %s: current file holds %q, want a version number: %w", name, truncate(b, 40), ErrCorrupt)
+		return 0, fmt.Errorf("connector %s: current file holds %q, want a version number: %w", name, text.Truncate(string(b), 40), ErrCorrupt)
 	}
 	return n, nil
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
 }
 
 func (s *FileStore) readMeta(name, dir string, n int) (Version, error) {
@@ -384,56 +380,9 @@ func randomSuffix() string {
 	return hex.EncodeToString(b[:])
 }
 
-// writeAtomic writes data to path through a temp file in the same
-// directory: write, fsync, rename, fsync the directory.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+tmpMarker+"*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o640); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	ok = true
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
+// writeAtomic writes a store file crash-safely.
+func writeAtomic(path string, data []byte) error { return fsutil.WriteFileAtomic(path, data, 0o640) }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return fsutil.SyncDir(dir) }
 
 var _ Store = (*FileStore)(nil)

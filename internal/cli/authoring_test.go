@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapsejs/synapse-js/platform"
 	"github.com/synapsejs/synapse-js/sandbox/echo"
 	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
 )
@@ -145,7 +146,7 @@ func TestCheckPassesOnPipedrive(t *testing.T) {
 	}
 
 	r = run(t, env, "check", pipedriveJS(t), "--endpoint", base, "--entity", "deal", "--since", "2000-01-01", "--output", "json")
-	var rep checkReport
+	var rep platform.CheckReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
 		t.Fatalf("exit %d, %v: %s", r.code, err, r.stdout)
 	}
@@ -178,13 +179,13 @@ func TestCheckFailsOnBrokenConnectors(t *testing.T) {
 			if r.code != 1 {
 				t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
 			}
-			var rep checkReport
+			var rep platform.CheckReport
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 				t.Fatal(err, r.stdout)
 			}
-			var failed []checkResult
+			var failed []platform.CheckResult
 			for _, c := range rep.Checks {
-				if c.Status == statusFail {
+				if c.Status == platform.StatusFail {
 					failed = append(failed, c)
 				}
 			}

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/platform"
 	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
 	"github.com/synapsejs/synapse-js/scripts"
 )
@@ -88,6 +87,7 @@ type demo struct {
 	report  demoReport
 	failed  bool
 	timeout time.Duration
+	paint   painter
 }
 
 // step runs fn unless an earlier step failed, and reports it.
@@ -104,11 +104,7 @@ func (d *demo) step(name string, fn func() (string, error)) {
 	}
 	d.report.Steps = append(d.report.Steps, s)
 	if d.text {
-		mark := "ok  "
-		if !s.OK {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(d.out, "  %s %-26s %6s  %s\n", mark, s.Step, fmtDur(time.Since(start)), s.Result)
+		fmt.Fprintf(d.out, "  %s %-26s %6s  %s\n", d.paint.mark(s.OK), s.Step, fmtDur(time.Since(start)), s.Result)
 	}
 }
 
@@ -139,7 +135,7 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		name, src, origin = f.script, b, f.script
 	}
 	start := time.Now()
-	d := &demo{ctx: ctx, out: a.Stdout, text: f.output == "text", timeout: f.timeout}
+	d := &demo{ctx: ctx, out: a.Stdout, text: f.output == "text", timeout: f.timeout, paint: a.painter()}
 	d.report.Script = origin
 	if d.text {
 		fmt.Fprintf(a.Stdout, "synapse-js demo: the Pipedrive connector's lifecycle against a local Pipedrive sandbox\n\n")
@@ -183,9 +179,9 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 			return "", err
 		}
 		if f.script != "" {
-			return fmt.Sprintf("%s: %d exports", name, len(c.Methods())), nil
+			return fmt.Sprintf("%s: %s", name, platform.Plural(int64(len(c.Methods())), "export")), nil
 		}
-		return fmt.Sprintf("%s (%s): %d exports", name, origin, len(c.Methods())), nil
+		return fmt.Sprintf("%s (%s): %s", name, origin, platform.Plural(int64(len(c.Methods())), "export")), nil
 	})
 	if c != nil {
 		defer c.Close()
@@ -201,7 +197,7 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		}
 		resp := c.Call(ctx, method, conn, body, host.CallOptions{Timeout: f.timeout})
 		if resp.Err != nil {
-			return nil, &callError{method: method, err: resp.Err}
+			return nil, &platform.CallError{Method: method, Err: resp.Err}
 		}
 		return resp.Body, nil
 	}
@@ -235,7 +231,7 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		}
 		return "the sandbox accepted the API token", nil
 	})
-	var schemas []schema
+	var schemas []platform.Schema
 	d.step("describe", func() (string, error) {
 		body, err := call("describe", map[string]any{"entities": []string{}})
 		if err != nil {
@@ -247,17 +243,17 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		}
 		var parts []string
 		for _, r := range raws {
-			var s schema
+			var s platform.Schema
 			if err := json.Unmarshal(r, &s); err != nil {
 				return "", err
 			}
-			s.raw = r
+			s.Raw = r
 			schemas = append(schemas, s)
 			parts = append(parts, fmt.Sprintf("%s (%d)", s.APIName, len(s.Attributes)))
 		}
-		return fmt.Sprintf("%d entities, fields: %s", len(schemas), strings.Join(parts, ", ")), nil
+		return fmt.Sprintf("%s, fields: %s", platform.Plural(int64(len(schemas)), "entity"), strings.Join(parts, ", ")), nil
 	})
-	var person *schema
+	var person *platform.Schema
 	var personRun *demoRun
 	var firstID string
 	for i := range schemas {
@@ -274,8 +270,8 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 				personRun = r
 				firstID = r.firstID
 			}
-			res := fmt.Sprintf("%s in %s, %s", plural(sum.records, "record"), plural(sum.pages, "page"), rate(sum.records, sum.took))
-			if n := sb.Count(s.APIName); n != int(sum.records) {
+			res := fmt.Sprintf("%s in %s, %s", platform.Plural(sum.Records, "record"), platform.Plural(sum.Pages, "page"), rate(sum.Records, sum.Took))
+			if n := sb.Count(s.APIName); n != int(sum.Records) {
 				res += fmt.Sprintf(" (the sandbox has %d)", n)
 			}
 			return res, nil
@@ -285,7 +281,7 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		d.step("person", func() (string, error) { return "", errors.New("describe listed no person entity") })
 	}
 	crud := func(method string, rec map[string]any) (string, error) {
-		body, err := call(method, map[string]any{"entity": person.raw, "data": []any{rec}})
+		body, err := call(method, map[string]any{"entity": person.Raw, "data": []any{rec}})
 		if err != nil {
 			return "", err
 		}
@@ -303,7 +299,7 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		return res[0].ID, nil
 	}
 	d.step("get_by_id person", func() (string, error) {
-		body, err := call("get_by_id", map[string]any{"entity": person.raw, "entityWithMappedFields": person.raw,
+		body, err := call("get_by_id", map[string]any{"entity": person.Raw, "entityWithMappedFields": person.Raw,
 			"data": []any{map[string]any{"id": firstID, "values": map[string]any{}}}})
 		if err != nil {
 			return "", err
@@ -331,8 +327,8 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		return fmt.Sprintf("id %s: renamed %q", id, "Ada King, Countess of Lovelace"), err
 	})
 	d.step("sync person (incremental)", func() (string, error) {
-		from := personRun.st.HighWater
-		r, sum, err := d.sync(c, conn, person, personRun.syncRun)
+		from := personRun.State().HighWater
+		r, sum, err := d.sync(c, conn, person, personRun.Sync)
 		if err != nil {
 			return "", err
 		}
@@ -340,7 +336,7 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 		if from != nil {
 			since = time.UnixMilli(from.LastModified).UTC().Format("2006-01-02 15:04:05")
 		}
-		res := fmt.Sprintf("%d changed since %s (%s read)", sum.records, since, plural(sum.pages, "page"))
+		res := fmt.Sprintf("%d changed since %s (%s read)", sum.Records, since, platform.Plural(sum.Pages, "page"))
 		if len(r.ids) > 0 {
 			res += ": id " + strings.Join(r.ids, ", ")
 		}
@@ -381,14 +377,6 @@ All %d steps passed in %s. Next:
 	return nil
 }
 
-// plural formats a count with its noun: "1 page", "5 pages".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // rate formats records per second.
 func rate(n int64, d time.Duration) string {
 	if d <= 0 {
@@ -401,56 +389,38 @@ func rate(n int64, d time.Duration) string {
 	return fmt.Sprintf("%.0f rec/s", r)
 }
 
-// demoSink is sync's output for the demo: it keeps the ids written
-// instead of the records.
-type demoSink struct {
-	ids  []string
-	rest []byte // a line split across writes
-}
-
-func (s *demoSink) Write(p []byte) (int, error) {
-	s.rest = append(s.rest, p...)
-	for {
-		i := bytes.IndexByte(s.rest, '\n')
-		if i < 0 {
-			break
-		}
-		if r, err := scanRecord(s.rest[:i]); err == nil && r.hasID {
-			s.ids = append(s.ids, r.id())
-		}
-		s.rest = s.rest[i+1:]
-	}
-	s.rest = append(s.rest[:0:0], s.rest...)
-	return len(p), nil
-}
-
 // demoRun is a finished demo sync: its state (for the next, incremental
 // one) and a few of the ids it wrote.
 type demoRun struct {
-	*syncRun
+	*platform.Sync
 	ids     []string
 	firstID string
 }
 
-// sync runs the platform's paging for one entity, writing nowhere. With
-// prev it continues prev's state: an incremental sync from its high-water
-// mark.
-func (d *demo) sync(c *host.Connector, conn json.RawMessage, s *schema, prev *syncRun) (*demoRun, syncSummary, error) {
-	r := &syncRun{c: c, conn: conn, schema: s.raw, timeout: d.timeout, until: time.Now().UnixMilli()}
-	r.st = syncState{Version: stateVersion, Synapse: c.Name(), Entity: s.APIName}
+// sync runs the platform's paging for one entity, writing nowhere and
+// keeping the ids written. With prev it continues prev's state: an
+// incremental sync from its high-water mark.
+func (d *demo) sync(c *host.Connector, conn json.RawMessage, s *platform.Schema, prev *platform.Sync) (*demoRun, platform.Summary, error) {
+	r := &platform.Sync{Connector: c, Connection: conn, Schema: s.Raw, Timeout: d.timeout, Until: time.Now().UnixMilli()}
+	_ = r.LoadState("", c.Name(), s.APIName, 0)
 	if prev != nil {
-		r.st, r.resume = prev.st, true
-		r.st.Next = nil
+		r.Continue(prev.State())
 	}
-	sink := &demoSink{}
-	out := &output{w: bufio.NewWriterSize(sink, 64<<10)}
-	sum, err := r.run(d.ctx, out)
-	dr := &demoRun{syncRun: r}
-	if len(sink.ids) > 0 {
-		dr.firstID = sink.ids[0]
+	var ids []string
+	r.OnPage = func(recs []platform.Record) {
+		for i := range recs {
+			if recs[i].HasID && len(ids) <= 5 {
+				ids = append(ids, recs[i].ID())
+			}
+		}
 	}
-	if len(sink.ids) <= 5 {
-		dr.ids = sink.ids
+	sum, err := r.Run(d.ctx, platform.NewOutput(io.Discard))
+	dr := &demoRun{Sync: r}
+	if len(ids) > 0 {
+		dr.firstID = ids[0]
+	}
+	if sum.Records <= 5 {
+		dr.ids = ids
 	}
 	return dr, sum, err
 }

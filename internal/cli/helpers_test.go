@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/synapsejs/synapse-js/platform"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing in one goroutine
@@ -103,13 +105,13 @@ func ndjsonIDs(t testing.TB, data []byte) []string {
 	return ids
 }
 
-func readState(t testing.TB, path string) syncState {
+func readState(t testing.TB, path string) platform.State {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st syncState
+	var st platform.State
 	if err := json.Unmarshal(data, &st); err != nil {
 		t.Fatal(err)
 	}

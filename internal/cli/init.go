@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/fsutil"
 )
 
 // templates are the files init writes. Read-only data compiled into the
@@ -88,7 +89,7 @@ func (a *App) scaffold(name string, f initFlags) error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
-		if err := writeFileAtomic(p, []byte(repl.Replace(string(src))), 0o644); err != nil {
+		if err := fsutil.WriteFileAtomic(p, []byte(repl.Replace(string(src))), 0o644); err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
 		fmt.Fprintf(a.Stdout, "wrote %s\n", p)

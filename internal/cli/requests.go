@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/synapsejs/synapse-js/platform"
 )
 
 // reqFlags build a request body from flags, so authors need not write
@@ -133,12 +134,12 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 		if end < start {
 			return nil, usageError("--until is before --since")
 		}
-		wm := newWatermark(start, end)
+		wm := platform.NewWatermark(start, end)
 		wm.Offset, wm.Limit = int64(rf.offset), int64(rf.limit)
 		if rf.cursor != "" {
 			wm.Cursor = &rf.cursor
 		}
-		return readBody(minimalSchema(ent), wm), nil
+		return platform.ReadBody(minimalSchema(ent), wm), nil
 	case "get_by_id":
 		if err := only("id"); err != nil {
 			return nil, err
@@ -201,22 +202,6 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 // envName is the environment variable bindEnv reads for a flag.
 func envName(flag string) string {
 	return "SYNAPSE_JS_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-}
-
-// readBody is a READ request as the platform sends it.
-func readBody(schema json.RawMessage, wm watermark) json.RawMessage {
-	b, _ := json.Marshal(struct {
-		Entity                 json.RawMessage `json:"entity"`
-		EntityWithMappedFields json.RawMessage `json:"entityWithMappedFields"`
-		Watermark              watermark       `json:"watermark"`
-	}{schema, schema, wm})
-	return b
-}
-
-// newWatermark is the platform's first watermark of a window: every key
-// present, offset and limit 0, no cursor; start 0 is a historical resync.
-func newWatermark(start, end int64) watermark {
-	return watermark{Start: start, End: end, IsResync: start == 0, Initial: start == 0}
 }
 
 // recordsArg turns --data into Records: a Record is an object with a
@@ -317,9 +302,4 @@ func parseTime(s string, now time.Time) (int64, error) {
 		return now.Add(-d).UnixMilli(), nil
 	}
 	return 0, fmt.Errorf("%q: want RFC 3339 (2024-01-02T15:04:05Z), a date (2024-01-02), epoch ms, now, or an age (30d, 12h)", s)
-}
-
-// formatMs prints epoch ms for people.
-func formatMs(ms int64) string {
-	return time.UnixMilli(ms).UTC().Format(time.RFC3339)
 }

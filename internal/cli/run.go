@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/fsutil"
 )
 
 type runFlags struct {
@@ -221,7 +222,7 @@ func (a *App) saveRotated(stderr io.Writer, path string, conn json.RawMessage) {
 		return
 	}
 	buf.WriteByte('\n')
-	if err := writeFileAtomic(path, buf.Bytes(), 0o600); err != nil {
+	if err := fsutil.WriteFileAtomic(path, buf.Bytes(), 0o600); err != nil {
 		fmt.Fprintf(stderr, "synapse-js: the call rotated the connection's OAuth tokens but saving %s failed: %v\n", path, err)
 		return
 	}

@@ -1,7 +1,6 @@
-package cli
+package platform
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,7 +12,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
 	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
+	"github.com/synapsejs/synapse-js/scripts"
 )
 
 // BenchmarkSyncVsRead compares, in one run, reading 50,000 sandbox persons
@@ -25,7 +26,7 @@ import (
 // machine's speed hits both alike; use -benchtime 6x or more on a busy
 // machine.
 //
-//	go test -run '^$' -bench SyncVsRead -benchtime 3x ./internal/cli/
+//	go test -run '^$' -bench SyncVsRead -benchtime 3x ./platform/
 func BenchmarkSyncVsRead(b *testing.B) {
 	const persons = 50000
 	ctx := context.Background()
@@ -36,11 +37,7 @@ func BenchmarkSyncVsRead(b *testing.B) {
 	}
 	defer stop()
 	e := host.New(host.StdOptions(host.Options{Logger: zerolog.Nop()}))
-	src, err := os.ReadFile(pipedriveJS(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := e.Load(ctx, "pipedrive.js", src)
+	c, err := e.Load(ctx, "pipedrive.js", scripts.Pipedrive())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,36 +45,36 @@ func BenchmarkSyncVsRead(b *testing.B) {
 	conn, _ := json.Marshal(map[string]any{"name": "bench",
 		"authConfig": map[string]any{"endpoint": base, "token": pipedrive.DefaultToken},
 		"metaConfig": map[string]any{"readSkewSeconds": 0}})
-	schema, err := describeOne(ctx, c, conn, "person", time.Minute)
+	schema, err := DescribeOne(ctx, c, conn, "person", time.Minute)
 	if err != nil {
 		b.Fatal(err)
 	}
 	dir := b.TempDir()
 
 	readOnly := func() int64 {
-		p := newPager(c, conn, schema, time.Minute, newWatermark(0, time.Now().UnixMilli()))
+		p := NewPager(c, conn, schema, time.Minute, NewWatermark(0, time.Now().UnixMilli()))
 		var n int64
 		for !p.done {
-			resp := c.Call(ctx, "read", conn, readBody(schema, p.wm), host.CallOptions{Timeout: time.Minute})
+			resp := c.Call(ctx, "read", conn, ReadBody(schema, p.wm), host.CallOptions{Timeout: time.Minute})
 			if resp.Err != nil {
 				b.Fatal(resp.Err)
 			}
-			page, count := &readPage{offsetType: "RECORD_COUNT"}, 0
-			err := eachField(resp.Body, func(key, val []byte) error {
+			page, count := &Page{OffsetType: "RECORD_COUNT"}, 0
+			err := jsjson.EachField(resp.Body, func(key, val []byte) error {
 				switch string(key) {
 				case "data":
-					return eachElem(val, func([]byte) error { count++; return nil })
+					return jsjson.EachElem(val, func([]byte) error { count++; return nil })
 				case "watermark":
-					return json.Unmarshal(val, &page.wm)
+					return json.Unmarshal(val, &page.Watermark)
 				case "offsetType":
-					return json.Unmarshal(val, &page.offsetType)
+					return json.Unmarshal(val, &page.OffsetType)
 				}
 				return nil
 			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			page.records = make([]rawRecord, count)
+			page.Records = make([]Record, count)
 			p.pages++
 			p.records += int64(count)
 			if err := p.advance(p.wm, page); err != nil {
@@ -89,20 +86,24 @@ func BenchmarkSyncVsRead(b *testing.B) {
 	}
 	syncToFile := func() int64 {
 		out := filepath.Join(dir, "persons.ndjson")
-		r := &syncRun{c: c, conn: conn, schema: schema, timeout: time.Minute, until: time.Now().UnixMilli(),
-			statePath: filepath.Join(dir, "state.json")}
-		r.st = syncState{Version: stateVersion, Synapse: c.Name(), Entity: "person"}
-		fh, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		state := filepath.Join(dir, "state.json")
+		_ = os.Remove(state)
+		r := &Sync{Connector: c, Connection: conn, Schema: schema, Timeout: time.Minute, Until: time.Now().UnixMilli()}
+		if err := r.LoadState(state, c.Name(), "person", 0); err != nil {
+			b.Fatal(err)
+		}
+		o, closeOut, err := r.OpenOutput(out, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer fh.Close()
-		r.st.Output = stateOutput{Path: out}
-		sum, err := r.run(ctx, &output{w: bufio.NewWriterSize(fh, 256<<10), file: fh})
+		sum, err := r.Run(ctx, o)
+		if cerr := closeOut(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		return sum.records
+		return sum.Records
 	}
 	if n := readOnly(); n != persons {
 		b.Fatalf("read %d persons, want %d", n, persons)

@@ -1,0 +1,28 @@
+package text
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+func TestTruncate(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"hello", 10, "hello"},
+		{"hello", 5, "hello"},
+		{"hello", 3, "hel…"},
+		{"héllo", 2, "h…"}, // é is two bytes: never cut in half
+		{"héllo", 3, "hé…"},
+		{"日本語", 4, "日…"},
+		{"abc", 0, "…"},
+	}
+	for _, c := range cases {
+		got := Truncate(c.in, c.n)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,485 @@
+package platform
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/fsutil"
+)
+
+// State is the state file. It is rewritten atomically after every page,
+// after that page's records are flushed and fsynced, so it never claims
+// records the Output does not hold.
+type State struct {
+	Version int    `json:"version"`
+	Synapse string `json:"synapse"`
+	Entity  string `json:"entity"`
+	// Window is the window being read, or the last one read.
+	Window Window `json:"window"`
+	// Next is the Watermark the next read sends; null once Window is
+	// complete, when a rerun starts a new window at HighWater.
+	Next *Watermark `json:"next"`
+	// HighWater is the highest lastModified written so far and the ids
+	// written with it: the next window starts there and skips those ids.
+	HighWater *HighWater `json:"HighWater,omitempty"`
+	// Output is the NDJSON file and how much of it this state covers.
+	Output OutputState `json:"output"`
+	// Pages and Records count every read page and written record.
+	Pages     int64  `json:"pages"`
+	Records   int64  `json:"records"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+type Window struct {
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+	// SkipIDs were written by the previous window with lastModified ==
+	// Start; the connector returns them again and they are dropped.
+	SkipIDs []string `json:"skipIds,omitempty"`
+}
+
+type HighWater struct {
+	LastModified int64    `json:"lastModified"`
+	IDs          []string `json:"ids"`
+}
+
+type OutputState struct {
+	Path    string `json:"path"`
+	Bytes   int64  `json:"bytes"`
+	Records int64  `json:"records"`
+}
+
+const StateVersion = 1
+
+// errWriter stops the reader when the writer failed; run reports the
+// writer's own error.
+var errWriter = errors.New("the Output writer failed")
+
+// Sync reads one entity as the platform does: window after window, each
+// paged by the watermark the connector returns, the next window starting at
+// the highest lastModified written. Records go to an Output; with a state
+// file the position is saved after every page, once its records are on
+// disk, so a crash or an interrupt loses nothing and repeats nothing.
+type Sync struct {
+	// Connector is the loaded connector; Connection the Connection it gets.
+	Connector  *host.Connector
+	Connection json.RawMessage
+	// Schema is the entity's Schema, as describe answered it.
+	Schema json.RawMessage
+	// Timeout is each read call's deadline.
+	Timeout time.Duration
+	// Until is the end of every window this run reads (epoch ms).
+	Until int64
+	// Limit is watermark.limit of every window: the platform's cap on
+	// records per cycle (0: none).
+	Limit int64
+	// OnPage, if set, is given each page's written records once they are
+	// written (the demo keeps a few ids this way). It must not keep recs.
+	OnPage func(recs []Record)
+
+	st        State
+	resume    bool // st came from a state file
+	statePath string
+	skip      map[string]bool // Window.SkipIDs
+	hwIDs     map[string]bool // HighWater.IDs
+
+	// Counters the progress line reads.
+	written atomic.Int64
+	pages   atomic.Int64
+}
+
+// pageJob is one page for the writer: the records to append and the state
+// to save once they are on disk.
+type pageJob struct {
+	lines [][]byte
+	recs  []Record // the written records, for OnPage
+	st    State
+}
+
+// Resumed reports whether the sync continues a saved state.
+func (r *Sync) Resumed() bool { return r.resume }
+
+// State returns the sync's state as it stands.
+func (r *Sync) State() State { return r.st }
+
+// Continue makes the sync go on from st, the state of an earlier sync of
+// the same entity whose window completed: it reads what changed since.
+func (r *Sync) Continue(st State) {
+	r.st, r.resume = st, true
+	r.st.Next = nil
+}
+
+// Progress returns the records written and the pages read so far; safe to
+// call while Run runs.
+func (r *Sync) Progress() (records, pages int64) { return r.written.Load(), r.pages.Load() }
+
+// LoadState reads the state file at path (saved to after every page from
+// then on), or starts a new state at since when there is none. With path
+// "" the sync keeps no state.
+func (r *Sync) LoadState(path, synapse, entity string, since int64) error {
+	fresh := State{Version: StateVersion, Synapse: synapse, Entity: entity, Window: Window{Start: since}}
+	r.st = fresh
+	r.statePath = path
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return inputError("--state: %v", err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return inputError("--state %s: not a sync state file: %v", path, err)
+	}
+	if st.Version != StateVersion {
+		return inputError("--state %s: version %d, want %d", path, st.Version, StateVersion)
+	}
+	if st.Entity != entity {
+		return inputError("--state %s is for entity %q, not %q", path, st.Entity, entity)
+	}
+	if st.Synapse != synapse {
+		return inputError("--state %s is for synapse %q, not %q", path, st.Synapse, synapse)
+	}
+	r.st = st
+	r.resume = true
+	return nil
+}
+
+// OpenOutput opens the NDJSON output so it matches the state: a new sync
+// truncates the file; a resumed one truncates it back to the length the
+// state covers (dropping a tail written after the last save) and appends.
+func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secrets) (*Output, func() error, error) {
+	if path == "-" {
+		if r.Resumed() && r.st.Output.Path != "-" && r.st.Next != nil {
+			return nil, nil, inputError("--state %s is in the middle of a window written to %s; pass --out %s", r.statePath, r.st.Output.Path, r.st.Output.Path)
+		}
+		o := &Output{w: bufio.NewWriterSize(stdout, 256<<10), redact: secrets}
+		if r.st.Output.Path != "-" {
+			r.st.Output = OutputState{Path: "-"}
+		}
+		return o, o.flush, nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, inputError("--out: %v", err)
+	}
+	same := r.st.Output.Path != "" && r.st.Output.Path == abs
+	flags := os.O_WRONLY | os.O_CREATE
+	switch {
+	case !r.Resumed():
+		flags |= os.O_TRUNC
+	case !same && r.st.Next != nil:
+		return nil, nil, inputError("--state %s is in the middle of a window written to %s; pass --out %s", r.statePath, r.st.Output.Path, r.st.Output.Path)
+	}
+	fh, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, nil, inputError("--out: %v", err)
+	}
+	size, err := fh.Seek(0, io.SeekEnd)
+	if err != nil {
+		fh.Close()
+		return nil, nil, fmt.Errorf("--out: %w", err)
+	}
+	if r.Resumed() && same {
+		if size < r.st.Output.Bytes {
+			fh.Close()
+			return nil, nil, fmt.Errorf("%s has %d bytes but %s says %d were written: the output was changed; delete the state file to start over", path, size, r.statePath, r.st.Output.Bytes)
+		}
+		if size > r.st.Output.Bytes {
+			// A page written after the last state save: it is read again.
+			if err := fh.Truncate(r.st.Output.Bytes); err != nil {
+				fh.Close()
+				return nil, nil, fmt.Errorf("--out: %w", err)
+			}
+		}
+		if _, err := fh.Seek(r.st.Output.Bytes, io.SeekStart); err != nil {
+			fh.Close()
+			return nil, nil, fmt.Errorf("--out: %w", err)
+		}
+	} else {
+		r.st.Output = OutputState{Path: abs, Bytes: size}
+	}
+	o := &Output{w: bufio.NewWriterSize(fh, 256<<10), file: fh, bytes: r.st.Output.Bytes}
+	return o, func() error {
+		err := o.flush()
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
+
+// NewOutput is an NDJSON sink writing to w, without a state to match
+// (stdout, or a writer of the caller's).
+func NewOutput(w io.Writer) *Output { return &Output{w: bufio.NewWriterSize(w, 256<<10)} }
+
+// Output is the NDJSON sink: buffered, and fsynced before each state save
+// when it is a file.
+type Output struct {
+	w     *bufio.Writer
+	file  *os.File
+	bytes int64
+	// redact, for stdout, replaces secrets in each record: what is
+	// printed never shows them. A file gets the records as they are.
+	redact *bindings.Secrets
+}
+
+func (o *Output) flush() error { return o.w.Flush() }
+
+// writePage appends lines and makes them durable.
+func (o *Output) writePage(lines [][]byte) error {
+	for _, l := range lines {
+		if o.redact != nil {
+			l = []byte(o.redact.Redact(string(l)))
+		}
+		if _, err := o.w.Write(l); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		if err := o.w.WriteByte('\n'); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		o.bytes += int64(len(l)) + 1
+	}
+	if err := o.w.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if o.file != nil {
+		if err := o.file.Sync(); err != nil {
+			return fmt.Errorf("sync output: %w", err)
+		}
+	}
+	return nil
+}
+
+// Summary is what a Run did.
+type Summary struct {
+	Records, Pages int64
+	Took           time.Duration
+}
+
+// Run reads windows until one completes, handing each page to a writer
+// goroutine: the next page is read while the last one is written, fsynced
+// and checkpointed, so writing costs (almost) no throughput.
+func (r *Sync) Run(ctx context.Context, out *Output) (Summary, error) {
+	start := time.Now()
+	jobs := make(chan pageJob, 1)
+	failed := make(chan struct{})
+	var werr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for j := range jobs {
+			if werr != nil {
+				continue // drain
+			}
+			werr = r.writeJob(out, &j)
+			if werr != nil {
+				close(failed)
+			}
+		}
+	}()
+	err := r.read(ctx, jobs, failed)
+	close(jobs)
+	wg.Wait()
+	if werr != nil {
+		err = werr
+	}
+	return Summary{Records: r.written.Load(), Pages: r.pages.Load(), Took: time.Since(start)}, err
+}
+
+// writeJob appends a page and then, only then, saves the state that
+// covers it.
+func (r *Sync) writeJob(out *Output, j *pageJob) error {
+	if err := out.writePage(j.lines); err != nil {
+		return err
+	}
+	r.written.Add(int64(len(j.lines)))
+	if r.OnPage != nil {
+		r.OnPage(j.recs)
+	}
+	if r.statePath == "" {
+		return nil
+	}
+	j.st.Output.Bytes = out.bytes
+	j.st.Output.Records += int64(len(j.lines))
+	return saveState(r.statePath, &j.st)
+}
+
+func saveState(path string, st *State) error {
+	st.UpdatedAt = time.Now().UTC().Format(time.RFC3339Nano)
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	data = append(data, '\n')
+	if err := fsutil.WriteFileAtomic(path, data, 0o644); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// read is the reader side of run.
+func (r *Sync) read(ctx context.Context, jobs chan<- pageJob, failed <-chan struct{}) error {
+	st := &r.st
+	outRecords := st.Output.Records // the writer counts from here
+	if st.Next == nil {
+		r.nextWindow()
+	}
+	r.skip = toSet(st.Window.SkipIDs)
+	r.hwIDs = map[string]bool{}
+	if st.HighWater != nil {
+		r.hwIDs = toSet(st.HighWater.IDs)
+	}
+	for {
+		p := NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, *st.Next)
+		wrote := int64(0)
+		for !p.Done() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			page, _, err := p.Next(ctx)
+			if err != nil {
+				return err
+			}
+			lines := make([][]byte, 0, len(page.Records))
+			var written []Record
+			if r.OnPage != nil {
+				written = make([]Record, 0, len(page.Records))
+			}
+			pageMax, anyLM := int64(0), false
+			for i := range page.Records {
+				rec := &page.Records[i]
+				if rec.HasLM && rec.LastModified == st.Window.Start && rec.HasID && len(r.skip) > 0 && r.skip[string(rec.IDKey())] {
+					rec.HasLM = false // not written: it must not count below
+					continue          // written by the previous window
+				}
+				lines = append(lines, rec.Raw)
+				if written != nil {
+					written = append(written, *rec)
+				}
+				if rec.HasLM && (!anyLM || rec.LastModified > pageMax) {
+					pageMax, anyLM = rec.LastModified, true
+				}
+			}
+			if anyLM {
+				r.raise(pageMax, page.Records)
+			}
+			wrote += int64(len(lines))
+			st.Pages++
+			st.Records += int64(len(lines))
+			r.pages.Add(1)
+			if p.Done() {
+				st.Next = nil
+			} else {
+				next := p.NextWatermark()
+				st.Next = &next
+			}
+			if st.HighWater != nil {
+				st.HighWater.IDs = setKeys(r.hwIDs)
+			}
+			snap := *st
+			snap.Output.Records = outRecords
+			outRecords += int64(len(lines))
+			snap.Window.SkipIDs = slices.Clone(st.Window.SkipIDs)
+			if st.HighWater != nil {
+				hw := *st.HighWater
+				snap.HighWater = &hw
+			}
+			select {
+			case jobs <- pageJob{lines: lines, recs: written, st: snap}:
+			case <-failed:
+				return errWriter
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if !p.Capped() {
+			return nil
+		}
+		// The window hit its limit: go on from the high-water mark, as the
+		// platform's next cycle would.
+		if wrote == 0 {
+			return &PagingError{fmt.Sprintf("stuck: a window of %d records brought nothing new (more records than the limit share lastModified %s?)", p.Records(), FormatMs(st.Window.Start))}
+		}
+		r.nextWindow()
+		r.skip = toSet(st.Window.SkipIDs)
+	}
+}
+
+// nextWindow moves the state to the window after a complete one: from the
+// high-water mark (or the old start, if nothing was ever read) to until.
+func (r *Sync) nextWindow() {
+	st := &r.st
+	if st.HighWater != nil {
+		st.Window = Window{Start: st.HighWater.LastModified, SkipIDs: slices.Clone(st.HighWater.IDs)}
+	} else {
+		st.Window = Window{Start: st.Window.Start}
+	}
+	st.Window.End = max(r.Until, st.Window.Start)
+	wm := NewWatermark(st.Window.Start, st.Window.End)
+	wm.Limit = r.Limit
+	st.Next = &wm
+}
+
+// raise moves the high-water mark for a page whose highest written
+// lastModified is pageMax: only the records at the mark need their ids.
+func (r *Sync) raise(pageMax int64, recs []Record) {
+	st := &r.st
+	switch {
+	case st.HighWater == nil || pageMax > st.HighWater.LastModified:
+		st.HighWater = &HighWater{LastModified: pageMax}
+		clear(r.hwIDs)
+	case pageMax < st.HighWater.LastModified:
+		return
+	}
+	for i := range recs {
+		if rec := &recs[i]; rec.HasLM && rec.LastModified == pageMax && rec.HasID {
+			r.hwIDs[string(rec.IDKey())] = true
+		}
+	}
+}
+
+func toSet(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+func setKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// InputError is bad input to a sync: a state file that does not fit the
+// sync asked for, or an output that cannot match it. Commands report it as
+// a usage error.
+type InputError struct{ msg string }
+
+// Error implements error.
+func (e *InputError) Error() string { return e.msg }
+
+func inputError(format string, args ...any) error {
+	return &InputError{fmt.Sprintf(format, args...)}
+}
