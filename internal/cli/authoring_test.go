@@ -98,7 +98,9 @@ func TestSyncPipedriveOnceAcrossAnInterrupt(t *testing.T) {
 		seen[id] = true
 	}
 
-	// The same, cancelled after a few pages and resumed.
+	// The same, cancelled after a few pages and resumed. Slow pages make
+	// sure the cancel lands mid-sync even on a loaded machine.
+	sb.SetFault(pipedrive.Fault{Mode: pipedrive.FaultSlow, Delay: 30 * time.Millisecond, Paths: "/api/v2/persons"})
 	out, state := filepath.Join(dir, "out.ndjson"), filepath.Join(dir, "state.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -119,6 +121,7 @@ func TestSyncPipedriveOnceAcrossAnInterrupt(t *testing.T) {
 	if st := readState(t, state); st.Next == nil || st.Output.Records >= int64(len(ids)) {
 		t.Fatalf("the interrupt came too late: %+v", st.Output)
 	}
+	sb.SetFault(pipedrive.Fault{})
 	if r := run(t, env, args(out, state)...); r.code != 0 {
 		t.Fatalf("resume: exit %d: %s", r.code, r.stderr)
 	}
