@@ -146,3 +146,22 @@ func Throw(rt *goja.Runtime, err error) {
 	}
 	panic(obj)
 }
+
+// ValidHeaderName reports whether s is an HTTP token (RFC 9110 §5.6.2), as
+// header names and methods must be.
+func ValidHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadType is Call.Type while a connector's top level runs (at load, or
+// when a runtime is made), outside any call.
+const LoadType = "LOAD"

@@ -92,7 +92,7 @@ func (c *Connector) idleCall(ctx context.Context) *bindings.Call {
 	return &bindings.Call{
 		Ctx:     ctx,
 		Synapse: c.serving,
-		Type:    "LOAD",
+		Type:    bindings.LoadType,
 		Log:     e.opts.Logger.With().Str("synapse", c.serving).Str("file", c.file).Logger(),
 		Secrets: bindings.NewSecrets(),
 	}
@@ -230,10 +230,6 @@ func (c *Connector) loadInfo(ctx context.Context, v *runtime) (json.RawMessage, 
 	}
 	return out, probe.Name, nil
 }
-
-// ValidName reports whether s is a valid synapse name:
-// [a-z0-9][a-z0-9_-]{0,62}.
-func ValidName(s string) bool { return names.Valid(s) }
 
 // problemFromError turns a load-time failure into a Problem at the script
 // line it happened on.

@@ -168,3 +168,23 @@ export default {
 		t.Errorf("imported error class: %s", r.Body)
 	}
 }
+
+// A request at the top level is refused at load, with the line it is on.
+func TestTopLevelHTTPIsALoadError(t *testing.T) {
+	e := host.New(host.StdOptions(host.Options{}))
+	src := `const http = require('synapse/http');
+const config = http.get('http://127.0.0.1:1/config').json();
+module.exports = {
+  synapse_info: () => ({name: 'x', metadata: {displayName: 'X'}, supportedAuthTypes: [{authType: 'None'}]}),
+  test: (c) => c, describe: () => [], read: (r) => ({data: [], watermark: r.watermark}),
+};`
+	_, err := e.Load(context.Background(), "toplevel.js", []byte(src))
+	var le *host.LoadError
+	if !errors.As(err, &le) || len(le.Problems) != 1 {
+		t.Fatalf("Load = %v, want one problem", err)
+	}
+	p := le.Problems[0]
+	if p.Line != 2 || !strings.Contains(p.Message, "http.get: no HTTP requests at a connector's top level") {
+		t.Errorf("problem = %s", p)
+	}
+}

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,5 +58,40 @@ func TestScriptLogLines(t *testing.T) {
 	}
 	if !strings.Contains(out, `"request_id":"h-`) {
 		t.Errorf("a call without a requestId should log a host-made one:\n%s", out)
+	}
+}
+
+// An un-awaited promise that rejects is logged with where it was made.
+func TestUnhandledRejectionIsLogged(t *testing.T) {
+	t.Parallel()
+	var buf bindingstest.SyncBuffer
+	e := host.New(host.StdOptions(host.Options{Logger: zerolog.New(&buf).Level(zerolog.DebugLevel)}))
+	c := load(t, e, `read(req, ctx) {
+    const fail = async () => { throw new Error('lost ' + ctx.connection.authConfig.token); };
+    fail(); // not awaited
+    const handled = fail(); handled.catch(() => {});
+    return { data: [], watermark: req.watermark };
+  },`)
+	if r := c.Invoke(context.Background(), envelope("READ", readBody), host.CallOptions{}); r.Err != nil {
+		t.Fatal(string(r.Body))
+	}
+	var warned []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if strings.Contains(l, "nothing handled it") {
+			warned = append(warned, l)
+		}
+	}
+	if len(warned) != 1 {
+		t.Fatalf("want one warning for the one unhandled rejection, got %d:\n%s", len(warned), buf.String())
+	}
+	w := warned[0]
+	for _, want := range []string{`"level":"warn"`, `"error":"Error: lost [REDACTED]"`, `"request_id":"rq"`} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warning lacks %s: %s", want, w)
+		}
+	}
+	// The position is the throw's, in the connector's own file.
+	if !regexp.MustCompile(`"at":"t\.js:\d+:3\d"`).MatchString(w) {
+		t.Errorf("warning lacks the position of the throw: %s", w)
 	}
 }

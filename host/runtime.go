@@ -28,6 +28,12 @@ type runtime struct {
 
 	timers    []*timer
 	nextTimer int64
+
+	// file is the connector's file, for positions in log lines.
+	file string
+	// unhandled holds the promises rejected with no handler yet; what is
+	// left when a call ends is logged, since nothing will ever see it.
+	unhandled []*goja.Promise
 }
 
 type timer struct {
@@ -51,7 +57,8 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	e := c.engine
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
-	v := &runtime{vm: rt, env: e.env}
+	v := &runtime{vm: rt, env: e.env, file: c.file}
+	rt.SetPromiseRejectionTracker(v.trackRejection)
 	v.call = c.idleCall(ctx)
 	defer func() {
 		if r := recover(); r != nil {
@@ -173,6 +180,7 @@ func (v *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error
 		if !stop() {
 			reusable = false
 		}
+		v.reportUnhandled(call)
 		v.call = nil
 		v.timers = v.timers[:0]
 	}()
@@ -221,4 +229,33 @@ func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error
 			return nil, err
 		}
 	}
+}
+
+// trackRejection is goja's promise rejection tracker.
+func (v *runtime) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		v.unhandled = append(v.unhandled, p)
+	case goja.PromiseRejectionHandle:
+		for i, q := range v.unhandled {
+			if q == p {
+				v.unhandled = append(v.unhandled[:i], v.unhandled[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// reportUnhandled logs the rejections no script code handled during the
+// call: an un-awaited promise that failed would otherwise go unnoticed.
+func (v *runtime) reportUnhandled(call *bindings.Call) {
+	for _, p := range v.unhandled {
+		msg, fr := describeError(v.file, &rejection{val: p.Result()})
+		ev := call.Log.Warn().Str("error", call.Secrets.Redact(msg))
+		if fr.line > 0 {
+			ev = ev.Str("at", fr.String())
+		}
+		ev.Msg("a promise was rejected and nothing handled it (a missing await or .catch?)")
+	}
+	v.unhandled = v.unhandled[:0]
 }

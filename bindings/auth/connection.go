@@ -5,6 +5,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
 )
@@ -104,7 +105,7 @@ func (in *instance) fromConnection(c goja.FunctionCall) goja.Value {
 		switch {
 		case header != "" && query != "":
 			in.typeError(fn, "give opts.header or opts.query, not both")
-		case header != "" && !validHeaderName(header):
+		case header != "" && !bindings.ValidHeaderName(header):
 			in.typeError(fn, "opts.header %q is not a valid header name", header)
 		case header == "" && query == "":
 			h := bearerAuth(t)
@@ -138,7 +139,7 @@ func (in *instance) additionalHeaders(fn string, m map[string]string) nethttp.He
 	}
 	h := nethttp.Header{}
 	for k, v := range m {
-		if !validHeaderName(k) {
+		if !bindings.ValidHeaderName(k) {
 			in.typeError(fn, "connection.authConfig.additionalHeaders: %q is not a valid header name", k)
 		}
 		h.Set(k, v)

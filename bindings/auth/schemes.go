@@ -132,7 +132,7 @@ func (in *instance) apiKey(c goja.FunctionCall) goja.Value {
 		in.typeError(fn, "give header (a header name) or query (a query parameter name)")
 	case header != "" && query != "":
 		in.typeError(fn, "give header or query, not both")
-	case header != "" && !validHeaderName(header):
+	case header != "" && !bindings.ValidHeaderName(header):
 		in.typeError(fn, "header %q is not a valid header name", header)
 	}
 	in.vu.Call().Secrets.Add(value)
@@ -192,17 +192,4 @@ func (in *instance) optString(fn, name string, v goja.Value) string {
 	}
 	in.typeError(fn, "%s must be a string, got %s", name, jsjson.KindOf(v))
 	return ""
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -56,6 +56,12 @@ func (e *applyError) Unwrap() error { return e.err }
 // throws.
 func (in *instance) do(s *spec) goja.Value {
 	call := in.vu.Call()
+	if call.Type == bindings.LoadType {
+		// The top level runs whenever the host makes a runtime, inside
+		// whichever call needed one: a request there would be made once
+		// per runtime and charged to an unrelated call.
+		bindings.Throw(in.rt, fmt.Errorf("%s: no HTTP requests at a connector's top level; make the request inside an export, or cache its answer lazily in the first call that needs it", s.fn))
+	}
 	ctx := call.Context()
 	cl, err := in.mod.cl, in.mod.err
 	if err != nil {

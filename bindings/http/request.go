@@ -11,6 +11,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/bindings/auth"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
 )
@@ -203,7 +204,7 @@ func (in *instance) method(fn string, v goja.Value) string {
 		in.typeError(fn, "method must be a string, got %s", jsjson.KindOf(v))
 	}
 	m := strings.ToUpper(v.String())
-	if !validToken(m) {
+	if !bindings.ValidHeaderName(m) {
 		in.typeError(fn, "method %q is not a valid HTTP method", v.String())
 	}
 	return m
@@ -287,7 +288,7 @@ func (in *instance) mergeHeaders(fn string, dst nethttp.Header, v goja.Value) {
 	}
 	o := v.(*goja.Object)
 	for _, k := range o.Keys() {
-		if !validToken(k) {
+		if !bindings.ValidHeaderName(k) {
 			in.typeError(fn, "headers: %q is not a valid header name", k)
 		}
 		vals := in.values(fn, "headers."+k, o.Get(k))
@@ -540,19 +541,6 @@ func joinURL(base, p string) string {
 		return base + p
 	}
 	return base + "/" + strings.TrimLeft(p, "/")
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/synapsejs/synapse-js/internal/fsutil"
+	"github.com/synapsejs/synapse-js/internal/names"
 	"github.com/synapsejs/synapse-js/internal/text"
 )
 
@@ -70,7 +71,7 @@ func OpenFile(dir string) (*FileStore, error) {
 			_ = os.RemoveAll(filepath.Join(dir, n))
 			continue
 		}
-		if e.IsDir() && ValidName(n) {
+		if e.IsDir() && names.Valid(n) {
 			s.cleanTemps(filepath.Join(dir, n))
 		}
 	}
@@ -105,7 +106,7 @@ func (s *FileStore) lock(name string) func() {
 }
 
 func (s *FileStore) nameDir(name string) (string, error) {
-	if !ValidName(name) {
+	if !names.Valid(name) {
 		return "", fmt.Errorf("%q: %w", name, ErrInvalidName)
 	}
 	return filepath.Join(s.dir, name), nil
@@ -325,7 +326,7 @@ func (s *FileStore) List(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() && ValidName(e.Name()) {
+		if e.IsDir() && names.Valid(e.Name()) {
 			out = append(out, e.Name())
 		}
 	}

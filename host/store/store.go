@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
-
-	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // Errors callers test with errors.Is.
@@ -79,8 +77,3 @@ type Store interface {
 	// Delete removes name and all of its versions.
 	Delete(ctx context.Context, name string) error
 }
-
-// ValidName reports whether name is acceptable as a connector name (and so
-// as a directory name): [a-z0-9][a-z0-9_-]{0,62}. It admits no path
-// separator and no dot, so no name can escape the store.
-func ValidName(name string) bool { return names.Valid(name) }

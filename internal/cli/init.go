@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/internal/fsutil"
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // templates are the files init writes. Read-only data compiled into the
@@ -57,7 +57,7 @@ digits, '_' or '-'. Existing files are not overwritten without --force.`,
 }
 
 func (a *App) scaffold(name string, f initFlags) error {
-	if !host.ValidName(name) {
+	if !names.Valid(name) {
 		return usageError("%q is not a valid synapse name: want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63", name)
 	}
 	dir := f.dir

@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/server"
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // remoteFlags locate a synapse-js server: --server and --token, also read
@@ -47,7 +47,7 @@ func namedClient(f *remoteFlags, name string) (*hostClient, error) {
 	if err := checkOutput(f.output); err != nil {
 		return nil, err
 	}
-	if !host.ValidName(name) {
+	if !names.Valid(name) {
 		return nil, usageError("%q is not a valid synapse name", name)
 	}
 	return newHostClient(f)
@@ -276,7 +276,7 @@ source the admin token.`,
 				return err
 			}
 			name := args[0]
-			if !host.ValidName(name) {
+			if !names.Valid(name) {
 				return usageError("%q is not a valid synapse name", name)
 			}
 			n, err := strconv.Atoi(strings.TrimPrefix(args[1], "v"))
@@ -332,7 +332,7 @@ source the admin token.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if !host.ValidName(name) {
+			if !names.Valid(name) {
 				return usageError("%q is not a valid synapse name", name)
 			}
 			c, err := newHostClient(&f)

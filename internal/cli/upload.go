@@ -13,6 +13,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/server"
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 func (a *App) uploadCmd() *cobra.Command {
@@ -55,7 +56,7 @@ func (a *App) upload(ctx context.Context, path, name string, f *remoteFlags) err
 	if err := checkOutput(f.output); err != nil {
 		return err
 	}
-	if name != "" && !host.ValidName(name) {
+	if name != "" && !names.Valid(name) {
 		return usageError("--name %q: want lower-case letters, digits, '_' or '-', starting with a letter or digit, at most 63", name)
 	}
 	c, err := newHostClient(f)
