@@ -127,7 +127,7 @@ func (in *instance) do(s *spec) goja.Value {
 			hdrWait, fromHeader := serverWait(res.status, res.header, time.Now())
 			wait := max(backoff(cl.baseWait, attempt), hdrWait)
 			if !fits(ctx, wait) {
-				if s.throw && (fromHeader || res.status == nethttp.StatusTooManyRequests) {
+				if s.throws() && (fromHeader || res.status == nethttp.StatusTooManyRequests) {
 					in.logDone(call, s, label, res.status, start, attempt, nil)
 					in.throwQuota(call, label, res, ceilSeconds(wait))
 				}
@@ -144,7 +144,7 @@ func (in *instance) do(s *spec) goja.Value {
 		break
 	}
 	in.logDone(call, s, label, res.status, start, attempt, nil)
-	if s.throw && (res.status < 200 || res.status > 299) {
+	if s.throws() && (res.status < 200 || res.status > 299) {
 		retryAfter := -1
 		if res.status == nethttp.StatusTooManyRequests {
 			if w, ok := serverWait(res.status, res.header, time.Now()); ok {

@@ -5,6 +5,7 @@ import (
 	nethttp "net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,54 +24,52 @@ const MaxMaxBytes = 1 << 30
 // maxRetryOption bounds retry: N.
 const maxRetryOption = 20
 
-// defaults are what http.client({...}) fixes for its requests.
-type defaults struct {
-	base     string // scheme://host/path without query, fragment or trailing slash
+// settings are what a client fixes for its requests and a request may
+// override.
+type settings struct {
 	header   nethttp.Header
 	query    url.Values
 	timeout  time.Duration
-	retries  int // -1: the host's default
-	throw    int // 0: unset, 1: true, 2: false
+	retries  int  // -1: the host's default
+	throw    int8 // 0: unset (throw), 1: throw, 2: do not
 	auth     auth.Authenticator
 	maxBytes int64
-	retryIf  goja.Callable
+	retryIf  goja.Callable // may veto the retry of a retryable status
+}
+
+// defaults are what http.client({...}) fixes for its requests.
+type defaults struct {
+	settings
+	base string // scheme://host/path without query, fragment or trailing slash
 }
 
 // spec is one request as the script described it, validated.
 type spec struct {
+	settings
 	fn       string // the JS function, for messages ("http.get")
 	method   string
 	url      string // absolute
-	query    url.Values
-	header   nethttp.Header
 	body     []byte
 	hasBody  bool
 	form     url.Values
-	timeout  time.Duration
-	retries  int
-	throw    bool
-	auth     auth.Authenticator
-	maxBytes int64
-	retryIf  goja.Callable // may veto the retry of a retryable status
-	bodyFrom string        // which option set the body, for "given twice" errors
-	base     string        // the client's baseUrl, if any
+	bodyFrom string // which option set the body, for "given twice" errors
+	base     string // the client's baseUrl, if any
 }
+
+// throws reports whether a non-2xx answer throws.
+func (s *spec) throws() bool { return s.throw != 2 }
 
 func (in *instance) typeError(fn, format string, args ...any) {
 	panic(in.rt.NewTypeError(fn + ": " + sprintf(format, args...)))
 }
 
 func (in *instance) newSpec(fn string, d *defaults) *spec {
-	s := &spec{fn: fn, method: nethttp.MethodGet, retries: -1, throw: true}
+	s := &spec{fn: fn, method: nethttp.MethodGet}
+	s.retries = -1
 	if d != nil {
+		s.settings = d.settings
 		s.header = d.header.Clone()
 		s.query = cloneValues(d.query)
-		s.timeout = d.timeout
-		s.retries = d.retries
-		s.throw = d.throw != 2
-		s.auth = d.auth
-		s.maxBytes = d.maxBytes
-		s.retryIf = d.retryIf
 		s.base = d.base
 	}
 	if s.header == nil {
@@ -79,14 +78,11 @@ func (in *instance) newSpec(fn string, d *defaults) *spec {
 	return s
 }
 
-// requestOptions lists the options of http.request, for messages.
-const requestOptions = "method, url, query, headers, json, form, body, timeout, retry, retryIf, throwOnError, auth, maxBytes"
-
 // request implements http.request(opts) and client.request(opts).
 func (in *instance) request(fn string, d *defaults, v goja.Value) goja.Value {
 	o := in.optionsObject(fn, v, true)
 	s := in.newSpec(fn, d)
-	in.applyOptions(s, o, true)
+	in.applyOptions(fn, o, onRequest, s, nil)
 	if s.url == "" {
 		in.typeError(fn, "url is required")
 	}
@@ -104,7 +100,7 @@ func (in *instance) shorthand(fn, method string, hasBody bool, d *defaults, c go
 		optsArg = c.Argument(2)
 	}
 	if o := in.optionsObject(fn, optsArg, false); o != nil {
-		in.applyOptions(s, o, false)
+		in.applyOptions(fn, o, onShorthand, s, nil)
 	}
 	return in.do(s)
 }
@@ -126,55 +122,113 @@ func (in *instance) optionsObject(fn string, v goja.Value, required bool) *goja.
 	return nil
 }
 
-func (in *instance) applyOptions(s *spec, o *goja.Object, full bool) {
-	fn := s.fn
+// scope says where an option may be given.
+type scope uint8
+
+const (
+	onRequest   scope = 1 << iota // http.request({...})
+	onShorthand                   // the options of get/post/put/patch/del
+	onClient                      // http.client({...})
+	everywhere  = onRequest | onShorthand | onClient
+	onRequests  = onRequest | onShorthand
+)
+
+// option is one option of the module: where it may be given and what it
+// sets. A request's options set its spec; a client's set its defaults (s
+// is nil then). Adding an option is adding a row here.
+type option struct {
+	name  string
+	where scope
+	apply func(in *instance, fn string, t *settings, s *spec, d *defaults, v goja.Value)
+}
+
+// options is the module's one table of options, in the order messages
+// list them.
+var options = []option{
+	{"method", onRequest, func(in *instance, fn string, _ *settings, s *spec, _ *defaults, v goja.Value) {
+		s.method = in.method(fn, v)
+	}},
+	{"url", onRequest, func(in *instance, _ string, _ *settings, s *spec, _ *defaults, v goja.Value) { in.setURL(s, v) }},
+	{"baseUrl", onClient, func(in *instance, fn string, _ *settings, _ *spec, d *defaults, v goja.Value) { in.setBase(fn, d, v) }},
+	{"query", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		in.mergeValues(fn, "query", &t.query, v)
+	}},
+	{"headers", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		in.mergeHeaders(fn, t.header, v)
+	}},
+	{"json", onRequests, func(in *instance, _ string, _ *settings, s *spec, _ *defaults, v goja.Value) {
+		in.setBody(s, "json", v, jsonOption)
+	}},
+	{"form", onRequests, func(in *instance, fn string, _ *settings, s *spec, _ *defaults, v goja.Value) {
+		if s.bodyFrom != "" {
+			in.typeError(fn, "form: the body is already given by %s", s.bodyFrom)
+		}
+		s.form = url.Values{}
+		in.mergeValues(fn, "form", &s.form, v)
+		s.bodyFrom = "form"
+	}},
+	{"body", onRequests, func(in *instance, _ string, _ *settings, s *spec, _ *defaults, v goja.Value) {
+		in.setBody(s, "body", v, bodyOption)
+	}},
+	{"timeout", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		t.timeout = in.duration(fn, "timeout", v)
+	}},
+	{"retry", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		t.retries = in.retryCount(fn, v)
+	}},
+	{"retryIf", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		t.retryIf = in.retryPredicate(fn, v)
+	}},
+	{"throwOnError", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		if jsjson.KindOf(v) != jsjson.Bool {
+			in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
+		}
+		t.throw = 1
+		if !v.ToBoolean() {
+			t.throw = 2
+		}
+	}},
+	{"auth", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		t.auth = in.authValue(fn, v)
+	}},
+	{"maxBytes", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		t.maxBytes = in.maxBytes(fn, v)
+	}},
+}
+
+// optionNames lists the options allowed where, for messages.
+func optionNames(where scope) string {
+	var names []string
+	for _, o := range options {
+		if o.where&where != 0 {
+			names = append(names, o.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// applyOptions applies the options object o given where: to s for a
+// request, to d for a client.
+func (in *instance) applyOptions(fn string, o *goja.Object, where scope, s *spec, d *defaults) {
+	var t *settings
+	if s != nil {
+		t = &s.settings
+	} else {
+		t = &d.settings
+	}
 	for _, k := range o.Keys() {
 		v := o.Get(k)
 		if goja.IsUndefined(v) {
 			continue
 		}
-		switch k {
-		case "method", "url":
-			if !full {
-				in.typeError(fn, "option %q belongs to http.request; here the method and url are the arguments", k)
-			}
-			if k == "method" {
-				s.method = in.method(fn, v)
-			} else {
-				in.setURL(s, v)
-			}
-		case "query":
-			in.mergeValues(fn, "query", &s.query, v)
-		case "headers":
-			in.mergeHeaders(fn, s.header, v)
-		case "json":
-			in.setBody(s, "json", v, jsonOption)
-		case "body":
-			in.setBody(s, "body", v, bodyOption)
-		case "form":
-			if s.bodyFrom != "" {
-				in.typeError(fn, "form: the body is already given by %s", s.bodyFrom)
-			}
-			s.form = url.Values{}
-			in.mergeValues(fn, "form", &s.form, v)
-			s.bodyFrom = "form"
-		case "timeout":
-			s.timeout = in.duration(fn, "timeout", v)
-		case "retry":
-			s.retries = in.retryCount(fn, v)
-		case "retryIf":
-			s.retryIf = in.retryPredicate(fn, v)
-		case "throwOnError":
-			if jsjson.KindOf(v) != jsjson.Bool {
-				in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
-			}
-			s.throw = v.ToBoolean()
-		case "auth":
-			s.auth = in.authValue(fn, v)
-		case "maxBytes":
-			s.maxBytes = in.maxBytes(fn, v)
+		i := slices.IndexFunc(options, func(op option) bool { return op.name == k })
+		switch {
+		case i >= 0 && options[i].where&where != 0:
+			options[i].apply(in, fn, t, s, d, v)
+		case where == onShorthand && (k == "method" || k == "url"):
+			in.typeError(fn, "option %q belongs to http.request; here the method and url are the arguments", k)
 		default:
-			in.typeError(fn, "unknown option %q (known: %s)", k, requestOptions)
+			in.typeError(fn, "unknown option %q (known: %s)", k, optionNames(where))
 		}
 	}
 }
@@ -428,48 +482,13 @@ func (in *instance) authValue(fn string, v goja.Value) auth.Authenticator {
 	return a
 }
 
-// clientOptions lists the options of http.client, for messages.
-const clientOptions = "baseUrl, auth, headers, query, timeout, retry, retryIf, throwOnError, maxBytes"
-
 // newClient implements http.client({...}).
 func (in *instance) newClient(c goja.FunctionCall) goja.Value {
 	const fn = "http.client"
-	d := &defaults{header: nethttp.Header{}, retries: -1}
+	d := &defaults{}
+	d.header, d.retries = nethttp.Header{}, -1
 	if o := in.optionsObject(fn, c.Argument(0), false); o != nil {
-		for _, k := range o.Keys() {
-			v := o.Get(k)
-			if goja.IsUndefined(v) {
-				continue
-			}
-			switch k {
-			case "baseUrl":
-				in.setBase(fn, d, v)
-			case "auth":
-				d.auth = in.authValue(fn, v)
-			case "headers":
-				in.mergeHeaders(fn, d.header, v)
-			case "query":
-				in.mergeValues(fn, "query", &d.query, v)
-			case "timeout":
-				d.timeout = in.duration(fn, "timeout", v)
-			case "retry":
-				d.retries = in.retryCount(fn, v)
-			case "retryIf":
-				d.retryIf = in.retryPredicate(fn, v)
-			case "throwOnError":
-				if jsjson.KindOf(v) != jsjson.Bool {
-					in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
-				}
-				d.throw = 1
-				if !v.ToBoolean() {
-					d.throw = 2
-				}
-			case "maxBytes":
-				d.maxBytes = in.maxBytes(fn, v)
-			default:
-				in.typeError(fn, "unknown option %q (known: %s)", k, clientOptions)
-			}
-		}
+		in.applyOptions(fn, o, onClient, nil, d)
 	}
 	obj := in.rt.NewObject()
 	if err := in.defineMethods(obj, d); err != nil {
