@@ -14,6 +14,7 @@ import (
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 // Response is the answer to one call.
@@ -247,10 +248,10 @@ func syncariIDs(req goja.Value) ([]goja.Value, int) {
 	if !ok || data.ClassName() != "Array" {
 		return nil, -1
 	}
-	n := jsjson.ArrayLen(data)
+	n := jsvalue.ArrayLen(data)
 	ids := make([]goja.Value, n)
 	for i := range n {
-		if rec, ok := data.Get(jsjson.Index(i)).(*goja.Object); ok {
+		if rec, ok := data.Get(jsvalue.Index(i)).(*goja.Object); ok {
 			ids[i] = rec.Get("syncariEntityId")
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/synapsejs/synapse-js/bindings"
-	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 	"github.com/synapsejs/synapse-js/internal/names"
 )
 
@@ -257,7 +257,7 @@ func (c *Connector) observeInUse(delta int) {
 	}
 }
 
-func kindName(v goja.Value) string { return jsjson.KindOf(v).String() }
+func kindName(v goja.Value) string { return jsvalue.KindOf(v).String() }
 
 // Logger for a call: the engine's, with the synapse, type and request id.
 func (c *Connector) callLogger(typ, requestID string) zerolog.Logger {

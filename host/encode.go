@@ -9,6 +9,7 @@ import (
 	"github.com/dop251/goja"
 
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 // ShapeError is a result that does not match the contract's model. Its
@@ -63,18 +64,18 @@ func joinPath(segs []string) string {
 func (e *encoder) push(seg string) { e.path = append(e.path, seg) }
 func (e *encoder) pop()            { e.path = e.path[:len(e.path)-1] }
 
-func got(v goja.Value) string { return "got " + jsjson.KindOf(v).String() }
+func got(v goja.Value) string { return "got " + jsvalue.KindOf(v).String() }
 
 // value encodes v against s.
 func (e *encoder) value(v goja.Value, s *shape) error {
-	k := jsjson.KindOf(v)
-	if k == jsjson.Null || (k == jsjson.Undefined && s.kind != kStruct) {
+	k := jsvalue.KindOf(v)
+	if k == jsvalue.Null || (k == jsvalue.Undefined && s.kind != kStruct) {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
 	switch s.kind {
 	case kAny:
-		if k == jsjson.Promise {
+		if k == jsvalue.Promise {
 			return e.fail("want a value, got a Promise (a missing await?)")
 		}
 		var err error
@@ -85,13 +86,13 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		return nil
 	case kString:
 		switch k {
-		case jsjson.String:
+		case jsvalue.String:
 			e.buf = jsjson.AppendString(e.buf, v.String())
-		case jsjson.Int, jsjson.BigInt:
+		case jsvalue.Int, jsvalue.BigInt:
 			e.buf = append(e.buf, '"')
 			e.buf = append(e.buf, v.String()...)
 			e.buf = append(e.buf, '"')
-		case jsjson.Float:
+		case jsvalue.Float:
 			e.buf = append(e.buf, '"')
 			e.buf = jsjson.AppendFloat(e.buf, v.ToFloat())
 			e.buf = append(e.buf, '"')
@@ -101,18 +102,18 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		return nil
 	case kInt:
 		switch k {
-		case jsjson.Int:
+		case jsvalue.Int:
 			e.buf = strconv.AppendInt(e.buf, v.ToInteger(), 10)
-		case jsjson.Float:
+		case jsvalue.Float:
 			f := v.ToFloat()
 			if f != float64(int64(f)) {
 				return e.fail("want an integer, got %v", f)
 			}
 			e.buf = strconv.AppendInt(e.buf, int64(f), 10)
-		case jsjson.Date:
+		case jsvalue.Date:
 			t, _ := v.Export().(time.Time)
 			e.buf = strconv.AppendInt(e.buf, t.UnixMilli(), 10)
-		case jsjson.String:
+		case jsvalue.String:
 			n, err := strconv.ParseInt(v.String(), 10, 64)
 			if err != nil {
 				return e.fail("want an integer, got the string %q", v.String())
@@ -124,16 +125,16 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		return nil
 	case kNumber:
 		switch k {
-		case jsjson.Int:
+		case jsvalue.Int:
 			e.buf = strconv.AppendInt(e.buf, v.ToInteger(), 10)
-		case jsjson.Float:
+		case jsvalue.Float:
 			e.buf = jsjson.AppendFloat(e.buf, v.ToFloat())
 		default:
 			return e.fail("want a number, %s", got(v))
 		}
 		return nil
 	case kBool:
-		if k != jsjson.Bool {
+		if k != jsvalue.Bool {
 			return e.fail("want a boolean, %s", got(v))
 		}
 		if v.ToBoolean() {
@@ -143,7 +144,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		}
 		return nil
 	case kEnum:
-		if k != jsjson.String {
+		if k != jsvalue.String {
 			return e.fail("want a %s (one of %s), %s", s.name, strings.Join(s.enum, ", "), got(v))
 		}
 		str := v.String()
@@ -155,7 +156,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		}
 		return e.fail("%q is not a valid %s; want one of %s", str, s.name, strings.Join(s.enum, ", "))
 	case kObject:
-		if k != jsjson.Object {
+		if k != jsvalue.Object {
 			return e.fail("want an object, %s", got(v))
 		}
 		var err error
@@ -165,7 +166,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		}
 		return nil
 	case kStringMap:
-		if k != jsjson.Object {
+		if k != jsvalue.Object {
 			return e.fail("want an object of strings, %s", got(v))
 		}
 		o := v.(*goja.Object)
@@ -173,8 +174,8 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		first := true
 		for _, key := range o.Keys() {
 			ev := o.Get(key)
-			ek := jsjson.KindOf(ev)
-			if ek == jsjson.Undefined || ek == jsjson.Function {
+			ek := jsvalue.KindOf(ev)
+			if ek == jsvalue.Undefined || ek == jsvalue.Function {
 				continue
 			}
 			if !first {
@@ -192,18 +193,18 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		e.buf = append(e.buf, '}')
 		return nil
 	case kArray:
-		if k != jsjson.Array {
+		if k != jsvalue.Array {
 			return e.fail("want an array, %s", got(v))
 		}
 		o := v.(*goja.Object)
-		n := jsjson.ArrayLen(o)
+		n := jsvalue.ArrayLen(o)
 		e.buf = append(e.buf, '[')
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
 			e.push("[" + strconv.Itoa(i) + "]")
-			if err := e.value(o.Get(jsjson.Index(i)), s.elem); err != nil {
+			if err := e.value(o.Get(jsvalue.Index(i)), s.elem); err != nil {
 				return err
 			}
 			e.pop()
@@ -219,12 +220,12 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 // structure encodes an object of a known model. fill, when set, may append
 // fields the author left out (it gets the keys seen, in field order).
 func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first bool) bool) error {
-	k := jsjson.KindOf(v)
-	if k != jsjson.Object {
-		if k == jsjson.Promise {
+	k := jsvalue.KindOf(v)
+	if k != jsvalue.Object {
+		if k == jsvalue.Promise {
 			return e.fail("want a %s, got a Promise (a missing await?)", s.name)
 		}
-		if k == jsjson.Undefined {
+		if k == jsvalue.Undefined {
 			return e.fail("want a %s, got undefined (a missing return?)", s.name)
 		}
 		return e.fail("want a %s object, %s", s.name, got(v))
@@ -241,8 +242,8 @@ func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first
 	first := true
 	for _, key := range o.Keys() {
 		ev := o.Get(key)
-		ek := jsjson.KindOf(ev)
-		if ek == jsjson.Undefined || ek == jsjson.Function {
+		ek := jsvalue.KindOf(ev)
+		if ek == jsvalue.Undefined || ek == jsvalue.Function {
 			continue
 		}
 		i, known := s.index[key]
@@ -262,7 +263,7 @@ func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first
 			}
 		} else {
 			f := s.fields[i]
-			if ek == jsjson.Null && f.required {
+			if ek == jsvalue.Null && f.required {
 				return e.fail("is required, got null")
 			}
 			if err := e.value(ev, f.shape); err != nil {
@@ -327,7 +328,7 @@ func (c *Connector) encodeResult(res goja.Value, m *Method, wire bool, in input)
 	var err error
 	switch m.result {
 	case resultModel:
-		if jsjson.KindOf(res) == jsjson.Null {
+		if jsvalue.KindOf(res) == jsvalue.Null {
 			return nil, &ShapeError{Method: m.Export, Msg: "want an object, got null"}
 		}
 		err = enc.value(res, m.shape(c.engine.models))
@@ -352,7 +353,7 @@ func (c *Connector) encodeResult(res goja.Value, m *Method, wire bool, in input)
 		}
 	case resultResults:
 		if o, ok := res.(*goja.Object); ok && o.ClassName() == "Array" && in.n >= 0 {
-			if n := jsjson.ArrayLen(o); n != in.n {
+			if n := jsvalue.ArrayLen(o); n != in.n {
 				return nil, &ShapeError{Method: m.Export, Msg: fmt.Sprintf("%d results for %d input records; want one Result per record, in order", n, in.n)}
 			}
 		}
@@ -361,8 +362,8 @@ func (c *Connector) encodeResult(res goja.Value, m *Method, wire bool, in input)
 		}
 		err = encodeList(enc, res, m.shape(c.engine.models), wire, in.ids)
 	case resultString:
-		k := jsjson.KindOf(res)
-		if k != jsjson.String && k != jsjson.Int && k != jsjson.Float {
+		k := jsvalue.KindOf(res)
+		if k != jsvalue.String && k != jsvalue.Int && k != jsvalue.Float {
 			return nil, &ShapeError{Method: m.Export, Msg: "want a string, " + got(res)}
 		}
 		if wire && m.Wire == WireBareString {
@@ -390,22 +391,22 @@ func appendField(dst []byte, first bool, name, raw string) []byte {
 // ids, when not nil, marks the elements as Results and holds the input
 // records' syncariEntityIds.
 func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Value) error {
-	k := jsjson.KindOf(res)
-	if k != jsjson.Array {
-		if k == jsjson.Promise {
+	k := jsvalue.KindOf(res)
+	if k != jsvalue.Array {
+		if k == jsvalue.Promise {
 			return enc.fail("want an array, got a Promise (a missing await?)")
 		}
 		return enc.fail("want an array, %s", got(res))
 	}
 	o := res.(*goja.Object)
-	n := jsjson.ArrayLen(o)
+	n := jsvalue.ArrayLen(o)
 	enc.buf = append(enc.buf, '[')
 	var scratch encoder
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			enc.buf = append(enc.buf, ',')
 		}
-		el := o.Get(jsjson.Index(i))
+		el := o.Get(jsvalue.Index(i))
 		target := enc
 		if wire {
 			scratch = encoder{method: enc.method, path: enc.path, buf: scratch.buf[:0]}
@@ -439,23 +440,23 @@ func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Va
 // The key order is fixed: success, errors, id, syncariId.
 func (e *encoder) result(v goja.Value, s *shape, inputID goja.Value) error {
 	o, ok := v.(*goja.Object)
-	if !ok || jsjson.KindOf(v) != jsjson.Object {
+	if !ok || jsvalue.KindOf(v) != jsvalue.Object {
 		return e.fail("want a Result object, %s", got(v))
 	}
 	get := func(k string) goja.Value {
 		x := o.Get(k)
-		if jsjson.KindOf(x) == jsjson.Undefined {
+		if jsvalue.KindOf(x) == jsvalue.Undefined {
 			return nil
 		}
 		return x
 	}
 	errs := get("errors")
 	nErrs := 0
-	if errs != nil && jsjson.KindOf(errs) == jsjson.Array {
-		nErrs = jsjson.ArrayLen(errs.(*goja.Object))
+	if errs != nil && jsvalue.KindOf(errs) == jsvalue.Array {
+		nErrs = jsvalue.ArrayLen(errs.(*goja.Object))
 	}
 	e.buf = append(e.buf, `{"success":`...)
-	if sv := get("success"); sv != nil && jsjson.KindOf(sv) != jsjson.Null {
+	if sv := get("success"); sv != nil && jsvalue.KindOf(sv) != jsvalue.Null {
 		e.push("success")
 		if err := e.value(sv, s.fields[0].shape); err != nil {
 			return err
@@ -467,7 +468,7 @@ func (e *encoder) result(v goja.Value, s *shape, inputID goja.Value) error {
 		e.buf = append(e.buf, "false"...)
 	}
 	e.buf = append(e.buf, `,"errors":`...)
-	if errs == nil || jsjson.KindOf(errs) == jsjson.Null {
+	if errs == nil || jsvalue.KindOf(errs) == jsvalue.Null {
 		e.buf = append(e.buf, "[]"...)
 	} else {
 		e.push("errors")
@@ -484,7 +485,7 @@ func (e *encoder) result(v goja.Value, s *shape, inputID goja.Value) error {
 	e.pop()
 	e.buf = append(e.buf, `,"syncariId":`...)
 	sid := get("syncariId")
-	if sid == nil || jsjson.KindOf(sid) == jsjson.Null {
+	if sid == nil || jsvalue.KindOf(sid) == jsvalue.Null {
 		sid = inputID
 	}
 	e.push("syncariId")
@@ -506,18 +507,18 @@ func checkDescribeOrder(method string, req, res goja.Value) error {
 	if !ok || asked.ClassName() != "Array" {
 		return nil
 	}
-	n := jsjson.ArrayLen(asked)
+	n := jsvalue.ArrayLen(asked)
 	if n == 0 {
 		return nil
 	}
 	out := res.(*goja.Object)
-	m := jsjson.ArrayLen(out)
+	m := jsvalue.ArrayLen(out)
 	var want, have []string
 	for i := range n {
-		want = append(want, asked.Get(jsjson.Index(i)).String())
+		want = append(want, asked.Get(jsvalue.Index(i)).String())
 	}
 	for i := range m {
-		if s, ok := out.Get(jsjson.Index(i)).(*goja.Object); ok {
+		if s, ok := out.Get(jsvalue.Index(i)).(*goja.Object); ok {
 			have = append(have, s.Get("apiName").String())
 		}
 	}

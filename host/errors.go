@@ -13,6 +13,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 	"github.com/synapsejs/synapse-js/internal/text"
 )
 
@@ -100,7 +101,7 @@ func (c *Connector) mapError(ctx context.Context, rt *goja.Runtime, typ string, 
 			}
 			if out.Detail == nil {
 				if o, ok := val.(*goja.Object); ok {
-					if b := o.Get("body"); b != nil && jsjson.KindOf(b) == jsjson.String && b.String() != "" {
+					if b := o.Get("body"); b != nil && jsvalue.KindOf(b) == jsvalue.String && b.String() != "" {
 						out.Detail = ptr(text.Truncate(b.String(), 2048))
 					}
 				}
@@ -169,7 +170,7 @@ func describeError(file string, err error) (string, frame) {
 	if !isObj {
 		return val.String(), fr
 	}
-	if st := o.Get("stack"); st != nil && jsjson.KindOf(st) == jsjson.String && fr.line == 0 {
+	if st := o.Get("stack"); st != nil && jsvalue.KindOf(st) == jsvalue.String && fr.line == 0 {
 		for _, m := range stackLine.FindAllStringSubmatch(st.String(), -1) {
 			if m[1] == file {
 				line, _ := strconv.Atoi(m[2])
@@ -184,7 +185,7 @@ func describeError(file string, err error) (string, frame) {
 	}
 	if m := o.Get("message"); m != nil && !goja.IsUndefined(m) {
 		name := "Error"
-		if n := o.Get("name"); n != nil && jsjson.KindOf(n) == jsjson.String {
+		if n := o.Get("name"); n != nil && jsvalue.KindOf(n) == jsvalue.String {
 			name = n.String()
 		}
 		return name + ": " + m.String(), fr

@@ -12,7 +12,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	jserrors "github.com/synapsejs/synapse-js/bindings/errors"
-	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 func errorsModule() bindings.Module { return jserrors.Module{} }
@@ -196,7 +196,7 @@ func (v *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error
 // settle waits for a returned promise, running timers the script set, until
 // it settles, the call's deadline passes, or nothing is left to settle it.
 func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
-	if jsjson.KindOf(val) != jsjson.Promise {
+	if jsvalue.KindOf(val) != jsvalue.Promise {
 		return val, nil
 	}
 	p, ok := val.Export().(*goja.Promise)

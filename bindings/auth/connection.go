@@ -7,7 +7,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/connection"
-	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 // auth.fromConnection(connection, [opts])
@@ -27,11 +27,11 @@ import (
 func (in *instance) fromConnection(c goja.FunctionCall) goja.Value {
 	const fn = "auth.fromConnection"
 	conn, ok := c.Argument(0).(*goja.Object)
-	if !ok || jsjson.KindOf(conn) != jsjson.Object {
-		in.typeError(fn, "connection must be an object (ctx.connection), got %s", jsjson.KindOf(c.Argument(0)))
+	if !ok || jsvalue.KindOf(conn) != jsvalue.Object {
+		in.typeError(fn, "connection must be an object (ctx.connection), got %s", jsvalue.KindOf(c.Argument(0)))
 	}
-	if ac := conn.Get("authConfig"); jsjson.KindOf(ac) != jsjson.Object {
-		in.typeError(fn, "connection.authConfig must be an object, got %s", jsjson.KindOf(ac))
+	if ac := conn.Get("authConfig"); jsvalue.KindOf(ac) != jsvalue.Object {
+		in.typeError(fn, "connection.authConfig must be an object, got %s", jsvalue.KindOf(ac))
 	}
 	m, _ := conn.Export().(map[string]any)
 	parsed, err := connection.FromMap(m)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/connection"
-	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 // RefreshLeeway is how close to its expiry an access token is refreshed
@@ -344,10 +344,10 @@ func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
 // small to be milliseconds), a Date, or an RFC 3339 string.
 func (in *instance) optTime(fn, name string, v goja.Value) time.Time {
 	var x any
-	switch jsjson.KindOf(v) {
-	case jsjson.Undefined, jsjson.Null:
+	switch jsvalue.KindOf(v) {
+	case jsvalue.Undefined, jsvalue.Null:
 		return time.Time{}
-	case jsjson.Int, jsjson.Float, jsjson.Date, jsjson.String:
+	case jsvalue.Int, jsvalue.Float, jsvalue.Date, jsvalue.String:
 		x = v.Export()
 	}
 	t, ok := connection.ParseTime(x)
@@ -355,7 +355,7 @@ func (in *instance) optTime(fn, name string, v goja.Value) time.Time {
 		if s, isStr := x.(string); isStr {
 			in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %q", name, s)
 		}
-		in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %s", name, jsjson.KindOf(v))
+		in.typeError(fn, "%s must be epoch milliseconds, a Date or an RFC 3339 time, got %s", name, jsvalue.KindOf(v))
 	}
 	return t
 }

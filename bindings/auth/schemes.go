@@ -10,7 +10,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/synapsejs/synapse-js/bindings"
-	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 // headerAuth sets one header (bearer, basic, apiKey in a header), plus any
@@ -142,12 +142,12 @@ func (in *instance) apiKey(c goja.FunctionCall) goja.Value {
 // options checks that v is undefined/null (nil result) or a plain object
 // whose keys are all known.
 func (in *instance) options(fn string, v goja.Value, known ...string) *goja.Object {
-	switch jsjson.KindOf(v) {
-	case jsjson.Undefined, jsjson.Null:
+	switch jsvalue.KindOf(v) {
+	case jsvalue.Undefined, jsvalue.Null:
 		return nil
-	case jsjson.Object:
+	case jsvalue.Object:
 	default:
-		in.typeError(fn, "options must be an object, got %s", jsjson.KindOf(v))
+		in.typeError(fn, "options must be an object, got %s", jsvalue.KindOf(v))
 	}
 	o := v.(*goja.Object)
 	for _, k := range o.Keys() {
@@ -166,8 +166,8 @@ func (in *instance) options(fn string, v goja.Value, known ...string) *goja.Obje
 }
 
 func (in *instance) requireString(fn, name string, v goja.Value) string {
-	if jsjson.KindOf(v) != jsjson.String {
-		in.typeError(fn, "%s must be a string, got %s", name, jsjson.KindOf(v))
+	if jsvalue.KindOf(v) != jsvalue.String {
+		in.typeError(fn, "%s must be a string, got %s", name, jsvalue.KindOf(v))
 	}
 	s := v.String()
 	if s == "" {
@@ -180,16 +180,16 @@ func (in *instance) requireString(fn, name string, v goja.Value) string {
 }
 
 func (in *instance) optString(fn, name string, v goja.Value) string {
-	switch jsjson.KindOf(v) {
-	case jsjson.Undefined, jsjson.Null:
+	switch jsvalue.KindOf(v) {
+	case jsvalue.Undefined, jsvalue.Null:
 		return ""
-	case jsjson.String:
+	case jsvalue.String:
 		s := v.String()
 		if strings.ContainsAny(s, "\r\n") {
 			in.typeError(fn, "%s must not contain line breaks", name)
 		}
 		return s
 	}
-	in.typeError(fn, "%s must be a string, got %s", name, jsjson.KindOf(v))
+	in.typeError(fn, "%s must be a string, got %s", name, jsvalue.KindOf(v))
 	return ""
 }

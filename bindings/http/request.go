@@ -15,6 +15,7 @@ import (
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/bindings/auth"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
 // MaxMaxBytes is the ceiling of a per-request maxBytes: the host's cap is a
@@ -108,10 +109,10 @@ func (in *instance) shorthand(fn, method string, hasBody bool, d *defaults, c go
 // optionsObject checks that v is a plain object (or, when !required,
 // undefined or null).
 func (in *instance) optionsObject(fn string, v goja.Value, required bool) *goja.Object {
-	switch k := jsjson.KindOf(v); k {
-	case jsjson.Object:
+	switch k := jsvalue.KindOf(v); k {
+	case jsvalue.Object:
 		return v.(*goja.Object)
-	case jsjson.Undefined, jsjson.Null:
+	case jsvalue.Undefined, jsvalue.Null:
 		if !required {
 			return nil
 		}
@@ -180,8 +181,8 @@ var options = []option{
 		t.retryIf = in.retryPredicate(fn, v)
 	}},
 	{"throwOnError", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
-		if jsjson.KindOf(v) != jsjson.Bool {
-			in.typeError(fn, "throwOnError must be a boolean, got %s", jsjson.KindOf(v))
+		if jsvalue.KindOf(v) != jsvalue.Bool {
+			in.typeError(fn, "throwOnError must be a boolean, got %s", jsvalue.KindOf(v))
 		}
 		t.throw = 1
 		if !v.ToBoolean() {
@@ -236,8 +237,8 @@ func (in *instance) applyOptions(fn string, o *goja.Object, where scope, s *spec
 // setURL validates the url argument; on a client a relative path is
 // joined to baseUrl.
 func (in *instance) setURL(s *spec, v goja.Value) {
-	if jsjson.KindOf(v) != jsjson.String {
-		in.typeError(s.fn, "url must be a string, got %s", jsjson.KindOf(v))
+	if jsvalue.KindOf(v) != jsvalue.String {
+		in.typeError(s.fn, "url must be a string, got %s", jsvalue.KindOf(v))
 	}
 	raw := strings.TrimSpace(v.String())
 	if s.base != "" && !isAbsolute(raw) {
@@ -254,8 +255,8 @@ func (in *instance) setURL(s *spec, v goja.Value) {
 }
 
 func (in *instance) method(fn string, v goja.Value) string {
-	if jsjson.KindOf(v) != jsjson.String {
-		in.typeError(fn, "method must be a string, got %s", jsjson.KindOf(v))
+	if jsvalue.KindOf(v) != jsvalue.String {
+		in.typeError(fn, "method must be a string, got %s", jsvalue.KindOf(v))
 	}
 	m := strings.ToUpper(v.String())
 	if !bindings.ValidHeaderName(m) {
@@ -267,12 +268,12 @@ func (in *instance) method(fn string, v goja.Value) string {
 // scalar converts a query/form/header value; ok is false for null and
 // undefined (which remove the key).
 func (in *instance) scalar(fn, what string, v goja.Value) (string, bool) {
-	switch k := jsjson.KindOf(v); k {
-	case jsjson.Undefined, jsjson.Null:
+	switch k := jsvalue.KindOf(v); k {
+	case jsvalue.Undefined, jsvalue.Null:
 		return "", false
-	case jsjson.String, jsjson.Int, jsjson.Float, jsjson.Bool, jsjson.BigInt:
+	case jsvalue.String, jsvalue.Int, jsvalue.Float, jsvalue.Bool, jsvalue.BigInt:
 		return v.String(), true
-	case jsjson.Date:
+	case jsvalue.Date:
 		b := jsjson.AppendDate(nil, v.(*goja.Object))
 		return strings.Trim(string(b), `"`), true
 	default:
@@ -284,12 +285,12 @@ func (in *instance) scalar(fn, what string, v goja.Value) (string, bool) {
 // values converts a value that may be an array into its list of strings;
 // nil means remove.
 func (in *instance) values(fn, what string, v goja.Value) []string {
-	if jsjson.KindOf(v) == jsjson.Array {
+	if jsvalue.KindOf(v) == jsvalue.Array {
 		o := v.(*goja.Object)
-		n := jsjson.ArrayLen(o)
+		n := jsvalue.ArrayLen(o)
 		out := make([]string, 0, n)
 		for i := 0; i < n; i++ {
-			s, ok := in.scalar(fn, what+"["+strconv.Itoa(i)+"]", o.Get(jsjson.Index(i)))
+			s, ok := in.scalar(fn, what+"["+strconv.Itoa(i)+"]", o.Get(jsvalue.Index(i)))
 			if ok {
 				out = append(out, s)
 			}
@@ -306,11 +307,11 @@ func (in *instance) values(fn, what string, v goja.Value) []string {
 // eachValue calls f for each key of object v (null: none) with the key's
 // values, nil meaning remove the key.
 func (in *instance) eachValue(fn, what string, v goja.Value, f func(k string, vals []string)) {
-	if jsjson.KindOf(v) == jsjson.Null {
+	if jsvalue.KindOf(v) == jsvalue.Null {
 		return
 	}
-	if jsjson.KindOf(v) != jsjson.Object {
-		in.typeError(fn, "%s must be an object, got %s", what, jsjson.KindOf(v))
+	if jsvalue.KindOf(v) != jsvalue.Object {
+		in.typeError(fn, "%s must be an object, got %s", what, jsvalue.KindOf(v))
 	}
 	o := v.(*goja.Object)
 	for _, k := range o.Keys() {
@@ -334,11 +335,11 @@ func (in *instance) mergeValues(fn, what string, dst *url.Values, v goja.Value) 
 }
 
 func (in *instance) mergeHeaders(fn string, dst nethttp.Header, v goja.Value) {
-	if jsjson.KindOf(v) == jsjson.Null {
+	if jsvalue.KindOf(v) == jsvalue.Null {
 		return
 	}
-	if jsjson.KindOf(v) != jsjson.Object {
-		in.typeError(fn, "headers must be an object, got %s", jsjson.KindOf(v))
+	if jsvalue.KindOf(v) != jsvalue.Object {
+		in.typeError(fn, "headers must be an object, got %s", jsvalue.KindOf(v))
 	}
 	o := v.(*goja.Object)
 	for _, k := range o.Keys() {
@@ -370,8 +371,8 @@ const (
 // setBody sets the request body from v (undefined: none; null: none,
 // except for json).
 func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
-	k := jsjson.KindOf(v)
-	if k == jsjson.Undefined || (k == jsjson.Null && mode != jsonOption) {
+	k := jsvalue.KindOf(v)
+	if k == jsvalue.Undefined || (k == jsvalue.Null && mode != jsonOption) {
 		return
 	}
 	if s.bodyFrom != "" {
@@ -380,10 +381,10 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
 	s.bodyFrom = from
 	if mode != jsonOption {
 		switch k {
-		case jsjson.String:
+		case jsvalue.String:
 			s.body, s.hasBody = []byte(v.String()), true
 			return
-		case jsjson.Object:
+		case jsvalue.Object:
 			// Only binary objects are exported: Export of a plain object
 			// would copy it whole.
 			switch v.ExportType() {
@@ -397,14 +398,14 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
 					return
 				}
 			}
-		case jsjson.Array:
+		case jsvalue.Array:
 		default:
 			if mode == bodyOption {
 				in.typeError(s.fn, "body must be a string, an ArrayBuffer, a Uint8Array or an object (sent as JSON), got %s", k)
 			}
 		}
 	}
-	if k == jsjson.Function || k == jsjson.Promise {
+	if k == jsvalue.Function || k == jsvalue.Promise {
 		in.typeError(s.fn, "%s cannot be sent as JSON: got %s", from, k)
 	}
 	b, err := jsjson.Append(nil, v)
@@ -418,14 +419,14 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
 }
 
 func (in *instance) duration(fn, name string, v goja.Value) time.Duration {
-	switch k := jsjson.KindOf(v); k {
-	case jsjson.Int, jsjson.Float:
+	switch k := jsvalue.KindOf(v); k {
+	case jsvalue.Int, jsvalue.Float:
 		ms := v.ToFloat()
 		if math.IsNaN(ms) || math.IsInf(ms, 0) || ms <= 0 {
 			in.typeError(fn, "%s must be a positive number of milliseconds, got %v", name, ms)
 		}
 		return time.Duration(ms * float64(time.Millisecond))
-	case jsjson.String:
+	case jsvalue.String:
 		d, err := time.ParseDuration(v.String())
 		if err != nil || d <= 0 {
 			in.typeError(fn, "%s must be milliseconds or a duration such as \"30s\", got %q", name, v.String())
@@ -444,13 +445,13 @@ func (in *instance) duration(fn, name string, v goja.Value) time.Duration {
 func (in *instance) retryPredicate(fn string, v goja.Value) goja.Callable {
 	f, ok := goja.AssertFunction(v)
 	if !ok {
-		in.typeError(fn, "retryIf must be a function, got %s", jsjson.KindOf(v))
+		in.typeError(fn, "retryIf must be a function, got %s", jsvalue.KindOf(v))
 	}
 	return f
 }
 
 func (in *instance) retryCount(fn string, v goja.Value) int {
-	if k := jsjson.KindOf(v); k != jsjson.Int {
+	if k := jsvalue.KindOf(v); k != jsvalue.Int {
 		in.typeError(fn, "retry must be a whole number from 0 to %d, got %s", maxRetryOption, k)
 	}
 	n := v.ToInteger()
@@ -461,7 +462,7 @@ func (in *instance) retryCount(fn string, v goja.Value) int {
 }
 
 func (in *instance) maxBytes(fn string, v goja.Value) int64 {
-	if k := jsjson.KindOf(v); k != jsjson.Int {
+	if k := jsvalue.KindOf(v); k != jsvalue.Int {
 		in.typeError(fn, "maxBytes must be a whole number of bytes, got %s", k)
 	}
 	n := v.ToInteger()
@@ -477,7 +478,7 @@ func (in *instance) authValue(fn string, v goja.Value) auth.Authenticator {
 	}
 	a, ok := auth.FromValue(v)
 	if !ok {
-		in.typeError(fn, "auth must be an object made by require('synapse/auth'), got %s", jsjson.KindOf(v))
+		in.typeError(fn, "auth must be an object made by require('synapse/auth'), got %s", jsvalue.KindOf(v))
 	}
 	return a
 }
@@ -503,8 +504,8 @@ func (in *instance) newClient(c goja.FunctionCall) goja.Value {
 // setBase validates baseUrl and moves its query string into the client's
 // default query.
 func (in *instance) setBase(fn string, d *defaults, v goja.Value) {
-	if jsjson.KindOf(v) != jsjson.String {
-		in.typeError(fn, "baseUrl must be a string, got %s", jsjson.KindOf(v))
+	if jsvalue.KindOf(v) != jsvalue.String {
+		in.typeError(fn, "baseUrl must be a string, got %s", jsvalue.KindOf(v))
 	}
 	raw := strings.TrimSpace(v.String())
 	u, err := url.Parse(raw)

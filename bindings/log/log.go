@@ -10,6 +10,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/internal/jsjson"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 	"github.com/synapsejs/synapse-js/internal/text"
 )
 
@@ -110,9 +111,9 @@ func logArgs(vu bindings.VU, level zerolog.Level, args []goja.Value) {
 func logFields(vu bindings.VU, fn string, level zerolog.Level, msg, fields goja.Value) {
 	rt := vu.Runtime()
 	var fo *goja.Object
-	switch k := jsjson.KindOf(fields); k {
-	case jsjson.Undefined, jsjson.Null:
-	case jsjson.Object:
+	switch k := jsvalue.KindOf(fields); k {
+	case jsvalue.Undefined, jsvalue.Null:
+	case jsvalue.Object:
 		fo = fields.(*goja.Object)
 	default:
 		panic(rt.NewTypeError(fmt.Sprintf("%s: fields must be a plain object, got %s", fn, k)))
@@ -141,21 +142,21 @@ func addField(rt *goja.Runtime, e *zerolog.Event, key string, v goja.Value, reda
 		key = "field_" + key
 	}
 	key = redact(key)
-	switch jsjson.KindOf(v) {
-	case jsjson.Undefined, jsjson.Function:
+	switch jsvalue.KindOf(v) {
+	case jsvalue.Undefined, jsvalue.Function:
 		// left out, as JSON.stringify does
-	case jsjson.Null:
+	case jsvalue.Null:
 		e.RawJSON(key, []byte("null"))
-	case jsjson.Bool:
+	case jsvalue.Bool:
 		e.Bool(key, v.ToBoolean())
-	case jsjson.Int:
+	case jsvalue.Int:
 		e.Int64(key, v.ToInteger())
-	case jsjson.Float:
+	case jsvalue.Float:
 		f := v.ToFloat()
 		e.RawJSON(key, jsjson.AppendFloat(nil, f)) // NaN/Inf become null, not invalid JSON
-	case jsjson.String, jsjson.BigInt, jsjson.Promise, jsjson.Other:
+	case jsvalue.String, jsvalue.BigInt, jsvalue.Promise, jsvalue.Other:
 		e.Str(key, capString(redact(v.String())))
-	case jsjson.Date:
+	case jsvalue.Date:
 		b := jsjson.AppendDate(nil, v.(*goja.Object))
 		e.RawJSON(key, b)
 	default: // objects and arrays
@@ -181,22 +182,22 @@ func addField(rt *goja.Runtime, e *zerolog.Event, key string, v goja.Value, reda
 // format renders one console argument as Node would, roughly: strings as
 // they are, objects and arrays as JSON, errors with their stack.
 func format(rt *goja.Runtime, v goja.Value) string {
-	switch jsjson.KindOf(v) {
-	case jsjson.Undefined:
+	switch jsvalue.KindOf(v) {
+	case jsvalue.Undefined:
 		return "undefined"
-	case jsjson.Null:
+	case jsvalue.Null:
 		return "null"
-	case jsjson.String, jsjson.Int, jsjson.Float, jsjson.Bool, jsjson.BigInt, jsjson.Other:
+	case jsvalue.String, jsvalue.Int, jsvalue.Float, jsvalue.Bool, jsvalue.BigInt, jsvalue.Other:
 		return v.String()
-	case jsjson.Function:
+	case jsvalue.Function:
 		name := v.(*goja.Object).Get("name")
 		if name == nil || name.String() == "" {
 			return "[Function]"
 		}
 		return "[Function: " + name.String() + "]"
-	case jsjson.Promise:
+	case jsvalue.Promise:
 		return "[object Promise]"
-	case jsjson.Date:
+	case jsvalue.Date:
 		return strings.Trim(string(jsjson.AppendDate(nil, v.(*goja.Object))), `"`)
 	}
 	o := v.(*goja.Object)
@@ -231,14 +232,14 @@ func isError(rt *goja.Runtime, o *goja.Object) bool {
 // errorString is the error's stack when it has one (it starts with
 // "Name: message"), else "Name: message".
 func errorString(o *goja.Object) string {
-	if s := o.Get("stack"); s != nil && jsjson.KindOf(s) == jsjson.String && s.String() != "" {
+	if s := o.Get("stack"); s != nil && jsvalue.KindOf(s) == jsvalue.String && s.String() != "" {
 		return s.String()
 	}
 	name, msg := "Error", ""
-	if n := o.Get("name"); n != nil && jsjson.KindOf(n) == jsjson.String {
+	if n := o.Get("name"); n != nil && jsvalue.KindOf(n) == jsvalue.String {
 		name = n.String()
 	}
-	if m := o.Get("message"); m != nil && jsjson.KindOf(m) == jsjson.String {
+	if m := o.Get("message"); m != nil && jsvalue.KindOf(m) == jsvalue.String {
 		msg = m.String()
 	}
 	if msg == "" {

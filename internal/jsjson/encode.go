@@ -4,93 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
-	"reflect"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/dop251/goja"
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
-
-// Kind is the JSON-relevant kind of a JS value.
-type Kind int
-
-// The kinds KindOf tells apart.
-const (
-	Undefined Kind = iota
-	Null
-	Bool
-	Int
-	Float
-	String
-	BigInt
-	Object
-	Array
-	Date
-	Function
-	Promise
-	Other
-)
-
-var kindNames = [...]string{"undefined", "null", "a boolean", "an integer", "a number", "a string", "a BigInt", "an object", "an array", "a Date", "a function", "a Promise", "a value of another kind"}
-
-// String names the kind as an error message would: "an object".
-func (k Kind) String() string { return kindNames[k] }
-
-var (
-	typeInt     = reflect.TypeOf(int64(0))
-	typeFloat   = reflect.TypeOf(float64(0))
-	typeString  = reflect.TypeOf("")
-	typeBool    = reflect.TypeOf(false)
-	typeBigInt  = reflect.TypeOf((*big.Int)(nil))
-	typePromise = reflect.TypeOf((*goja.Promise)(nil))
-)
-
-// KindOf classifies v without exporting it (Export would copy objects).
-func KindOf(v goja.Value) Kind {
-	if v == nil || goja.IsUndefined(v) {
-		return Undefined
-	}
-	if goja.IsNull(v) {
-		return Null
-	}
-	if _, ok := v.(*goja.Symbol); ok {
-		return Other // a Symbol exports as a string; JSON.stringify drops it
-	}
-	if o, ok := v.(*goja.Object); ok {
-		switch o.ClassName() {
-		case "Array":
-			return Array
-		case "Function":
-			return Function
-		case "Date":
-			return Date
-		}
-		// Async arrow functions have class "Object" in goja.
-		if _, ok := goja.AssertFunction(o); ok {
-			return Function
-		}
-		// Promises have class "Object" in goja; their export type tells.
-		if o.ExportType() == typePromise {
-			return Promise
-		}
-		return Object
-	}
-	switch v.ExportType() {
-	case typeInt:
-		return Int
-	case typeFloat:
-		return Float
-	case typeString:
-		return String
-	case typeBool:
-		return Bool
-	case typeBigInt:
-		return BigInt
-	}
-	return Other
-}
 
 // ErrTooDeep is returned for values nested deeper than the encoder allows,
 // which in practice means a cycle.
@@ -115,34 +35,34 @@ func appendJSON(dst []byte, v goja.Value, depth int, replace bool) ([]byte, erro
 	if depth > 1000 {
 		return dst, errTooDeep
 	}
-	switch KindOf(v) {
-	case Undefined, Null, Function, Other, Promise:
+	switch jsvalue.KindOf(v) {
+	case jsvalue.Undefined, jsvalue.Null, jsvalue.Function, jsvalue.Other, jsvalue.Promise:
 		return append(dst, "null"...), nil
-	case Bool:
+	case jsvalue.Bool:
 		if v.ToBoolean() {
 			return append(dst, "true"...), nil
 		}
 		return append(dst, "false"...), nil
-	case Int:
+	case jsvalue.Int:
 		return strconv.AppendInt(dst, v.ToInteger(), 10), nil
-	case Float:
+	case jsvalue.Float:
 		return AppendFloat(dst, v.ToFloat()), nil
-	case String:
+	case jsvalue.String:
 		return AppendString(dst, v.String()), nil
-	case BigInt:
+	case jsvalue.BigInt:
 		return append(dst, v.String()...), nil
-	case Date:
+	case jsvalue.Date:
 		return AppendDate(dst, v.(*goja.Object)), nil
-	case Array:
+	case jsvalue.Array:
 		o := v.(*goja.Object)
-		n := ArrayLen(o)
+		n := jsvalue.ArrayLen(o)
 		dst = append(dst, '[')
 		var err error
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, err = appendValue(dst, o.Get(Index(i)), depth+1); err != nil {
+			if dst, err = appendValue(dst, o.Get(jsvalue.Index(i)), depth+1); err != nil {
 				return dst, err
 			}
 		}
@@ -160,8 +80,8 @@ func appendJSON(dst []byte, v goja.Value, depth int, replace bool) ([]byte, erro
 		first := true
 		for _, k := range o.Keys() {
 			ev := o.Get(k)
-			switch KindOf(ev) {
-			case Undefined, Function, Other:
+			switch jsvalue.KindOf(ev) {
+			case jsvalue.Undefined, jsvalue.Function, jsvalue.Other:
 				continue
 			}
 			if !first {
@@ -198,27 +118,6 @@ func replacement(o *goja.Object) (goja.Value, bool, error) {
 		return v, true, nil
 	}
 	return nil, false, nil
-}
-
-// ArrayLen returns an array's length.
-func ArrayLen(o *goja.Object) int {
-	return int(o.Get("length").ToInteger())
-}
-
-// smallIndexes avoids an allocation per element for the common small arrays.
-var smallIndexes = func() (s [512]string) {
-	for i := range s {
-		s[i] = strconv.Itoa(i)
-	}
-	return
-}()
-
-// Index returns the property name of array index i.
-func Index(i int) string {
-	if i < len(smallIndexes) {
-		return smallIndexes[i]
-	}
-	return strconv.Itoa(i)
 }
 
 // AppendFloat appends f as a JSON number (null for NaN and ±Inf).
