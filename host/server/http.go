@@ -2,12 +2,12 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -36,6 +36,9 @@ type endpoint struct {
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// paramsKey carries a request's params from serveHTTP to its endpoint.
+type paramsKey struct{}
 
 // recorder remembers the status and size of the response for the log.
 type recorder struct {
@@ -111,20 +114,19 @@ func (s *Server) serveHTTP(hw http.ResponseWriter, r *http.Request) {
 		}
 		ev.Msg("request")
 	}()
-	s.dispatch(w, r, p)
+	// One trailing slash is ignored: /v1/synapses/ is /v1/synapses.
+	if n := len(r.URL.Path); n > 1 && r.URL.Path[n-1] == '/' {
+		u := *r.URL
+		u.Path = u.Path[:n-1]
+		u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+		r.URL = &u
+	}
+	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), paramsKey{}, p)))
 }
 
-func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p *params) {
-	segs, ok := splitPath(r.URL.EscapedPath())
-	if !ok {
-		writeError(w, http.StatusBadRequest, "malformed path", "")
-		return
-	}
-	eps := s.resolve(segs, p)
-	if eps == nil {
-		writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+r.URL.Path)
-		return
-	}
+// dispatch runs the endpoint of eps for the request's method, after the
+// access check; it answers 405 (with Allow) for other methods.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p *params, eps map[string]endpoint) {
 	ep, ok := eps[r.Method]
 	if !ok && r.Method == http.MethodHead {
 		ep, ok = eps[http.MethodGet]
@@ -162,107 +164,38 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, p *params) {
 	ep.fn(w, r, p)
 }
 
-// routes are the endpoint tables, built once per server.
-type routes struct {
-	healthz, readyz, metrics, root, list, synapse, source, rollback, invoke, call map[string]endpoint
-}
-
-func (s *Server) buildRoutes() routes {
+// routes is the server's one table of endpoints: a Go 1.22 ServeMux
+// pattern per path, and per path its endpoints by method (so a wrong
+// method gets this API's 405 with Allow, not the mux's plain text).
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	route := func(pattern, name string, eps map[string]endpoint) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			p := r.Context().Value(paramsKey{}).(*params)
+			p.route, p.synapse, p.method = name, r.PathValue("synapse"), r.PathValue("method")
+			s.dispatch(w, r, p, eps)
+		})
+	}
 	one := func(method string, ep endpoint) map[string]endpoint { return map[string]endpoint{method: ep} }
-	return routes{
-		healthz:  one(http.MethodGet, endpoint{access: accessOpen, fn: s.healthz}),
-		readyz:   one(http.MethodGet, endpoint{access: accessOpen, fn: s.readyz}),
-		metrics:  one(http.MethodGet, endpoint{access: accessOpen, fn: s.serveMetrics}),
-		root:     one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.invoke}),
-		list:     one(http.MethodGet, endpoint{access: accessInvoke, fn: s.list}),
-		source:   one(http.MethodGet, endpoint{access: accessAdmin, needName: true, fn: s.source}),
-		rollback: one(http.MethodPost, endpoint{access: accessAdmin, needName: true, fn: s.rollback}),
-		invoke:   one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.invoke}),
-		call:     one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.call}),
-		synapse: map[string]endpoint{
-			http.MethodGet:    {access: accessInvoke, needName: true, fn: s.get},
-			http.MethodPut:    {access: accessAdmin, needName: true, fn: s.upload},
-			http.MethodDelete: {access: accessAdmin, needName: true, fn: s.delete},
-		},
-	}
-}
-
-// resolve maps a path to its endpoints by method, filling p; nil if no
-// route matches.
-func (s *Server) resolve(segs []string, p *params) map[string]endpoint {
-	rt := &s.routes
-	switch len(segs) {
-	case 1:
-		switch segs[0] {
-		case "healthz":
-			p.route = "healthz"
-			return rt.healthz
-		case "readyz":
-			p.route = "readyz"
-			return rt.readyz
-		case "metrics":
-			p.route = "metrics"
-			return rt.metrics
-		case "":
-			return nil
-		}
-		// The platform posts the envelope to a base URL + the synapse id.
-		p.route, p.synapse = "invoke", segs[0]
-		return rt.root
-	}
-	if len(segs) < 2 || segs[0] != "v1" || segs[1] != "synapses" {
-		return nil
-	}
-	switch len(segs) {
-	case 2:
-		p.route = "list"
-		return rt.list
-	case 3:
-		p.route, p.synapse = "synapse", segs[2]
-		return rt.synapse
-	case 4:
-		p.synapse = segs[2]
-		switch segs[3] {
-		case "source":
-			p.route = "source"
-			return rt.source
-		case "rollback":
-			p.route = "rollback"
-			return rt.rollback
-		case "invoke":
-			p.route = "invoke"
-			return rt.invoke
-		}
-	case 5:
-		if segs[3] == "call" {
-			p.route, p.synapse, p.method = "call", segs[2], segs[4]
-			return rt.call
-		}
-	}
-	return nil
-}
-
-// splitPath splits an escaped path into unescaped segments. One trailing
-// slash is ignored. A segment that unescapes to something with a slash
-// (..%2f) stays one segment and fails name validation.
-func splitPath(escaped string) ([]string, bool) {
-	escaped = strings.TrimPrefix(escaped, "/")
-	escaped = strings.TrimSuffix(escaped, "/")
-	if escaped == "" {
-		return []string{""}, true
-	}
-	segs := strings.Split(escaped, "/")
-	for i, sg := range segs {
-		if strings.IndexByte(sg, '%') < 0 {
-			continue
-		}
-		u, err := url.PathUnescape(sg)
-		if err != nil {
-			return nil, false
-		}
-		segs[i] = u
-	}
-	return segs, true
+	route("/healthz", "healthz", one(http.MethodGet, endpoint{access: accessOpen, fn: s.healthz}))
+	route("/readyz", "readyz", one(http.MethodGet, endpoint{access: accessOpen, fn: s.readyz}))
+	route("/metrics", "metrics", one(http.MethodGet, endpoint{access: accessOpen, fn: s.serveMetrics}))
+	// The platform posts the envelope to a base URL + the synapse id.
+	route("/{synapse}", "invoke", one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.invoke}))
+	route("/v1/synapses", "list", one(http.MethodGet, endpoint{access: accessInvoke, fn: s.list}))
+	route("/v1/synapses/{synapse}", "synapse", map[string]endpoint{
+		http.MethodGet:    {access: accessInvoke, needName: true, fn: s.get},
+		http.MethodPut:    {access: accessAdmin, needName: true, fn: s.upload},
+		http.MethodDelete: {access: accessAdmin, needName: true, fn: s.delete},
+	})
+	route("/v1/synapses/{synapse}/source", "source", one(http.MethodGet, endpoint{access: accessAdmin, needName: true, fn: s.source}))
+	route("/v1/synapses/{synapse}/rollback", "rollback", one(http.MethodPost, endpoint{access: accessAdmin, needName: true, fn: s.rollback}))
+	route("/v1/synapses/{synapse}/invoke", "invoke", one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.invoke}))
+	route("/v1/synapses/{synapse}/call/{method}", "call", one(http.MethodPost, endpoint{access: accessInvoke, needName: true, fn: s.call}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+r.URL.Path)
+	})
+	return mux
 }
 
 // apiError is the body of every error of the plain JSON API:

@@ -79,7 +79,7 @@ type Server struct {
 	loaded  atomic.Bool // Load has finished
 	closing atomic.Bool // Serve is shutting down or Close was called
 	reqIDs  requestIDs
-	routes  routes
+	mux     *http.ServeMux
 
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -170,7 +170,7 @@ func New(opts Options) (*Server, error) {
 		reqIDs:  newRequestIDs(),
 	}
 	s.metrics = newMetrics(s)
-	s.routes = s.buildRoutes()
+	s.mux = s.routes()
 	eo := opts.Engine
 	prev := eo.OnHTTP
 	eo.OnHTTP = func(synapse, method string, status int) {

@@ -239,9 +239,6 @@ func TestBadNames(t *testing.T) {
 			t.Errorf("POST %s: %d %s", p, r.code, r.body)
 		}
 	}
-	if _, ok := splitPath("/v1/synapses/%zz"); ok {
-		t.Error("a bad escape was accepted")
-	}
 	entries, _ := os.ReadDir(filepath.Dir(h.dir))
 	for _, e := range entries {
 		if e.Name() == "etc" || e.Name() == "x" {
