@@ -76,10 +76,10 @@ func TestDemoFailsOnABrokenScript(t *testing.T) {
 
 func TestSyncPipedriveOnceAcrossAnInterrupt(t *testing.T) {
 	sb, base := startPipedrive(t, 3000)
-	env := map[string]string{"SYNAPSE_JS_TOKEN": pipedrive.DefaultToken, "SYNAPSE_JS_ENDPOINT": base}
+	env := map[string]string{"SYNAPSE_JS_TOKEN": pipedrive.DefaultToken}
 	dir := t.TempDir()
 	args := func(out, state string) []string {
-		return []string{"sync", pipedriveJS(t), "--entity", "person", "--out", out, "--state", state, "--meta", "pageSize=100", "--meta", "readSkewSeconds=0"}
+		return []string{"sync", pipedriveJS(t), "--entity", "person", "--endpoint", base, "--out", out, "--state", state, "--meta", "pageSize=100", "--meta", "readSkewSeconds=0"}
 	}
 	// One uninterrupted sync, for reference.
 	straight := filepath.Join(dir, "straight.ndjson")
@@ -337,7 +337,7 @@ func TestHelpAndCompletion(t *testing.T) {
 	if got := complete("run", "x.js", ""); !slices.Contains(got, "read") || !slices.Contains(got, "get_by_id") {
 		t.Errorf("run methods: %v", got)
 	}
-	if got := complete("check", "x.js", "--output", ""); !slices.Equal(got, []string{"table", "json"}) {
+	if got := complete("check", "x.js", "--output", ""); !slices.Equal(got, []string{"text", "json"}) {
 		t.Errorf("check --output: %v", got)
 	}
 	if got := complete("sandbox", ""); !slices.Contains(got, "pipedrive") || !slices.Contains(got, "echo") {

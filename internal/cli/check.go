@@ -55,7 +55,7 @@ redacted from everything printed.`,
 		Example: `  synapse-js check scripts/pipedrive.js --endpoint http://127.0.0.1:8089/ --token sandbox-token
   SYNAPSE_JS_TOKEN=... synapse-js check scripts/pipedrive.js --connection conn.json --entity person --write
   synapse-js check my.js --connection conn.json --since 2024-01-01 --output json`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return []string{"js", "ts", "mjs", "cjs"}, cobra.ShellCompDirectiveFilterFileExt
@@ -73,31 +73,17 @@ redacted from everything printed.`,
 	fl.BoolVar(&f.write, "write", false, "also create, update, read back and delete a throwaway record")
 	fl.StringVar(&f.writeData, "write-data", "", "the values of the throwaway record (a JSON object, or @FILE)")
 	fl.IntVar(&f.maxRecords, "max-records", 20000, "stop reading an entity after this many records")
-	fl.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
+	outputFlag(cmd, fl, &f.output)
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "each call's deadline")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	for _, n := range []string{"entity", "since", "write-data", "max-records"} {
 		_ = cmd.RegisterFlagCompletionFunc(n, cobra.NoFileCompletions)
 	}
 	return cmd
 }
 
-// outputFormat normalises --output: "text" and "table" are the same human
-// format (so one SYNAPSE_JS_OUTPUT serves every command), named human here;
-// "" means a value that is neither.
-func outputFormat(v, human string) string {
-	switch v {
-	case "text", "table":
-		return human
-	case "json":
-		return "json"
-	}
-	return ""
-}
-
 func (a *App) check(ctx context.Context, file string, f *checkFlags) error {
-	if f.output = outputFormat(f.output, "table"); f.output == "" {
-		return usageError("--output: want table or json")
+	if err := checkOutput(f.output); err != nil {
+		return err
 	}
 	now := time.Now()
 	since, err := parseTime(f.since, now)
@@ -135,7 +121,7 @@ func (a *App) check(ctx context.Context, file string, f *checkFlags) error {
 	e := a.newEngine(f.engineFlags)
 	opts.Load = func(ctx context.Context) (*host.Connector, error) { return a.loadFile(ctx, e, file) }
 	paint := a.painter()
-	if f.output == "table" {
+	if f.output == outputText {
 		// Lines go out as checks finish, so a slow system shows progress.
 		opts.OnResult = func(r platform.CheckResult) {
 			fmt.Fprintf(outs.out, "%s  %-28s %s%s\n", paint.status(r.Status), r.Name, r.Reason, msSuffix(r.Millis))

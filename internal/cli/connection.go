@@ -34,10 +34,13 @@ func (cf *connFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&cf.file, "connection", "", "Connection JSON file, or - for stdin")
 	fl.StringVar(&cf.endpoint, "endpoint", "", "authConfig.endpoint: the end system's base URL")
-	fl.StringVar(&cf.token, "token", "", "authConfig.token (better: the SYNAPSE_JS_TOKEN environment variable)")
+	fl.StringVar(&cf.token, "token", "", "authConfig.token (better: the "+EnvToken+" environment variable; flags show in ps)")
 	fl.StringVar(&cf.user, "user", "", "authConfig.userName")
-	fl.StringVar(&cf.password, "password", "", "authConfig.password (better: the SYNAPSE_JS_PASSWORD environment variable)")
+	fl.StringVar(&cf.password, "password", "", "authConfig.password (better: the "+EnvPassword+" environment variable)")
 	fl.StringArrayVar(&cf.meta, "meta", nil, "metaConfig key=value (repeatable)")
+	readEnv(cmd,
+		envVar{EnvToken, "token", "the end system's token (authConfig.token)"},
+		envVar{EnvPassword, "password", "the end system's password (authConfig.password)"})
 	_ = cmd.MarkFlagFilename("connection", "json")
 	for _, f := range []string{"endpoint", "token", "user", "password", "meta"} {
 		_ = cmd.RegisterFlagCompletionFunc(f, cobra.NoFileCompletions)

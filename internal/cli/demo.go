@@ -54,10 +54,9 @@ The connector is the copy of scripts/pipedrive.js built into the binary;
 	fl.StringVar(&f.script, "script", "", "connector file to run instead of the built-in pipedrive.js")
 	fl.IntVar(&f.records, "records", 2000, "persons in the sandbox (the other entities scale with it)")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed for the sandbox's data")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	outputFlag(cmd, fl, &f.output)
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "each call's deadline")
 	_ = cmd.MarkFlagFilename("script", "js", "ts", "mjs", "cjs")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("records", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("seed", cobra.NoFileCompletions)
 	return cmd
@@ -119,8 +118,8 @@ func fmtDur(d time.Duration) string {
 }
 
 func (a *App) demo(ctx context.Context, f *demoFlags) error {
-	if f.output = outputFormat(f.output, "text"); f.output == "" {
-		return usageError("--output: want text or json")
+	if err := checkOutput(f.output); err != nil {
+		return err
 	}
 	if f.records < 1 {
 		return usageError("--records must be at least 1")

@@ -42,20 +42,10 @@ func (rf *reqFlags) register(cmd *cobra.Command) {
 	}
 }
 
-// explicit reports whether a request flag was given on the command line,
-// not only through a SYNAPSE_JS_* variable (which may be meant for another
-// method).
-func (rf *reqFlags) explicit(getenv func(string) string) bool {
-	differs := func(flag, value string) bool { return value != "" && getenv(envName(flag)) != value }
-	num := func(n int) string {
-		if n == 0 {
-			return ""
-		}
-		return strconv.Itoa(n)
-	}
-	return differs("entity", strings.Join(rf.entities, ",")) || differs("since", rf.since) || differs("until", rf.until) ||
-		differs("limit", num(rf.limit)) || differs("cursor", rf.cursor) || differs("offset", num(rf.offset)) ||
-		differs("id", strings.Join(rf.ids, ",")) || differs("data", rf.data)
+// explicit reports whether a request flag was given.
+func (rf *reqFlags) explicit() bool {
+	return len(rf.entities) > 0 || rf.since != "" || rf.until != "" || rf.limit != 0 || rf.cursor != "" ||
+		rf.offset != 0 || len(rf.ids) > 0 || rf.data != ""
 }
 
 // minimalSchema is the smallest Schema the contract accepts. Connectors
@@ -93,9 +83,7 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 			{"id", len(rf.ids) > 0, strings.Join(rf.ids, ",")}, {"data", rf.data != "", rf.data},
 		}
 		for _, c := range check {
-			// A SYNAPSE_JS_* variable meant for another method is not an
-			// error here, only a flag on the command line is.
-			if c.on && !set[c.name] && a.Getenv(envName(c.name)) != c.value {
+			if c.on && !set[c.name] {
 				return usageError("--%s does not apply to %s", c.name, method)
 			}
 		}
@@ -199,10 +187,6 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 	return nil, usageError("%s has no request flags; use --request FILE", method)
 }
 
-// envName is the environment variable bindEnv reads for a flag.
-func envName(flag string) string {
-	return "SYNAPSE_JS_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-}
 
 // recordsArg turns --data into Records: a Record is an object with a
 // "values" object; any other object is taken as the values of one, with its

@@ -12,12 +12,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
-
-// Version is the synapse-js version; release builds set it with -ldflags.
-var Version = "dev"
 
 // ExitError carries a process exit code: 1 when a call answered an error or
 // a check failed, 2 for a usage error.
@@ -75,29 +71,28 @@ sync platform's wire format.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := bindEnv(cmd, a.Getenv); err != nil {
+			if err := a.applyEnv(cmd); err != nil {
 				return err
 			}
 			return a.setupLogging()
 		},
 	}
 	// Bad flags are usage errors (exit 2), as are bad arguments (see Main).
+	root.Version = version()
+	root.SetVersionTemplate("synapse-js {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: 2, Err: err} })
 	root.SetIn(a.Stdin)
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error (also for scripts' log.debug lines)")
 	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
-	root.AddCommand(a.versionCmd(), a.validateCmd(), a.runCmd())
-	for _, add := range a.extraCommands() {
-		root.AddCommand(add())
-	}
+	// Every command, each defined in its own file (NAME.go).
+	root.AddCommand(
+		a.demoCmd(), a.versionCmd(), // getting started
+		a.initCmd(), a.validateCmd(), a.runCmd(), a.syncCmd(), a.checkCmd(), a.sandboxCmd(), // writing a connector
+		a.serveCmd(), a.uploadCmd(), a.synapsesCmd(), // serving connectors
+	)
 	return root
-}
-
-// extraCommands lists the commands defined in other files of this package.
-func (a *App) extraCommands() []func() *cobra.Command {
-	return extraCommandSet(a)
 }
 
 func (a *App) setupLogging() error {
@@ -111,27 +106,6 @@ func (a *App) setupLogging() error {
 	}
 	a.log = zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 	return nil
-}
-
-// bindEnv lets every flag also come from SYNAPSE_JS_<FLAG_NAME> (dashes as
-// underscores); a flag given on the command line wins.
-func bindEnv(cmd *cobra.Command, getenv func(string) string) error {
-	var err error
-	visit := func(f *pflag.Flag) {
-		if err != nil || f.Changed {
-			return
-		}
-		name := "SYNAPSE_JS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(name); v != "" {
-			if serr := f.Value.Set(v); serr != nil {
-				err = usageError("%s=%q: %v", name, v, serr)
-			}
-			f.Changed = true
-		}
-	}
-	cmd.Flags().VisitAll(visit)
-	cmd.InheritedFlags().VisitAll(visit)
-	return err
 }
 
 // Main runs the CLI and returns the process exit code.
@@ -159,17 +133,4 @@ func Main(ctx context.Context, a *App, args []string) int {
 		}
 	}
 	return 1
-}
-
-func (a *App) versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the synapse-js version",
-		Example: "  synapse-js version",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.Stdout, "synapse-js %s\n", Version)
-			return nil
-		},
-	}
 }

@@ -65,7 +65,7 @@ any, becomes the Record's id). The entity is sent as a minimal Schema
   synapse-js run scripts/pipedrive.js describe --connection conn.json --entity person --entity deal
   synapse-js run scripts/pipedrive.js READ --connection conn.json --request read.json --wire
   synapse-js run scripts/pipedrive.js read --envelope envelope.json --timeout 10s`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 1 {
 				return host.MethodNames(), cobra.ShellCompDirectiveNoFileComp
@@ -133,7 +133,7 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	if f.conn.file == "-" && f.request == "-" {
 		return usageError("--connection and --request cannot both read stdin")
 	}
-	explicit := f.req.explicit(a.Getenv)
+	explicit := f.req.explicit()
 	if explicit && (f.request != "" || f.envelope != "") {
 		return usageError("request flags (--entity, --since, --id, --data, ...) cannot be combined with --request or --envelope")
 	}

@@ -138,12 +138,12 @@ func TestRunBuildsRecordRequests(t *testing.T) {
 		c.AuthConfig["endpoint"] != "http://e/" || c.AuthConfig["token"] != "[REDACTED]" {
 		t.Errorf("envelope + env token: %+v", c)
 	}
-	// Variables meant for other methods do not get in the way.
-	if r := run(t, map[string]string{"SYNAPSE_JS_ENTITY": "person", "SYNAPSE_JS_ID": "3"}, "run", js, "test"); r.code != 0 {
-		t.Errorf("test with SYNAPSE_JS_ENTITY: exit %d: %s", r.code, r.stderr)
+	// Only documented variables are read: a SYNAPSE_JS_<FLAG> is not a flag.
+	if r := run(t, map[string]string{"SYNAPSE_JS_ENTITY": "person", "SYNAPSE_JS_ID": "3", "SYNAPSE_JS_TIMEOUT": "1ns"}, "run", js, "test"); r.code != 0 {
+		t.Errorf("test with SYNAPSE_JS_ENTITY and SYNAPSE_JS_TIMEOUT: exit %d: %s", r.code, r.stderr)
 	}
-	if got := sent(run(t, map[string]string{"SYNAPSE_JS_SINCE": "30d"}, "run", js, "delete", "--entity", "person", "--id", "5")); len(got) != 1 {
-		t.Errorf("delete with SYNAPSE_JS_SINCE: %v", got)
+	if r := run(t, map[string]string{"SYNAPSE_JS_SINCE": "30d"}, "run", js, "read"); r.code != 2 || !strings.Contains(r.stderr, "read needs --entity") {
+		t.Errorf("read with SYNAPSE_JS_SINCE only: exit %d: %s", r.code, r.stderr)
 	}
 
 	type sch struct {

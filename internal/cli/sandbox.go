@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +20,7 @@ type sandboxFlags struct {
 	seed    int64
 	token   string
 	output  string
+	public  bool
 }
 
 func (a *App) sandboxCmd() *cobra.Command {
@@ -35,7 +38,8 @@ It prints the base URL and the token to use. Data is generated from --seed,
 so the same flags give the same records.`,
 		Example: `  synapse-js sandbox pipedrive --records 5000
   synapse-js sandbox echo --addr 127.0.0.1:9000 --token dev`,
-		Args: cobra.NoArgs,
+		Args: groupArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.sandboxSub("pipedrive", "127.0.0.1:8089", pipedrive.DefaultRecords, pipedrive.DefaultToken,
 		"the Pipedrive API fake",
@@ -64,12 +68,18 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
 		Args:              cobra.NoArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.output = outputFormat(f.output, "text"); f.output == "" {
-				return usageError("--output: want text or json")
+			if err := checkOutput(f.output); err != nil {
+				return err
+			}
+			if err := loopbackOnly(f.addr, f.public); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			base, stop, err := serve(ctx, f)
 			if err != nil {
+				if errors.Is(err, syscall.EADDRINUSE) {
+					err = listenError(f.addr, err)
+				}
 				return &ExitError{Code: 1, Err: err}
 			}
 			defer stop()
@@ -88,8 +98,8 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
 			// A token taken from SYNAPSE_JS_TOKEN may be a real one, meant
 			// for another command: never print it.
 			shown := tok
-			if env := a.Getenv("SYNAPSE_JS_TOKEN"); env != "" && env == tok {
-				shown = "$SYNAPSE_JS_TOKEN"
+			if env := a.Getenv(EnvToken); env != "" && env == tok {
+				shown = "$" + EnvToken
 				conn = []byte(strings.ReplaceAll(string(conn), tok, shown))
 			}
 			if f.output == "json" {
@@ -113,8 +123,9 @@ Ctrl-C stops it.
 	fl.IntVar(&f.records, "records", records, "how many records to generate")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed for the generated data")
 	fl.StringVar(&f.token, "token", token, "the API token the sandbox accepts")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	fl.BoolVar(&f.public, "public", false, "listen on a non-loopback --addr too (the sandbox's token is well known: only on a trusted network)")
+	readEnv(cmd, envVar{EnvToken, "token", "the token the sandbox accepts"})
+	outputFlag(cmd, fl, &f.output)
 	for _, n := range []string{"addr", "records", "seed", "token"} {
 		_ = cmd.RegisterFlagCompletionFunc(n, cobra.NoFileCompletions)
 	}

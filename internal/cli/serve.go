@@ -74,6 +74,9 @@ finish for up to --shutdown-grace.`,
 	fl.StringVar(&f.invokeTokenFile, "invoke-token-file", "", "file holding the invoke token")
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "a call's deadline unless the request's X-Synapse-Timeout sets one")
 	fl.DurationVar(&f.maxTimeout, "max-timeout", server.DefaultMaxTimeout, "the longest deadline X-Synapse-Timeout may ask for")
+	readEnv(cmd,
+		envVar{EnvAdminToken, "admin-token", "the admin token (upload, rollback, delete, source)"},
+		envVar{EnvInvokeToken, "invoke-token", "the invoke token (invoke, call, list, get)"})
 	fl.IntVar(&f.poolSize, "pool-size", 0, "runtimes per connector (default 2 x CPUs, at least 4)")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 0, "calls of one connector that run at once (default: the pool size)")
 	fl.IntVar(&f.queue, "queue", server.DefaultQueue, "calls of one connector that may wait for a slot; more are answered 429")
@@ -150,7 +153,7 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 	var lc net.ListenConfig
 	l, err := lc.Listen(ctx, "tcp", f.addr)
 	if err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("listen on %s: %w", f.addr, err)}
+		return &ExitError{Code: 1, Err: listenError(f.addr, err)}
 	}
 	if err := srv.CheckExposure(l.Addr()); err != nil {
 		l.Close()

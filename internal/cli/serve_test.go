@@ -128,7 +128,7 @@ func TestServeUploadSynapses(t *testing.T) {
 	if err := os.WriteFile(file, []byte(strings.ReplaceAll(serveEcho, "TAG", "v1")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"SYNAPSE_JS_SERVER": base, "SYNAPSE_JS_TOKEN": "adm1n"}
+	env := map[string]string{"SYNAPSE_JS_SERVER": base, "SYNAPSE_JS_ADMIN_TOKEN": "adm1n"}
 	r := hostCLI(t, env, "upload", file)
 	if r.code != 0 || !strings.Contains(r.stdout, "echo: version 1 is live") {
 		t.Fatalf("upload: %d %q %q", r.code, r.stdout, r.stderr)
@@ -151,7 +151,7 @@ func TestServeUploadSynapses(t *testing.T) {
 		t.Fatalf("invalid upload: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	// Wrong token, missing server.
-	if r := hostCLI(t, map[string]string{"SYNAPSE_JS_SERVER": base, "SYNAPSE_JS_TOKEN": "inv0ke"}, "upload", file); r.code != 1 || !strings.Contains(r.stderr, "403") {
+	if r := hostCLI(t, map[string]string{"SYNAPSE_JS_SERVER": base, "SYNAPSE_JS_ADMIN_TOKEN": "inv0ke"}, "upload", file); r.code != 1 || !strings.Contains(r.stderr, "403") {
 		t.Fatalf("invoke token for upload: %d %q", r.code, r.stderr)
 	}
 	if r := hostCLI(t, nil, "upload", file); r.code != 2 || !strings.Contains(r.stderr, "--server") {
@@ -166,7 +166,7 @@ func TestServeUploadSynapses(t *testing.T) {
 		t.Fatalf("tag %q", tag)
 	}
 
-	r = hostCLI(t, map[string]string{"SYNAPSE_JS_SERVER": base, "SYNAPSE_JS_TOKEN": "inv0ke"}, "synapses", "list")
+	r = hostCLI(t, map[string]string{"SYNAPSE_JS_SERVER": base, "SYNAPSE_JS_ADMIN_TOKEN": "inv0ke"}, "synapses", "list")
 	if r.code != 0 || !regexp.MustCompile(`(?m)^echo\s+2\s+2\s+echo\s`).MatchString(r.stdout) || !strings.Contains(r.stdout, "echo-staging") {
 		t.Fatalf("list: %d %q %q", r.code, r.stdout, r.stderr)
 	}

@@ -20,18 +20,25 @@ import (
 )
 
 // remoteFlags locate a synapse-js server: --server and --token, also read
-// from SYNAPSE_JS_SERVER and SYNAPSE_JS_TOKEN.
+// from SYNAPSE_JS_SERVER and SYNAPSE_JS_ADMIN_TOKEN (never SYNAPSE_JS_TOKEN,
+// the end system's token).
 type remoteFlags struct {
 	server string
 	token  string
 	output string
 }
 
-func (f *remoteFlags) add(fs interface {
-	StringVar(*string, string, string, string)
-}) {
-	fs.StringVar(&f.server, "server", "", "the server's base URL, e.g. http://127.0.0.1:8080 (or SYNAPSE_JS_SERVER)")
-	fs.StringVar(&f.token, "token", "", "bearer token (or SYNAPSE_JS_TOKEN; prefer the variable: flags show in ps)")
+// add registers the flags on cmd (persistent ones for a command group).
+func (f *remoteFlags) add(cmd *cobra.Command, persistent bool) {
+	fs := cmd.Flags()
+	if persistent {
+		fs = cmd.PersistentFlags()
+	}
+	fs.StringVar(&f.server, "server", "", "the server's base URL, e.g. http://127.0.0.1:8080 (or "+EnvServer+")")
+	fs.StringVar(&f.token, "token", "", "the server's bearer token (or "+EnvAdminToken+"; prefer the variable: flags show in ps)")
+	readEnv(cmd,
+		envVar{EnvServer, "server", "the synapse-js server's base URL"},
+		envVar{EnvAdminToken, "token", "the server's token (its admin token for changes; its invoke token suffices to list)"})
 }
 
 // hostClient talks to a synapse-js server's JSON API.
@@ -55,7 +62,7 @@ func namedClient(f *remoteFlags, name string) (*hostClient, error) {
 
 func newHostClient(f *remoteFlags) (*hostClient, error) {
 	if f.server == "" {
-		return nil, usageError("--server (or SYNAPSE_JS_SERVER) is required, e.g. --server http://127.0.0.1:8080")
+		return nil, usageError("--server (or %s) is required, e.g. --server http://127.0.0.1:8080", EnvServer)
 	}
 	u, err := url.Parse(strings.TrimRight(f.server, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -136,13 +143,6 @@ func remoteError(code int, body []byte) error {
 	return fmt.Errorf("server answered %d: %s", code, text)
 }
 
-func checkOutput(v string) error {
-	if v != "table" && v != "json" {
-		return usageError("--output %q: want table or json", v)
-	}
-	return nil
-}
-
 // printJSON writes v indented.
 func (a *App) printJSON(v any) {
 	b, _ := json.MarshalIndent(v, "", "  ")
@@ -162,22 +162,21 @@ func (a *App) synapsesCmd() *cobra.Command {
 		Use:   "synapses",
 		Short: "List, inspect, roll back and delete connectors on a synapse-js server",
 		Long: `synapses manages the connectors a synapse-js server holds. The server is
---server (or SYNAPSE_JS_SERVER); the token is --token (or SYNAPSE_JS_TOKEN):
+--server (or SYNAPSE_JS_SERVER); the token is --token (or SYNAPSE_JS_ADMIN_TOKEN):
 list and versions take the invoke or the admin token, rollback, delete and
 source the admin token.`,
-		Example: `  export SYNAPSE_JS_SERVER=http://127.0.0.1:8080 SYNAPSE_JS_TOKEN=...
+		Example: `  export SYNAPSE_JS_SERVER=http://127.0.0.1:8080 SYNAPSE_JS_ADMIN_TOKEN=...
   synapse-js synapses list
   synapse-js synapses versions pipedrive
   synapse-js synapses rollback pipedrive 3
   synapse-js synapses delete pipedrive
   synapse-js synapses list --output json`,
-		Args: cobra.NoArgs,
+		Args: groupArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	pf := cmd.PersistentFlags()
-	f.add(pf)
-	pf.StringVarP(&f.output, "output", "o", "table", "output format: table or json")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	f.add(cmd, true)
+	outputFlag(cmd, pf, &f.output)
 
 	list := &cobra.Command{
 		Use:     "list",
@@ -231,7 +230,7 @@ source the admin token.`,
 		Use:     "versions NAME",
 		Short:   "List every stored version of a connector",
 		Example: "  synapse-js synapses versions pipedrive",
-		Args:    cobra.ExactArgs(1),
+		Args: exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			c, err := namedClient(&f, name)
@@ -270,7 +269,7 @@ source the admin token.`,
 		Use:     "rollback NAME VERSION",
 		Short:   "Make an earlier version current and serve it now",
 		Example: "  synapse-js synapses rollback pipedrive 3",
-		Args:    cobra.ExactArgs(2),
+		Args: exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(f.output); err != nil {
 				return err
@@ -304,7 +303,7 @@ source the admin token.`,
 		Use:     "delete NAME",
 		Short:   "Stop serving a connector and delete every stored version",
 		Example: "  synapse-js synapses delete pipedrive",
-		Args:    cobra.ExactArgs(1),
+		Args: exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			c, err := namedClient(&f, name)
@@ -329,7 +328,7 @@ source the admin token.`,
 		Short: "Print the source of a connector's current (or given) version",
 		Example: `  synapse-js synapses source pipedrive > pipedrive.js
   synapse-js synapses source pipedrive --version 2`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if !names.Valid(name) {

@@ -60,7 +60,7 @@ is stopped with an error instead of looping.`,
   synapse-js sync scripts/pipedrive.js --entity deal --endpoint http://127.0.0.1:8089/ \
       --since 2024-01-01 --state deals.state.json --out deals.ndjson
   synapse-js sync scripts/pipedrive.js --entity person --connection conn.json --out - | jq .values.name`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return []string{"js", "ts", "mjs", "cjs"}, cobra.ShellCompDirectiveFilterFileExt

@@ -29,18 +29,18 @@ they started with.
 
 The connector is served under --name, by default the name its synapse_info
 gives. The server is --server (or SYNAPSE_JS_SERVER); the admin token is
---token (or SYNAPSE_JS_TOKEN). A .ts file is uploaded as TypeScript.`,
+--token (or SYNAPSE_JS_ADMIN_TOKEN). A .ts file is uploaded as TypeScript.`,
 		Example: `  synapse-js upload scripts/pipedrive.js --server http://127.0.0.1:8080
-  SYNAPSE_JS_SERVER=https://synapses.example.com SYNAPSE_JS_TOKEN=... synapse-js upload pipedrive.ts
+  SYNAPSE_JS_SERVER=https://synapses.example.com SYNAPSE_JS_ADMIN_TOKEN=... synapse-js upload pipedrive.ts
   synapse-js upload scripts/pipedrive.js --name pipedrive-staging --output json`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.upload(cmd.Context(), args[0], name, &f)
 		},
 	}
-	f.add(cmd.Flags())
+	f.add(cmd, false)
 	cmd.Flags().StringVar(&name, "name", "", "the name to serve it under (default: synapse_info's name)")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "output format: table (a line of text) or json")
+	outputFlag(cmd, cmd.Flags(), &f.output)
 	return cmd
 }
 

@@ -30,7 +30,7 @@ file:line:col: message. It exits 1 if any file is invalid.`,
 		Example: `  synapse-js validate scripts/pipedrive.js
   synapse-js validate connectors/*.js
   synapse-js validate --output json connectors/*.ts`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs,
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"js", "ts", "mjs", "cjs", "mts"}, cobra.ShellCompDirectiveFilterFileExt
 		},
@@ -78,7 +78,6 @@ file:line:col: message. It exits 1 if any file is invalid.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	outputFlag(cmd, cmd.Flags(), &output)
 	return cmd
 }
