@@ -44,7 +44,7 @@ digits, '_' or '-'. Existing files are not overwritten without --force.`,
 		Example: `  synapse-js init acme
   synapse-js init acme --dir connectors/acme
   synapse-js sandbox echo &  synapse-js check acme/acme.js --connection acme/testdata/connection.json --write`,
-		Args: exactArgs,
+		Args:              exactArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.scaffold(args[0], f)

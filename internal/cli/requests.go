@@ -187,7 +187,6 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 	return nil, usageError("%s has no request flags; use --request FILE", method)
 }
 
-
 // recordsArg turns --data into Records: a Record is an object with a
 // "values" object; any other object is taken as the values of one, with its
 // "id" (if any) as the Record's id.

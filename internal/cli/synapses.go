@@ -230,7 +230,7 @@ source the admin token.`,
 		Use:     "versions NAME",
 		Short:   "List every stored version of a connector",
 		Example: "  synapse-js synapses versions pipedrive",
-		Args: exactArgs,
+		Args:    exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			c, err := namedClient(&f, name)
@@ -269,7 +269,7 @@ source the admin token.`,
 		Use:     "rollback NAME VERSION",
 		Short:   "Make an earlier version current and serve it now",
 		Example: "  synapse-js synapses rollback pipedrive 3",
-		Args: exactArgs,
+		Args:    exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(f.output); err != nil {
 				return err
@@ -303,7 +303,7 @@ source the admin token.`,
 		Use:     "delete NAME",
 		Short:   "Stop serving a connector and delete every stored version",
 		Example: "  synapse-js synapses delete pipedrive",
-		Args: exactArgs,
+		Args:    exactArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			c, err := namedClient(&f, name)
