@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -235,13 +236,15 @@ func TestRunawayScriptsAreStopped(t *testing.T) {
 		timeout time.Duration
 		status  int
 		msg     string
+		detail  string // a regexp the detail must match
 	}{
-		{"loop", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline"},
-		{"catch", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline"},
-		{"recurse", 20 * time.Second, 400, "Failed to execute request READ"},
-		{"native", 20 * time.Second, 400, "Failed to execute request READ"},
-		{"never", 20 * time.Second, 504, "READ never finished"},
-		{"later", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline"},
+		// Stopped: where the script was when its deadline passed.
+		{"loop", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline", `^stopped at t\.js:\d+:\d+$`},
+		{"catch", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline", `^stopped at t\.js:\d+:\d+$`},
+		{"recurse", 20 * time.Second, 400, "Failed to execute request READ", `^RangeError: maximum call stack size exceeded \(unbounded recursion\?\) \(at t\.js:\d+:\d+\)$`},
+		{"native", 20 * time.Second, 400, "Failed to execute request READ", `maximum call stack size exceeded`},
+		{"never", 20 * time.Second, 504, "READ never finished", ``},
+		{"later", 200 * time.Millisecond, 504, "READ did not finish within its 200ms deadline", `^stopped`},
 	}
 	for _, tc := range cases {
 		start := time.Now()
@@ -249,6 +252,8 @@ func TestRunawayScriptsAreStopped(t *testing.T) {
 		r := c.Invoke(context.Background(), envelope("READ", body), host.CallOptions{Timeout: tc.timeout})
 		if r.Err == nil || r.Err.Status != tc.status || !strings.Contains(r.Err.Message, tc.msg) {
 			t.Errorf("%s: got %s, want %d %q", tc.entity, r.Body, tc.status, tc.msg)
+		} else if tc.detail != "" && (r.Err.Detail == nil || !regexp.MustCompile(tc.detail).MatchString(*r.Err.Detail)) {
+			t.Errorf("%s: detail %s, want it to match %s", tc.entity, r.Body, tc.detail)
 		}
 		if d := time.Since(start); d > tc.timeout+5*time.Second {
 			t.Errorf("%s: took %s", tc.entity, d)

@@ -117,6 +117,24 @@ func (c *Connector) mapError(ctx context.Context, rt *goja.Runtime, typ string, 
 	return redact(&CallError{Status: 400, Message: "Failed to execute request " + typ, Detail: &detail})
 }
 
+// stackOf returns the JS stack an error carries: a thrown exception's, or
+// where the script was when it was interrupted or overflowed its stack.
+func stackOf(err error) []goja.StackFrame {
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		return ex.Stack()
+	}
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		return ie.Stack()
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return so.Stack()
+	}
+	return nil
+}
+
 // thrownValue returns the JS value a script threw or rejected with.
 func thrownValue(err error) goja.Value {
 	var ex *goja.Exception
@@ -145,18 +163,19 @@ var stackLine = regexp.MustCompile(`([^\s()]+):(\d+):(\d+)(?:\(\d+\))?`)
 // frame in the connector's file, not <native> or the host's preludes.
 func describeError(file string, err error) (string, frame) {
 	var fr frame
-	var ex *goja.Exception
-	if errors.As(err, &ex) {
-		for _, f := range ex.Stack() {
-			pos := f.Position()
-			if f.SrcName() == file || (pos.Filename == file && pos.Line > 0) {
-				fr = frame{file: file, line: pos.Line, col: pos.Column}
-				if pos.Line == 1 {
-					fr.col = max(1, fr.col-len(wrapperPrefix))
-				}
-				break
+	for _, f := range stackOf(err) {
+		pos := f.Position()
+		if f.SrcName() == file || (pos.Filename == file && pos.Line > 0) {
+			fr = frame{file: file, line: pos.Line, col: pos.Column}
+			if pos.Line == 1 {
+				fr.col = max(1, fr.col-len(wrapperPrefix))
 			}
+			break
 		}
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return "RangeError: maximum call stack size exceeded (unbounded recursion?)", fr
 	}
 	val := thrownValue(err)
 	if val == nil {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -250,6 +252,20 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, p *params) {
 		s.metrics.upload("error")
 		writeError(w, http.StatusBadRequest, "reading the upload failed", err.Error())
 		return
+	}
+	// The same content again is not a new version: the upload is
+	// idempotent, so a retried deploy does not pile up versions.
+	sum := sha256.Sum256(src)
+	if e := s.lookup(name); e != nil {
+		if l := e.cur.Load(); l != nil && l.ver.SHA256 == hex.EncodeToString(sum[:]) && l.ver.Lang == lang {
+			p.version = l.ver.Version
+			s.metrics.upload("unchanged")
+			s.log.Info().Str("request_id", p.id).Str("synapse", name).Int("version", l.ver.Version).
+				Msg("upload of the serving version's exact content: nothing to do")
+			w.Header().Set("Location", "/v1/synapses/"+name)
+			writeJSON(w, http.StatusOK, view(l.ver, true))
+			return
+		}
 	}
 	c, err := s.engine.LoadAs(r.Context(), name, name+"."+lang, src)
 	if err != nil {

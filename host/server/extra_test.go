@@ -99,3 +99,27 @@ func grep(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// Uploading the serving version's exact content again changes nothing.
+func TestIdenticalUploadIsIdempotent(t *testing.T) {
+	h := newHarness(t, nil)
+	v1, v2 := connector("echo", "v1"), connector("echo", "v2")
+	if got := h.mustUpload("echo", v1)["version"]; got != float64(1) {
+		t.Fatalf("first upload: version %v", got)
+	}
+	r := h.upload("echo", v1)
+	if r.code != http.StatusOK || r.json(t)["version"] != float64(1) {
+		t.Fatalf("same content again: %d %s", r.code, r.body)
+	}
+	if got := h.mustUpload("echo", v2)["version"]; got != float64(2) {
+		t.Fatalf("new content: version %v", got)
+	}
+	// v1's content is not what serves now: it becomes a new version.
+	if got := h.mustUpload("echo", v1)["version"]; got != float64(3) {
+		t.Fatalf("older content again: version %v", got)
+	}
+	vs := h.do("GET", "/v1/synapses/echo", invokeTok, "")
+	if n := len(vs.json(t)["versions"].([]any)); n != 3 {
+		t.Errorf("%d versions stored, want 3: %s", n, vs.body)
+	}
+}

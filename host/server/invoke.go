@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,7 +22,9 @@ const TimeoutHeader = "X-Synapse-Timeout"
 // connection's OAuth tokens.
 const RotatedHeader = "X-Synapse-Connection-Rotated"
 
-// callTimeout is the deadline the request asks for, or the engine's.
+// callTimeout is the deadline the request asks for, or the engine's. It
+// must lie between 1 ms and the server's MaxTimeout: a shorter one could
+// not even start a call, a longer one is the operator's to allow.
 func (s *Server) callTimeout(r *http.Request) (time.Duration, error) {
 	h := strings.TrimSpace(r.Header.Get(TimeoutHeader))
 	if h == "" {
@@ -30,15 +33,19 @@ func (s *Server) callTimeout(r *http.Request) (time.Duration, error) {
 	d, err := time.ParseDuration(h)
 	if err != nil {
 		secs, nerr := strconv.ParseFloat(h, 64)
-		if nerr != nil {
+		if nerr != nil || math.IsNaN(secs) {
 			return 0, fmt.Errorf("%s: %q is not a duration (30s, 2m) or a number of seconds", TimeoutHeader, h)
 		}
-		d = time.Duration(secs * float64(time.Second))
+		if secs*float64(time.Second) > float64(s.opts.MaxTimeout) {
+			d = s.opts.MaxTimeout + 1 // too long, whatever its exact value
+		} else {
+			d = time.Duration(secs * float64(time.Second))
+		}
 	}
-	if d <= 0 {
-		return 0, fmt.Errorf("%s: %q: want a positive duration", TimeoutHeader, h)
+	if d < time.Millisecond || d > s.opts.MaxTimeout {
+		return 0, fmt.Errorf("%s: %q is outside 1ms to %s (the server's --max-timeout)", TimeoutHeader, h, s.opts.MaxTimeout)
 	}
-	return min(d, s.opts.MaxTimeout), nil
+	return d, nil
 }
 
 // notServing answers 404 for a name without a live version.

@@ -563,8 +563,15 @@ func TestQueueTimeoutAnswers504(t *testing.T) {
 	if !strings.HasPrefix(string(r.body), `{"status_code":504,"message":"READ did not start within its 50ms deadline"`) {
 		t.Fatalf("queued past the deadline: %s", r.body)
 	}
-	if r := h.do("POST", "/echo", invokeTok, readEnvelope, TimeoutHeader, "soon"); !strings.HasPrefix(string(r.body), `{"status_code":400,`) {
-		t.Fatalf("bad timeout header: %s", r.body)
+	for _, bad := range []string{"soon", "1ns", "0", "-5s", "1e300", "NaN", "6m"} {
+		r := h.do("POST", "/echo", invokeTok, readEnvelope, TimeoutHeader, bad)
+		want := `is outside 1ms to 5m0s (the server's --max-timeout)`
+		if bad == "soon" || bad == "NaN" {
+			want = "is not a duration"
+		}
+		if !strings.HasPrefix(string(r.body), `{"status_code":400,`) || !strings.Contains(string(r.body), want) {
+			t.Errorf("timeout header %q: %s", bad, r.body)
+		}
 	}
 	h.gate.Open("v1")
 	<-done

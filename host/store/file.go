@@ -54,8 +54,9 @@ const (
 )
 
 // OpenFile opens (creating it if needed) a FileStore in dir, and removes
-// what a crash may have left behind: temp files and half-deleted
-// connectors.
+// what a crash may have left behind: temp files, half-deleted connectors,
+// version sources whose metadata was never written (an upload that was
+// never acknowledged) and connector directories left empty by them.
 func OpenFile(dir string) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -72,7 +73,7 @@ func OpenFile(dir string) (*FileStore, error) {
 			continue
 		}
 		if e.IsDir() && names.Valid(n) {
-			s.cleanTemps(filepath.Join(dir, n))
+			s.cleanLeftovers(filepath.Join(dir, n))
 		}
 	}
 	return s, nil
@@ -81,16 +82,37 @@ func OpenFile(dir string) (*FileStore, error) {
 // Dir is the store's directory.
 func (s *FileStore) Dir() string { return s.dir }
 
-func (s *FileStore) cleanTemps(dir string) {
+func (s *FileStore) cleanLeftovers(dir string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
+	withMeta := map[int]bool{}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), tmpMarker) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
+		if v, ext, ok := parseVersionFile(e.Name()); ok && ext == "json" {
+			withMeta[v] = true
 		}
 	}
+	left := 0
+	for _, e := range entries {
+		n := e.Name()
+		path := filepath.Join(dir, n)
+		if strings.HasPrefix(n, ".") && strings.Contains(n, tmpMarker) {
+			_ = os.Remove(path)
+			continue
+		}
+		// Put writes the source, then its metadata, then the current
+		// pointer: a source without metadata was never acknowledged.
+		if v, ext, ok := parseVersionFile(n); ok && ext != "json" && !withMeta[v] {
+			_ = os.Remove(path)
+			continue
+		}
+		left++
+	}
+	if left == 0 {
+		_ = os.Remove(dir)
+	}
+	_ = syncDir(dir)
 }
 
 func (s *FileStore) lock(name string) func() {

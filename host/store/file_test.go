@@ -188,6 +188,9 @@ func TestCrashLeftovers(t *testing.T) {
 	_ = os.MkdirAll(filepath.Join(dir, ".deleted-x-abc"), 0o750)
 	_ = os.MkdirAll(filepath.Join(dir, "fresh"), 0o750)
 	_ = os.WriteFile(filepath.Join(dir, "fresh", "v000001.js"), []byte("x"), 0o640)
+	_ = os.MkdirAll(filepath.Join(dir, "nocur"), 0o750)
+	_ = os.WriteFile(filepath.Join(dir, "nocur", "v000001.js"), []byte("x"), 0o640)
+	_ = os.WriteFile(filepath.Join(dir, "nocur", "v000001.json"), []byte(`{"name":"nocur","version":1,"sha256":"2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881","size":1,"lang":"js"}`), 0o640)
 
 	s, err := OpenFile(dir)
 	if err != nil {
@@ -206,10 +209,26 @@ func TestCrashLeftovers(t *testing.T) {
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("versions: %+v %v", vs, err)
 	}
-	if v, _ := s.Put(ctx, "a", []byte("a3"), Meta{}); v.Version != 3 {
-		t.Fatalf("next version after a half-written 2 = %d", v.Version)
+	// A source without metadata was never acknowledged: it is removed,
+	// and its number is free again.
+	if _, err := os.Stat(filepath.Join(dir, "a", "v000002.js")); !os.IsNotExist(err) {
+		t.Fatal("an orphaned version source was left behind")
 	}
-	if _, err := s.Current(ctx, "fresh"); !errors.Is(err, ErrNoCurrent) {
+	if v, _ := s.Put(ctx, "a", []byte("a2"), Meta{}); v.Version != 2 {
+		t.Fatalf("next version after an unacknowledged 2 = %d", v.Version)
+	}
+	// A directory holding only such a source goes too.
+	if _, err := os.Stat(filepath.Join(dir, "fresh")); !os.IsNotExist(err) {
+		t.Fatal("a connector directory with nothing acknowledged was left behind")
+	}
+	if _, err := s.Current(ctx, "fresh"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("fresh: %v", err)
+	}
+	// A complete version that never became current stays, for a rollback.
+	if _, err := s.Current(ctx, "nocur"); !errors.Is(err, ErrNoCurrent) {
+		t.Fatalf("nocur: %v", err)
+	}
+	if vs, err := s.Versions(ctx, "nocur"); err != nil || len(vs) != 1 {
+		t.Fatalf("nocur versions: %+v %v", vs, err)
 	}
 }
