@@ -121,8 +121,8 @@ func TestLinksResolveInsideTheRepository(t *testing.T) {
 
 func TestSlug(t *testing.T) {
 	for h, want := range map[string]string{
-		"What persists between calls": "what-persists-between-calls",
-		"`synapse/auth`":              "synapseauth",
+		"What persists between calls":                "what-persists-between-calls",
+		"`synapse/auth`":                             "synapseauth",
 		"Invoke, the platform's way: `POST /{name}`": "invoke-the-platforms-way-post-name",
 		"synapse/log and console":                    "synapselog-and-console",
 	} {
