@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -160,14 +161,17 @@ func TestSyncSurvivesAnInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	js := writeFile(t, filepath.Join(dir, "paged.js"), pagedJS)
 	out, state := filepath.Join(dir, "out.ndjson"), filepath.Join(dir, "state.json")
-	args := syncArgs(js, out, state, "--meta", "n=120", "--meta", "size=4", "--meta", "spin=15")
+	// 100 pages of 15 ms each: the interrupt lands mid-sync even when the
+	// poll below is slow to notice the fifth page.
+	args := syncArgs(js, out, state, "--meta", "n=400", "--meta", "size=4", "--meta", "spin=15")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan result, 1)
 	go func() { done <- runCLI(ctx, t, nil, args...) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if data, err := os.ReadFile(state); err == nil && strings.Contains(string(data), `"pages": 5`) {
+		var st struct{ Pages int64 }
+		if data, err := os.ReadFile(state); err == nil && json.Unmarshal(data, &st) == nil && st.Pages >= 5 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -181,16 +185,16 @@ func TestSyncSurvivesAnInterrupt(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	st := readState(t, state)
-	if st.Next == nil || st.Output.Records >= 120 {
+	if st.Next == nil || st.Output.Records >= 400 {
 		t.Fatalf("state after interrupt: %+v", st)
 	}
 	if got := readIDs(t, out); !slices.Equal(got, seq(1, int(st.Output.Records))) {
 		t.Fatalf("after interrupt: %v", got)
 	}
-	if r := run(t, nil, syncArgs(js, out, state, "--meta", "n=120", "--meta", "size=4")...); r.code != 0 {
+	if r := run(t, nil, syncArgs(js, out, state, "--meta", "n=400", "--meta", "size=4")...); r.code != 0 {
 		t.Fatalf("resume: exit %d: %s", r.code, r.stderr)
 	}
-	if got := readIDs(t, out); !slices.Equal(got, seq(1, 120)) {
+	if got := readIDs(t, out); !slices.Equal(got, seq(1, 400)) {
 		t.Fatalf("after resume: %d records", len(got))
 	}
 }
