@@ -195,6 +195,7 @@ func (s *FileStore) Put(ctx context.Context, name string, src []byte, meta Meta)
 		Uploaded: s.now().UTC().Truncate(time.Millisecond),
 		Methods:  meta.Methods,
 		Info:     meta.Info,
+		Uploader: meta.Uploader,
 	}
 	base := filepath.Join(dir, versionBase(next))
 	if err := writeAtomic(base+"."+lang, src); err != nil {

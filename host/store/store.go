@@ -34,6 +34,8 @@ type Meta struct {
 	Lang string
 	// Methods lists the contract methods the source exports.
 	Methods []string
+	// Uploader says who stored the source (host and client address).
+	Uploader string
 }
 
 // Version describes one stored version of a connector.
@@ -54,6 +56,8 @@ type Version struct {
 	Methods []string `json:"methods,omitempty"`
 	// Info is the connector's synapse_info (JSON), as validated at upload.
 	Info json.RawMessage `json:"info,omitempty"`
+	// Uploader says who stored the version (empty if unknown).
+	Uploader string `json:"uploader,omitempty"`
 }
 
 // Store holds connector versions. Implementations must be safe for
