@@ -27,6 +27,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, p *params) {
 	case !s.loaded.Load():
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "loading"})
 	default:
+		if err := s.pingStore(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unreachable", "error": err.Error()})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}
 }
@@ -281,11 +285,15 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, p *params) {
 		return
 	}
 	e := s.lockEntry(name)
-	v, err := s.store.Put(r.Context(), name, src, store.Meta{Info: c.Info(), Lang: lang, Methods: c.Methods()})
+	v, err := s.store.Put(r.Context(), name, src, store.Meta{Info: c.Info(), Lang: lang, Methods: c.Methods(), Uploader: uploader(r)})
 	if err != nil {
 		e.mu.Unlock()
 		c.Close()
 		s.metrics.upload("error")
+		if errors.Is(err, store.ErrUnavailable) {
+			unavailable(w, "an upload", err)
+			return
+		}
 		writeError(w, http.StatusInternalServerError, "storing the script failed", err.Error())
 		return
 	}
@@ -305,6 +313,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, p *params) {
 func storeError(w http.ResponseWriter, what string, err error) {
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNoCurrent) {
 		writeError(w, http.StatusNotFound, what+" not found", err.Error())
+		return
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		unavailable(w, "reading or changing "+what, err)
 		return
 	}
 	writeError(w, http.StatusInternalServerError, "reading the store failed", err.Error())

@@ -83,6 +83,11 @@ type Server struct {
 
 	mu      sync.RWMutex
 	entries map[string]*entry
+
+	// watchMu guards the store watch that startWatch runs (shared stores).
+	watchMu   sync.Mutex
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 }
 
 // entry is one serving name: its live connector and its call limiter.
@@ -264,6 +269,7 @@ func (s *Server) Load(ctx context.Context) (LoadReport, error) {
 	}
 	sort.Strings(rep.Loaded)
 	s.loaded.Store(true)
+	s.startWatch()
 	return rep, nil
 }
 
@@ -328,6 +334,7 @@ func (s *Server) swap(e *entry, l *live) {
 // Close retires every live connector; calls in flight finish first.
 func (s *Server) Close() {
 	s.closing.Store(true)
+	s.endWatch()
 	s.mu.Lock()
 	entries := s.entries
 	s.entries = map[string]*entry{}
