@@ -26,6 +26,11 @@ const (
 	EnvInvokeToken = "SYNAPSE_JS_INVOKE_TOKEN"
 	// EnvServer is the server's base URL for upload and synapses.
 	EnvServer = "SYNAPSE_JS_SERVER"
+	// EnvStore is serve's PostgreSQL store, shared by several hosts.
+	EnvStore = "SYNAPSE_JS_STORE"
+	// EnvTokenKey is the key that encrypts the OAuth tokens a PostgreSQL
+	// store shares (pgstore.KeyEnv).
+	EnvTokenKey = "SYNAPSE_JS_TOKEN_KEY"
 )
 
 // envVar is one variable a command reads, as the default of its flag.

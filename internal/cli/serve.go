@@ -13,13 +13,15 @@ import (
 
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/server"
-	"github.com/synapsejs/synapse-js/host/store"
+	"github.com/synapsejs/synapse-js/host/store/backend"
 )
 
 // serveFlags are the settings of `synapse-js serve`.
 type serveFlags struct {
 	addr            string
 	dataDir         string
+	store           string
+	tokenKey        string
 	adminToken      string
 	adminTokenFile  string
 	invokeToken     string
@@ -45,7 +47,9 @@ wire envelope to BASE_URL/NAME exactly as it calls a Python synapse's cloud
 function; a new version goes live without a restart, and calls already
 running finish on the version they started with.
 
-Every uploaded version is kept in --data-dir. At start the current version
+Every uploaded version is kept in --data-dir, or, for several hosts behind
+one load balancer, in PostgreSQL (--store postgres://..., which needs
+SYNAPSE_JS_TOKEN_KEY; see docs/scaling.md). At start the current version
 of each stored connector is loaded; one that no longer validates is logged
 and skipped.
 
@@ -59,7 +63,8 @@ finish for up to --shutdown-grace.`,
 		Example: `  synapse-js serve                                            # http://127.0.0.1:8080, open, local only
   SYNAPSE_JS_ADMIN_TOKEN=... SYNAPSE_JS_INVOKE_TOKEN=... synapse-js serve --addr :8080 --data-dir /var/lib/synapse-js
   synapse-js serve --admin-token-file /run/secrets/admin --invoke-token-file /run/secrets/invoke --addr 0.0.0.0:8080
-  synapse-js serve --timeout 30s --max-concurrency 8 --queue 64`,
+  synapse-js serve --timeout 30s --max-concurrency 8 --queue 64
+  SYNAPSE_JS_TOKEN_KEY=$(openssl rand -hex 32) synapse-js serve --store postgres://synapse@db:5432/synapse`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), &f)
@@ -68,15 +73,19 @@ finish for up to --shutdown-grace.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	fl.StringVar(&f.dataDir, "data-dir", "./synapse-data", "directory that keeps every uploaded version")
+	fl.StringVar(&f.store, "store", "", "a PostgreSQL URL (postgres://USER@HOST:PORT/DB?sslmode=...) shared by several hosts, in place of --data-dir; needs SYNAPSE_JS_TOKEN_KEY")
 	fl.StringVar(&f.adminToken, "admin-token", "", "bearer token for upload, rollback, delete and source (prefer SYNAPSE_JS_ADMIN_TOKEN or --admin-token-file)")
 	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin token")
 	fl.StringVar(&f.invokeToken, "invoke-token", "", "bearer token for invoke, call, list and get (prefer SYNAPSE_JS_INVOKE_TOKEN or --invoke-token-file)")
 	fl.StringVar(&f.invokeTokenFile, "invoke-token-file", "", "file holding the invoke token")
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "a call's deadline unless the request's X-Synapse-Timeout sets one")
 	fl.DurationVar(&f.maxTimeout, "max-timeout", server.DefaultMaxTimeout, "the longest deadline X-Synapse-Timeout may ask for")
+	fl.StringVar(&f.tokenKey, "token-key", "", "with --store: the key that encrypts the shared OAuth tokens, 64 hex characters (prefer SYNAPSE_JS_TOKEN_KEY; make one with openssl rand -hex 32)")
 	readEnv(cmd,
 		envVar{EnvAdminToken, "admin-token", "the admin token (upload, rollback, delete, source)"},
-		envVar{EnvInvokeToken, "invoke-token", "the invoke token (invoke, call, list, get)"})
+		envVar{EnvInvokeToken, "invoke-token", "the invoke token (invoke, call, list, get)"},
+		envVar{EnvStore, "store", "the PostgreSQL store several hosts share"},
+		envVar{EnvTokenKey, "token-key", "the key of the shared OAuth tokens"})
 	fl.IntVar(&f.poolSize, "pool-size", 0, "runtimes per connector (default 2 x CPUs, at least 4)")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 0, "calls of one connector that run at once (default: the pool size)")
 	fl.IntVar(&f.queue, "queue", server.DefaultQueue, "calls of one connector that may wait for a slot; more are answered 429")
@@ -126,16 +135,25 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 	if queue == 0 {
 		queue = -1 // none may wait
 	}
-	st, err := store.OpenFile(f.dataDir)
+	spec := f.dataDir
+	if f.store != "" {
+		if !backend.IsPostgres(f.store) {
+			return usageError("--store %q: want a postgres:// URL (use --data-dir for a directory)", f.store)
+		}
+		spec = f.store
+	}
+	be, err := backend.Open(ctx, spec, backend.Options{TokenKey: f.tokenKey, Logger: a.log})
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
+	defer be.Close()
 	srv, err := server.New(server.Options{
-		Store: st,
+		Store: be.Store,
 		Engine: host.StdOptions(host.Options{
 			Timeout:  f.timeout,
 			PoolSize: f.poolSize,
 			Logger:   a.log,
+			Tokens:   be.Tokens,
 		}),
 		Logger:         a.log,
 		AdminToken:     admin,
@@ -168,8 +186,8 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 	case invoke != "":
 		mode = "invoke token required to call; the admin API is open (loopback only)"
 	}
-	fmt.Fprintf(a.Stdout, "synapse-js: serving on http://%s (data dir %s; %s)\n", l.Addr(), f.dataDir, mode)
-	a.log.Info().Str("addr", l.Addr().String()).Str("data_dir", f.dataDir).Str("auth", mode).Msg("listening")
+	fmt.Fprintf(a.Stdout, "synapse-js: serving on http://%s (%s; %s)\n", l.Addr(), be.Where, mode)
+	a.log.Info().Str("addr", l.Addr().String()).Str("store", be.Where).Str("auth", mode).Msg("listening")
 
 	sctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
