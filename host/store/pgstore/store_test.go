@@ -15,7 +15,16 @@ import (
 	"github.com/synapsejs/synapse-js/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if url := os.Getenv(childEnv); url != "" {
+		os.Exit(runChildHost(url))
+	}
+	os.Exit(pgtest.Main(m))
+}
+
+func pgtestDB(t *testing.T) string { return pgtest.DB(t) }
+
+func pgtestCluster(t *testing.T) *pgtest.Cluster { return pgtest.NewCluster(t) }
 
 func open(t *testing.T, url string) *pgstore.Store {
 	t.Helper()
