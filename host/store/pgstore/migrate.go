@@ -20,9 +20,8 @@ var migrationFiles embed.FS
 // (hashtext('synapse-js')), so they do not collide with an application
 // sharing the database; the second key says which lock.
 const (
-	lockSpace     = 1473624291
-	lockMigrate   = 1
-	lockTokenBase = 2 // token locks use hashtext(key) in their own space
+	lockSpace   = 1473624291
+	lockMigrate = 1
 )
 
 // migration is one embedded schema change, applied once.

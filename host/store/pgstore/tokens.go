@@ -105,6 +105,18 @@ func (t *TokenStore) Close() {
 	<-t.done
 }
 
+// tokenLockSQL takes a connection's refresh lock, in the 64-bit key
+// space (apart from the migration lock's two-int one), seeded with
+// lockSpace.
+const tokenLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended($2, $1))`
+
+// lockKey is the text the lock key hashes: JSON, so no name can pose as
+// another pair.
+func lockKey(k [2]string) string {
+	b, _ := json.Marshal(k)
+	return string(b)
+}
+
 func aad(k [2]string) []byte { return []byte(k[0] + "\x00" + k[1]) }
 
 func (t *TokenStore) seal(k [2]string, r *bindings.Rotation) ([]byte, error) {
@@ -268,7 +280,7 @@ func (t *TokenStore) Rotated(synapse, connection string, old, fresh bindings.OAu
 		err = t.write(ctx, tx, k, old, fresh)
 	} else {
 		err = pgx.BeginFunc(ctx, t.st.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockSpace+lockTokenBase, k[0]+"\x00"+k[1]); err != nil {
+			if _, err := tx.Exec(ctx, tokenLockSQL, lockSpace, lockKey(k)); err != nil {
 				return err
 			}
 			return t.write(ctx, tx, k, old, fresh)
@@ -320,7 +332,7 @@ func (t *TokenStore) LockRefresh(ctx context.Context, synapse, connection string
 	if err != nil {
 		return nil, fmt.Errorf("token store: %w", unavailable(err))
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockSpace+lockTokenBase, k[0]+"\x00"+k[1]); err != nil {
+	if _, err := tx.Exec(ctx, tokenLockSQL, lockSpace, lockKey(k)); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("token store: waiting for the refresh lock: %w", unavailable(err))
 	}
