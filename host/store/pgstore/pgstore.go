@@ -13,7 +13,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,9 +76,11 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // Close closes the store's connections.
 func (s *Store) Close() { s.pool.Close() }
 
-// unavailable marks errors that are not the database's answer to a
-// statement (a refused connection, a dropped one, a server shutting down)
-// as store.ErrUnavailable: the request may succeed once it is back.
+// unavailable marks the errors that mean the database cannot be reached
+// (a refused or dropped connection, a server shutting down or starting)
+// as store.ErrUnavailable: the request may succeed once it is back. The
+// database's answers to statements and this package's own errors pass
+// unchanged.
 func unavailable(err error) error {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -83,13 +88,22 @@ func unavailable(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		// Class 08 is a connection exception, 57P0x a server shutting
-		// down or starting: both pass.
+		// down or starting.
 		if len(pe.Code) == 5 && (pe.Code[:2] == "08" || pe.Code[:4] == "57P0") {
 			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 		}
 		return err
 	}
-	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &oe) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed") {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 // Ping implements store.Pinger.
