@@ -142,6 +142,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p *params) {
 		return
 	}
 	names, err := s.store.List(r.Context())
+	if errors.Is(err, store.ErrUnavailable) {
+		unavailable(w, "listing the connectors", err)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "listing the store failed", err.Error())
 		return
