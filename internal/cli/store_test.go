@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/synapsejs/synapse-js/host/store"
 	"github.com/synapsejs/synapse-js/host/store/pgstore"
@@ -104,5 +107,35 @@ func TestServePostgresNeedsTokenKey(t *testing.T) {
 	r = run(t, nil, "serve", "--addr", "127.0.0.1:0", "--store", "./not-a-url")
 	if r.code != 2 || !strings.Contains(r.stderr, "want a postgres:// URL") {
 		t.Fatalf("serve --store DIR: %d %q", r.code, r.stderr)
+	}
+}
+
+// Two `serve --store` processes' worth of hosts (in-process) on one
+// database: an upload through the CLI to one serves on the other.
+func TestServeOnPostgres(t *testing.T) {
+	url := pgtest.DB(t)
+	env := map[string]string{"SYNAPSE_JS_STORE": url, "SYNAPSE_JS_TOKEN_KEY": strings.Repeat("ab", 32)}
+	a, _ := startServe(t, env, "--log-level", "warn")
+	b, _ := startServe(t, env, "--log-level", "warn")
+	file := t.TempDir() + "/echo.js"
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(serveEcho, "TAG", "from-a")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := hostCLI(t, nil, "upload", file, "--server", a); r.code != 0 {
+		t.Fatalf("upload to A: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(b + "/v1/synapses/echo")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 && invokeTag(t, b, "echo", "") == "from-a" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("B never served the upload made on A")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -192,7 +192,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 		return nil, err
 	}
 	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", c.data(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGKILL}
+	initdb.SysProcAttr = procAttr(c.cred, syscall.SIGKILL)
 	initdb.Dir = dir
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
@@ -225,7 +225,7 @@ func (c *Cluster) Restart(ctx context.Context) error {
 	cmd.Dir = c.dir
 	// SIGQUIT is PostgreSQL's immediate shutdown: it takes its children
 	// with it, so a test process that dies leaves no server behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	cmd.SysProcAttr = procAttr(c.cred, syscall.SIGQUIT)
 	logf, err := os.Create(filepath.Join(c.dir, "postgres.log"))
 	if err != nil {
 		return err
@@ -303,3 +303,8 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// ChildProcAttr is for a test's own subprocesses: it dies with the test
+// process where the system allows (Linux), so none is left behind. Start
+// the child from a goroutine locked to its thread for the child's life.
+func ChildProcAttr() *syscall.SysProcAttr { return procAttr(nil, syscall.SIGKILL) }

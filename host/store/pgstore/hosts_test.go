@@ -24,6 +24,7 @@ import (
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/server"
 	"github.com/synapsejs/synapse-js/host/store/pgstore"
+	"github.com/synapsejs/synapse-js/internal/pgtest"
 )
 
 // A host of a shared store, in this test process: its own connections,
@@ -398,7 +399,7 @@ func startChild(t *testing.T, url string) (string, *os.Process) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = pgtest.ChildProcAttr()
 	started := make(chan error, 1)
 	exited := make(chan struct{})
 	go func() {
