@@ -140,16 +140,6 @@ func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *r
 		return connection.Tokens{}, err
 	}
 	defer unlock()
-	if rl, ok := call.Tokens.(bindings.RefreshLocker); ok {
-		// A store shared by several hosts: the refresh token is spent by
-		// one of them at a time, or a provider that rotates it would see
-		// the old one twice and may revoke the grant.
-		un, err := rl.LockRefresh(ctx, call.Synapse, call.ConnectionName)
-		if err != nil {
-			return a.current(), fmt.Errorf("oauth2: taking the shared refresh lock: %w", err)
-		}
-		defer un()
-	}
 	cur := a.current()
 	if cur.AccessToken != seen && !a.due(cur) {
 		return cur, nil

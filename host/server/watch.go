@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/synapsejs/synapse-js/host/store"
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // pingTimeout bounds the store check of /readyz.
@@ -89,7 +90,7 @@ func (s *Server) resync(ctx context.Context) {
 // another host changed it. The store is read under the entry's lock, so
 // an upload on this host in the meantime is not undone.
 func (s *Server) reconcile(ctx context.Context, name string) {
-	if !store.ValidName(name) || s.closing.Load() {
+	if !names.Valid(name) || s.closing.Load() {
 		return
 	}
 	e := s.lockEntry(name)

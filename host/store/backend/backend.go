@@ -11,7 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/host/store"
 	"github.com/synapsejs/synapse-js/host/store/pgstore"
 )
@@ -34,7 +34,7 @@ type Backend struct {
 	Store store.Store
 	// Tokens shares rotated OAuth tokens between hosts; nil for a
 	// directory store (the engine keeps them in memory).
-	Tokens bindings.TokenStore
+	Tokens connection.TokenStore
 	// Shared says that other hosts may use the same store.
 	Shared bool
 	// Where describes the store for messages (no password).

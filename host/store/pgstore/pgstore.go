@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/synapsejs/synapse-js/host/store"
+	"github.com/synapsejs/synapse-js/internal/names"
 )
 
 // Channel is the NOTIFY channel of connector changes; the payload is the
@@ -115,7 +116,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func checkName(name string) error {
-	if !store.ValidName(name) {
+	if !names.Valid(name) {
 		return fmt.Errorf("%q: %w", name, store.ErrInvalidName)
 	}
 	return nil

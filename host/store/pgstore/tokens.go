@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
-	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // TokenChannel is the NOTIFY channel of token rotations; the payload is
@@ -30,9 +31,44 @@ const KeyEnv = "SYNAPSE_JS_TOKEN_KEY"
 // keepRetired bounds the retired tokens a row remembers.
 const keepRetired = 64
 
-// tokenWriteTimeout bounds a token write, which the TokenStore interface
-// gives no context for.
-const tokenWriteTimeout = 5 * time.Second
+// tokenCommitTimeout bounds the commit that releases a refresh lock; the
+// unlock function has no context of its own.
+const tokenCommitTimeout = 5 * time.Second
+
+// rotation is what the store remembers of one connection: the tokens
+// refreshes replaced, oldest first, and the newest ones. It is sealed as
+// JSON in the connection's row.
+type rotation struct {
+	Retired []string          `json:"retired"`
+	Newest  connection.Tokens `json:"newest"`
+}
+
+// apply records that a refresh replaced old with fresh, keeping the last
+// keepRetired replaced tokens.
+func (r *rotation) apply(old, fresh connection.Tokens) {
+	for _, t := range []string{old.AccessToken, old.RefreshToken} {
+		if t != "" && t != fresh.AccessToken && t != fresh.RefreshToken && !slices.Contains(r.Retired, t) {
+			r.Retired = append(r.Retired, t)
+		}
+	}
+	if n := len(r.Retired); n > keepRetired {
+		r.Retired = append([]string(nil), r.Retired[n-keepRetired:]...)
+	}
+	r.Newest = fresh
+}
+
+// replaces is connection.MemTokenStore's rule (TestRotationMatchesMemTokenStore
+// holds them together): carried are replaced when their refresh token was
+// retired, or their access token was and the refresh token is absent or the
+// newest one (a provider that rotates only access tokens).
+func (r *rotation) replaces(carried connection.Tokens) (connection.Tokens, bool) {
+	oldRefresh := carried.RefreshToken != "" && slices.Contains(r.Retired, carried.RefreshToken)
+	oldAccess := carried.AccessToken != "" && slices.Contains(r.Retired, carried.AccessToken)
+	if oldRefresh || (oldAccess && (carried.RefreshToken == "" || carried.RefreshToken == r.Newest.RefreshToken)) {
+		return r.Newest, true
+	}
+	return connection.Tokens{}, false
+}
 
 // ParseKey reads a token key: 32 bytes as 64 hex characters or as
 // standard base64.
@@ -52,20 +88,21 @@ func ParseKey(s string) ([]byte, error) {
 	return nil, fmt.Errorf("%s must be 32 bytes as 64 hex characters or standard base64 (make one with `openssl rand -hex 32`); the value given is %d characters and neither", KeyEnv, len(s))
 }
 
-// TokenStore is a bindings.TokenStore and bindings.RefreshLocker shared
-// by the hosts of one database. Rows are sealed with AES-256-GCM, the
+// TokenStore is a connection.TokenStore shared by the hosts of one
+// database. Rows are sealed with AES-256-GCM, the
 // serving name and connection as associated data (a row copied to another
 // key does not open). Lookups are answered from memory, kept current by
-// LISTEN/NOTIFY, so the database is not on the call path; under
-// LockRefresh the row is read from the database itself.
+// LISTEN/NOTIFY, so the database is not on the call path; under Lock the
+// row is read from the database itself.
 type TokenStore struct {
 	st   *Store
 	aead cipher.AEAD
 	log  zerolog.Logger
 
 	mu    sync.Mutex
-	cache map[[2]string]*bindings.Rotation
-	held  map[[2]string]pgx.Tx // the refresh locks this process holds
+	cache map[connection.Key]*rotation
+	held  map[connection.Key]pgx.Tx        // the refresh locks this process holds
+	local map[connection.Key]chan struct{} // in-process turn before the database lock
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -85,7 +122,8 @@ func NewTokenStore(ctx context.Context, s *Store, key []byte, log zerolog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("token key: %w", err)
 	}
-	t := &TokenStore{st: s, aead: aead, log: log, cache: map[[2]string]*bindings.Rotation{}, held: map[[2]string]pgx.Tx{}, done: make(chan struct{})}
+	t := &TokenStore{st: s, aead: aead, log: log, cache: map[connection.Key]*rotation{}, held: map[connection.Key]pgx.Tx{},
+		local: map[connection.Key]chan struct{}{}, done: make(chan struct{})}
 	if err := t.reloadAll(ctx); err != nil {
 		return nil, err
 	}
@@ -112,14 +150,14 @@ const tokenLockSQL = `SELECT pg_advisory_xact_lock(hashtextextended($2, $1))`
 
 // lockKey is the text the lock key hashes: JSON, so no name can pose as
 // another pair.
-func lockKey(k [2]string) string {
-	b, _ := json.Marshal(k)
+func lockKey(k connection.Key) string {
+	b, _ := json.Marshal([2]string{k.Synapse, k.Connection})
 	return string(b)
 }
 
-func aad(k [2]string) []byte { return []byte(k[0] + "\x00" + k[1]) }
+func aad(k connection.Key) []byte { return []byte(k.Synapse + "\x00" + k.Connection) }
 
-func (t *TokenStore) seal(k [2]string, r *bindings.Rotation) ([]byte, error) {
+func (t *TokenStore) seal(k connection.Key, r *rotation) ([]byte, error) {
 	plain, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
@@ -131,7 +169,7 @@ func (t *TokenStore) seal(k [2]string, r *bindings.Rotation) ([]byte, error) {
 	return t.aead.Seal(nonce, nonce, plain, aad(k)), nil
 }
 
-func (t *TokenStore) open(k [2]string, sealed []byte) (*bindings.Rotation, error) {
+func (t *TokenStore) open(k connection.Key, sealed []byte) (*rotation, error) {
 	ns := t.aead.NonceSize()
 	if len(sealed) < ns {
 		return nil, errors.New("sealed row too short")
@@ -140,7 +178,7 @@ func (t *TokenStore) open(k [2]string, sealed []byte) (*bindings.Rotation, error
 	if err != nil {
 		return nil, fmt.Errorf("the row does not open with %s (another key, or damaged): %w", KeyEnv, err)
 	}
-	var r bindings.Rotation
+	var r rotation
 	if err := json.Unmarshal(plain, &r); err != nil {
 		return nil, err
 	}
@@ -153,13 +191,13 @@ func (t *TokenStore) reloadAll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the token store: %w", unavailable(err))
 	}
-	fresh := map[[2]string]*bindings.Rotation{}
-	var k [2]string
+	fresh := map[connection.Key]*rotation{}
+	var k connection.Key
 	var sealed []byte
-	_, err = pgx.ForEachRow(rows, []any{&k[0], &k[1], &sealed}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&k.Synapse, &k.Connection, &sealed}, func() error {
 		r, err := t.open(k, sealed)
 		if err != nil {
-			t.log.Error().Str("synapse", k[0]).Str("connection", k[1]).Err(err).Msg("rotated tokens unreadable; ignored")
+			t.log.Error().Str("synapse", k.Synapse).Str("connection", k.Connection).Err(err).Msg("rotated tokens unreadable; ignored")
 			return nil
 		}
 		fresh[k] = r
@@ -178,9 +216,9 @@ func (t *TokenStore) reloadAll(ctx context.Context) error {
 // transaction).
 func (t *TokenStore) reload(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, k [2]string) (*bindings.Rotation, error) {
+}, k connection.Key) (*rotation, error) {
 	var sealed []byte
-	err := q.QueryRow(ctx, `SELECT sealed FROM synapse_js_tokens WHERE serving_name = $1 AND connection = $2`, k[0], k[1]).Scan(&sealed)
+	err := q.QueryRow(ctx, `SELECT sealed FROM synapse_js_tokens WHERE serving_name = $1 AND connection = $2`, k.Synapse, k.Connection).Scan(&sealed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -219,12 +257,13 @@ func (t *TokenStore) follow(ctx context.Context) {
 				if err != nil {
 					return err
 				}
-				var k [2]string
-				if json.Unmarshal([]byte(n.Payload), &k) != nil {
+				var p [2]string
+				if json.Unmarshal([]byte(n.Payload), &p) != nil {
 					continue
 				}
+				k := connection.Key{Synapse: p[0], Connection: p[1]}
 				if _, err := t.reload(ctx, t.st.pool, k); err != nil && ctx.Err() == nil {
-					t.log.Warn().Str("synapse", k[0]).Str("connection", k[1]).Err(err).Msg("reading rotated tokens failed")
+					t.log.Warn().Str("synapse", k.Synapse).Str("connection", k.Connection).Err(err).Msg("reading rotated tokens failed")
 				}
 			}
 		}()
@@ -241,40 +280,33 @@ func (t *TokenStore) follow(ctx context.Context) {
 	}
 }
 
-// Newer implements bindings.TokenStore, from memory.
-func (t *TokenStore) Newer(synapse, connection string, carried bindings.OAuthTokens) (bindings.OAuthTokens, bool) {
+// Newer implements connection.TokenStore, from memory.
+func (t *TokenStore) Newer(_ context.Context, k connection.Key, carried connection.Tokens) (connection.Tokens, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.cache[[2]string{synapse, connection}]
-	if r == nil {
-		return bindings.OAuthTokens{}, false
-	}
-	return r.Newer(carried)
-}
-
-// Rotated implements bindings.TokenStore: the rotation is written to the
-// database (in the refresh lock's transaction when this process holds
-// it) and notified to the other hosts. A write that fails is logged; this
-// host still remembers the rotation in memory.
-func (t *TokenStore) Rotated(synapse, connection string, old, fresh bindings.OAuthTokens) {
-	k := [2]string{synapse, connection}
-	t.mu.Lock()
 	r := t.cache[k]
 	if r == nil {
-		r = &bindings.Rotation{}
-	} else {
-		c := *r
-		c.Retired = append([]string(nil), r.Retired...)
-		r = &c
+		return connection.Tokens{}, false, nil
 	}
-	r.Apply(old, fresh)
-	r.Trim(keepRetired)
+	n, ok := r.replaces(carried)
+	return n, ok, nil
+}
+
+// Rotated implements connection.TokenStore: the rotation is merged into
+// the row (in the refresh lock's transaction when this process holds it,
+// committed and notified to the other hosts at unlock). This host
+// remembers it in memory even when the write fails.
+func (t *TokenStore) Rotated(ctx context.Context, k connection.Key, old, fresh connection.Tokens) error {
+	t.mu.Lock()
+	r := &rotation{}
+	if c := t.cache[k]; c != nil {
+		r.Retired, r.Newest = slices.Clone(c.Retired), c.Newest
+	}
+	r.apply(old, fresh)
 	t.cache[k] = r
 	tx := t.held[k]
 	t.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), tokenWriteTimeout)
-	defer cancel()
 	var err error
 	if tx != nil {
 		err = t.write(ctx, tx, k, old, fresh)
@@ -287,31 +319,30 @@ func (t *TokenStore) Rotated(synapse, connection string, old, fresh bindings.OAu
 		})
 	}
 	if err != nil {
-		t.log.Error().Str("synapse", synapse).Str("connection", connection).Err(unavailable(err)).
-			Msg("saving rotated OAuth tokens to the database failed; only this host knows them until the caller saves the returned connection")
+		return fmt.Errorf("saving rotated OAuth tokens to the database (only this host knows them until the caller saves the returned connection): %w", unavailable(err))
 	}
+	return nil
 }
 
-// write merges the rotation into the row, under the row's lock.
-func (t *TokenStore) write(ctx context.Context, tx pgx.Tx, k [2]string, old, fresh bindings.OAuthTokens) error {
+// write merges the rotation into the row, under the connection's lock.
+func (t *TokenStore) write(ctx context.Context, tx pgx.Tx, k connection.Key, old, fresh connection.Tokens) error {
 	r, err := t.reload(ctx, tx, k)
 	if err != nil {
 		return err
 	}
 	if r == nil {
-		r = &bindings.Rotation{}
+		r = &rotation{}
 	}
-	r.Apply(old, fresh)
-	r.Trim(keepRetired)
+	r.apply(old, fresh)
 	sealed, err := t.seal(k, r)
 	if err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO synapse_js_tokens (serving_name, connection, sealed) VALUES ($1, $2, $3)
-		ON CONFLICT (serving_name, connection) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()`, k[0], k[1], sealed); err != nil {
+		ON CONFLICT (serving_name, connection) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now()`, k.Synapse, k.Connection, sealed); err != nil {
 		return err
 	}
-	payload, _ := json.Marshal(k)
+	payload, _ := json.Marshal([2]string{k.Synapse, k.Connection})
 	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, TokenChannel, string(payload)); err != nil {
 		return err
 	}
@@ -321,24 +352,41 @@ func (t *TokenStore) write(ctx context.Context, tx pgx.Tx, k [2]string, old, fre
 	return nil
 }
 
-// LockRefresh implements bindings.RefreshLocker with a transaction-scoped
-// advisory lock: if this host dies while holding it, its connection drops
-// and the lock goes with it. Callers hold it one at a time per connection
-// within a process (the auth binding's own lock), so held has one
-// transaction per key.
-func (t *TokenStore) LockRefresh(ctx context.Context, synapse, connection string) (func(), error) {
-	k := [2]string{synapse, connection}
+// Lock implements connection.TokenStore: one refresh at a time per
+// connection across every host. The calls of this process take turns
+// first (so waiting does not hold database connections), then the turn's
+// holder takes a transaction-scoped advisory lock: if this host dies
+// while holding it, its connection drops and the lock goes with it. Under
+// the lock the row is read from the database, so Newer sees a rotation
+// another host has just committed.
+func (t *TokenStore) Lock(ctx context.Context, k connection.Key) (func(), error) {
+	t.mu.Lock()
+	turn, ok := t.local[k]
+	if !ok {
+		turn = make(chan struct{}, 1)
+		t.local[k] = turn
+	}
+	t.mu.Unlock()
+	select {
+	case turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another token refresh: %w", ctx.Err())
+	}
+	fail := func(err error) (func(), error) {
+		<-turn
+		return nil, err
+	}
 	tx, err := t.st.pool.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("token store: %w", unavailable(err))
+		return fail(fmt.Errorf("token store: %w", unavailable(err)))
 	}
 	if _, err := tx.Exec(ctx, tokenLockSQL, lockSpace, lockKey(k)); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("token store: waiting for the refresh lock: %w", unavailable(err))
+		return fail(fmt.Errorf("token store: waiting for the refresh lock: %w", unavailable(err)))
 	}
 	if _, err := t.reload(ctx, tx, k); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("token store: %w", err)
+		return fail(fmt.Errorf("token store: %w", err))
 	}
 	t.mu.Lock()
 	t.held[k] = tx
@@ -347,15 +395,13 @@ func (t *TokenStore) LockRefresh(ctx context.Context, synapse, connection string
 		t.mu.Lock()
 		delete(t.held, k)
 		t.mu.Unlock()
-		cctx, cancel := context.WithTimeout(context.Background(), tokenWriteTimeout)
+		cctx, cancel := context.WithTimeout(context.Background(), tokenCommitTimeout)
 		defer cancel()
 		if err := tx.Commit(cctx); err != nil {
-			t.log.Error().Str("synapse", synapse).Str("connection", connection).Err(err).Msg("committing rotated OAuth tokens failed")
+			t.log.Error().Str("synapse", k.Synapse).Str("connection", k.Connection).Err(err).Msg("committing rotated OAuth tokens failed; only this host knows them")
 		}
+		<-turn
 	}, nil
 }
 
-var (
-	_ bindings.TokenStore    = (*TokenStore)(nil)
-	_ bindings.RefreshLocker = (*TokenStore)(nil)
-)
+var _ connection.TokenStore = (*TokenStore)(nil)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/host/store/pgstore"
 )
 
@@ -145,7 +145,7 @@ func TestTokensSharedBetweenHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, ok := other.Newer("oauthy", "conn-1", bindings.OAuthTokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"}); ok {
+	if _, ok, _ := other.Newer(context.Background(), connection.Key{Synapse: "oauthy", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"}); ok {
 		t.Fatal("a token store with another key read the rotation")
 	}
 	if !strings.Contains(logs.String(), "does not open") {
@@ -157,7 +157,7 @@ func TestTokensSharedBetweenHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	n, ok := fresh.Newer("oauthy", "conn-1", bindings.OAuthTokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"})
+	n, ok, _ := fresh.Newer(context.Background(), connection.Key{Synapse: "oauthy", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"})
 	if !ok || n.AccessToken != "access-1-xxxxxxxx" || n.RefreshToken != "refresh-1-yyyyyyyy" {
 		t.Fatalf("Newer = %+v %v; want the tokens of the one refresh", n, ok)
 	}
