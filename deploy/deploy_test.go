@@ -154,34 +154,46 @@ func TestStrictDecodeCatchesTypos(t *testing.T) {
 	}
 }
 
-// goBuild returns the package and flags of the one `go build` line of
-// text (the -o output left out), and the environment set before it.
+// goBuild returns the package and flags of the `go build` commands of
+// text (the -o output left out), which must all agree.
 func goBuild(t *testing.T, what, text string) (pkg string, flags []string) {
 	t.Helper()
-	var lines []string
+	var cmds []string
 	for _, l := range strings.Split(text, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "#") {
 			continue // a comment
 		}
 		if i := strings.Index(l, "go build "); i >= 0 {
-			lines = append(lines, strings.TrimSpace(l[i+len("go build "):]))
+			c := l[i+len("go build "):]
+			if j := strings.IndexAny(c, "`#"); j >= 0 {
+				c = c[:j] // the end of inline code, or a shell comment
+			}
+			cmds = append(cmds, strings.TrimSpace(c))
 		}
 	}
-	if len(lines) != 1 {
-		t.Fatalf("%s: want one go build line, found %q", what, lines)
+	if len(cmds) == 0 {
+		t.Fatalf("%s: no go build command", what)
 	}
-	f := strings.Fields(lines[0])
-	for i := 0; i < len(f); i++ {
-		switch {
-		case f[i] == "-o":
-			i++
-		case strings.HasPrefix(f[i], "-"):
-			flags = append(flags, f[i])
-		case pkg == "":
-			pkg = f[i]
-		default:
-			t.Fatalf("%s: go build builds %q and %q", what, pkg, f[i])
+	for n, c := range cmds {
+		var p string
+		var fl []string
+		f := strings.Fields(c)
+		for i := 0; i < len(f); i++ {
+			switch {
+			case f[i] == "-o":
+				i++
+			case strings.HasPrefix(f[i], "-"):
+				fl = append(fl, f[i])
+			case p == "":
+				p = f[i]
+			default:
+				t.Fatalf("%s: go build builds %q and %q", what, p, f[i])
+			}
 		}
+		if n > 0 && (p != pkg || !slices.Equal(fl, flags)) {
+			t.Fatalf("%s: go build commands differ: %q and %q", what, cmds[0], c)
+		}
+		pkg, flags = p, fl
 	}
 	return pkg, flags
 }

@@ -106,7 +106,7 @@ func TestHelpListsTheVariablesEachCommandReads(t *testing.T) {
 		"sync":          {EnvPassword, EnvToken},
 		"check":         {EnvPassword, EnvToken},
 		"sandbox echo":  {EnvToken},
-		"serve":         {EnvAdminToken, EnvInvokeToken},
+		"serve":         {EnvAdminToken, EnvInvokeToken, EnvStore, EnvTokenKey},
 		"upload":        {EnvAdminToken, EnvServer},
 		"synapses list": {EnvAdminToken, EnvServer},
 		"validate":      nil,

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -128,8 +129,10 @@ func TestServeOnPostgres(t *testing.T) {
 	for {
 		res, err := http.Get(b + "/v1/synapses/echo")
 		if err == nil {
+			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
-			if res.StatusCode == 200 && invokeTag(t, b, "echo", "") == "from-a" {
+			// the store has it at once; "serving" once B loaded it
+			if res.StatusCode == 200 && strings.Contains(string(body), `"serving"`) && invokeTag(t, b, "echo", "") == "from-a" {
 				break
 			}
 		}
