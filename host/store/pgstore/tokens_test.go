@@ -92,20 +92,21 @@ const oauthEnvelope = `{"type":"READ","connection":{"name":"conn-1","authConfig"
 
 // A token refreshed through A is what B uses: calls on both hosts that
 // carry the same expired tokens at once make one refresh between them
-// (the refresh token is spent once), and the row holding the rotation is
-// sealed: no token appears in it, and another key does not open it.
+// (the refresh token is spent once), and the row holding the rotation,
+// keyed by the serving name (not synapse_info's name), is sealed: no token
+// appears in it, and another key does not open it.
 func TestTokensSharedBetweenHosts(t *testing.T) {
 	t.Parallel()
 	url, key := pgtestDB(t), testKey()
 	o := newOAuthServer(t, "access-0-expired", "refresh-0-first")
 	a, b := startHost(t, "a", url, key), startHost(t, "b", url, key)
-	if _, _, err := upload(a.ts.URL, "oauthy", oauthConnector(o.URL)); err != nil {
+	if _, _, err := upload(a.ts.URL, "oauth-prod", oauthConnector(o.URL)); err != nil {
 		t.Fatal(err)
 	}
-	waitServing(t, b.ts.URL, "oauthy")
+	waitServing(t, b.ts.URL, "oauth-prod")
 
 	// First through A alone: it refreshes once.
-	if code, body := post(t, a.ts.URL+"/oauthy", oauthEnvelope); code != 200 || !strings.Contains(body, `"tag":"me"`) {
+	if code, body := post(t, a.ts.URL+"/oauth-prod", oauthEnvelope); code != 200 || !strings.Contains(body, `"tag":"me"`) {
 		t.Fatalf("call on A: %d %s", code, body)
 	}
 	// Then B, carrying the same old tokens the platform has not replaced
@@ -114,7 +115,7 @@ func TestTokensSharedBetweenHosts(t *testing.T) {
 	for i := range 8 {
 		h := []*testHost{a, b}[i%2]
 		wg.Go(func() {
-			if code, body := post(t, h.ts.URL+"/oauthy", oauthEnvelope); code != 200 || !strings.Contains(body, `"tag":"me"`) {
+			if code, body := post(t, h.ts.URL+"/oauth-prod", oauthEnvelope); code != 200 || !strings.Contains(body, `"tag":"me"`) {
 				t.Errorf("call on %s: %d %s", h.name, code, body)
 			}
 		})
@@ -128,7 +129,7 @@ func TestTokensSharedBetweenHosts(t *testing.T) {
 	}
 
 	var sealed []byte
-	if err := a.st.Pool().QueryRow(context.Background(), `SELECT sealed FROM synapse_js_tokens WHERE serving_name = 'oauthy' AND connection = 'conn-1'`).Scan(&sealed); err != nil {
+	if err := a.st.Pool().QueryRow(context.Background(), `SELECT sealed FROM synapse_js_tokens WHERE serving_name = 'oauth-prod' AND connection = 'conn-1'`).Scan(&sealed); err != nil {
 		t.Fatalf("no token row: %v", err)
 	}
 	for _, tok := range []string{"access-1-xxxxxxxx", "refresh-1-yyyyyyyy", "refresh-0-first", "access-0-expired"} {
@@ -145,7 +146,7 @@ func TestTokensSharedBetweenHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, ok, _ := other.Newer(context.Background(), connection.Key{Synapse: "oauthy", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"}); ok {
+	if _, ok, _ := other.Newer(context.Background(), connection.Key{Synapse: "oauth-prod", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"}); ok {
 		t.Fatal("a token store with another key read the rotation")
 	}
 	if !strings.Contains(logs.String(), "does not open") {
@@ -157,7 +158,7 @@ func TestTokensSharedBetweenHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	n, ok, _ := fresh.Newer(context.Background(), connection.Key{Synapse: "oauthy", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"})
+	n, ok, _ := fresh.Newer(context.Background(), connection.Key{Synapse: "oauth-prod", Connection: "conn-1"}, connection.Tokens{AccessToken: "access-0-expired", RefreshToken: "refresh-0-first"})
 	if !ok || n.AccessToken != "access-1-xxxxxxxx" || n.RefreshToken != "refresh-1-yyyyyyyy" {
 		t.Fatalf("Newer = %+v %v; want the tokens of the one refresh", n, ok)
 	}
