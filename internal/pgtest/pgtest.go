@@ -32,6 +32,19 @@ const Env = "SYNAPSE_JS_TEST_POSTGRES"
 // BinEnv optionally names the directory holding initdb and postgres.
 const BinEnv = "SYNAPSE_JS_PG_BIN"
 
+// RequiredEnv, when set (CI sets it), turns the skips into failures, so a
+// missing PostgreSQL cannot pass unnoticed.
+const RequiredEnv = "SYNAPSE_JS_TEST_POSTGRES_REQUIRED"
+
+// skip skips t, or fails it where PostgreSQL is required.
+func skip(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv(RequiredEnv) != "" {
+		t.Fatal(msg + " (" + RequiredEnv + " is set)")
+	}
+	t.Skip(msg)
+}
+
 const skipHint = "set " + Env + "=postgres://USER@HOST:PORT/DB?sslmode=disable, or install PostgreSQL (initdb and postgres on PATH or under /usr/lib/postgresql/*/bin); bash .ci/run does both"
 
 // Main runs a package's tests with a PostgreSQL: when Env is not set and
@@ -63,7 +76,7 @@ func DB(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(Env)
 	if base == "" {
-		t.Skip("no PostgreSQL for this test: " + skipHint)
+		skip(t, "no PostgreSQL for this test: "+skipHint)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -156,7 +169,7 @@ type Cluster struct {
 func NewCluster(t testing.TB) *Cluster {
 	t.Helper()
 	if _, err := BinDir(); err != nil {
-		t.Skip("no PostgreSQL binaries for this test: " + skipHint)
+		skip(t, "no PostgreSQL binaries for this test: "+skipHint)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
