@@ -50,14 +50,14 @@ func TestWireQuirks(t *testing.T) {
 		name, typ, body, want string
 	}{
 		{"info is an object", "SYNAPSE_INFO", `{}`,
-			`{"name":"echo","category":"test","metadata":{"displayName":"Echo"},"supportedAuthTypes":[{"authType":"ApiKey","fields":[{"name":"token","dataType":"password","label":"Token"}]}],"capabilities":["create","update","delete","getById","getByWatermark","search"]}`},
-		{"test returns the connection", "TEST", `{}`, `{"name":"c","authConfig":{"token":"s3cret-token"}}`},
+			`{"name":"echo","category":"test","metadata":{"displayName":"Echo","iconPath":null,"backgroundColor":null,"helpUrl":null},"supportedAuthTypes":[{"authType":"ApiKey","fields":[{"name":"token","dataType":"password","label":"Token","required":true,"defaultValue":null,"description":null}],"label":null}],"configuredFields":null,"disabledMessage":null,"oauthInfo":null,"apiMaxCrudSize":null,"capabilities":["create","update","delete","getById","getByWatermark","search"]}`},
+		{"test returns the connection", "TEST", `{}`, `{"name":"c","authConfig":{"endpoint":null,"userName":null,"password":null,"clientId":null,"clientSecret":null,"redirectUri":null,"token":"s3cret-token","accessToken":null,"refreshToken":null,"expiresIn":null,"lastRefreshed":null,"additionalHeaders":null},"idFieldName":null,"watermarkFieldName":null,"createdAtFieldName":null,"updatedAtFieldName":null,"oAuthRedirectUrl":null,"metaConfig":null}`},
 		{"describe is a list of JSON strings", "DESCRIBE", `{"entities":["a"]}`,
-			`["{\"apiName\":\"a\",\"displayName\":\"a\",\"attributes\":[{\"apiName\":\"id\",\"displayName\":\"Id\",\"dataType\":\"string\",\"isIdField\":true},{\"apiName\":\"updated\",\"displayName\":\"Updated\",\"dataType\":\"datetime\",\"isWatermarkField\":true}]}"]`},
+			`["{\"id\":null,\"apiName\":\"a\",\"displayName\":\"a\",\"pluralName\":null,\"description\":null,\"custom\":false,\"readOnly\":false,\"version\":null,\"child\":false,\"attributes\":[{\"id\":null,\"apiName\":\"id\",\"displayName\":\"Id\",\"dataType\":\"string\",\"custom\":false,\"defaultValue\":null,\"nillable\":true,\"initializable\":true,\"updateable\":true,\"createOnly\":false,\"calculated\":false,\"unique\":false,\"length\":null,\"precision\":null,\"scale\":null,\"status\":\"ACTIVE\",\"referenceTo\":null,\"referenceTargetField\":null,\"referenceToPluralName\":null,\"isSystem\":false,\"isIdField\":true,\"compositeKey\":null,\"isWatermarkField\":false,\"isCreatedAtField\":false,\"isUpdatedAtField\":false,\"isMultiValueField\":false,\"isSyncariDefined\":false,\"parentAttributeId\":null,\"externalId\":null,\"entityId\":null,\"picklistValues\":null,\"picklist\":null},{\"id\":null,\"apiName\":\"updated\",\"displayName\":\"Updated\",\"dataType\":\"datetime\",\"custom\":false,\"defaultValue\":null,\"nillable\":true,\"initializable\":true,\"updateable\":true,\"createOnly\":false,\"calculated\":false,\"unique\":false,\"length\":null,\"precision\":null,\"scale\":null,\"status\":\"ACTIVE\",\"referenceTo\":null,\"referenceTargetField\":null,\"referenceToPluralName\":null,\"isSystem\":false,\"isIdField\":false,\"compositeKey\":null,\"isWatermarkField\":true,\"isCreatedAtField\":false,\"isUpdatedAtField\":false,\"isMultiValueField\":false,\"isSyncariDefined\":false,\"parentAttributeId\":null,\"externalId\":null,\"entityId\":null,\"picklistValues\":null,\"picklist\":null}]}"]`},
 		{"read is an object with plain records", "READ", readBody,
-			`{"data":[{"id":"1","name":"thing","values":{"n":0},"lastModified":1000},{"id":"2","name":"thing","values":{"n":1},"lastModified":1001},{"id":"3","name":"thing","values":{"n":2},"lastModified":1002}],"watermark":{"start":1000,"end":2000,"offset":0,"limit":0,"cursor":null},"offsetType":"RECORD_COUNT"}`},
+			`{"data":[{"name":"thing","id":"1","syncariEntityId":null,"deleted":false,"values":{"n":0},"lastModified":1000,"createdAt":null},{"name":"thing","id":"2","syncariEntityId":null,"deleted":false,"values":{"n":1},"lastModified":1001,"createdAt":null},{"name":"thing","id":"3","syncariEntityId":null,"deleted":false,"values":{"n":2},"lastModified":1002,"createdAt":null}],"watermark":{"start":1000,"end":2000,"offset":0,"limit":0,"cursor":null,"isResync":false,"isTest":false,"initial":false},"offsetType":"RECORD_COUNT"}`},
 		{"get_by_id is a list of JSON strings", "GET_BY_ID", `{"entity":{"apiName":"a"},"data":[{"id":"7","values":{}}]}`,
-			`["{\"id\":\"7\",\"values\":{\"id\":\"7\"}}"]`},
+			`["{\"name\":null,\"id\":\"7\",\"syncariEntityId\":null,\"deleted\":false,\"values\":{\"id\":\"7\"},\"lastModified\":null,\"createdAt\":null}"]`},
 		{"results are filled in", "UPDATE", `{"entity":{"apiName":"a"},"data":[{"id":"1","syncariEntityId":"s1","values":{}},{"id":"2","syncariEntityId":"s2","values":{"fail":true}}]}`,
 			`["{\"success\":true,\"errors\":[],\"id\":\"1\",\"syncariId\":\"s1\"}","{\"success\":false,\"errors\":[\"cannot update 2\"],\"id\":\"2\",\"syncariId\":\"s2\"}"]`},
 		{"explicit result fields win", "DELETE", `{"entity":{"apiName":"a"},"data":[{"id":"1","syncariEntityId":"s1","values":{}}]}`,
@@ -205,7 +205,7 @@ func TestAsyncAndTimers(t *testing.T) {
   },
   async get_by_id(req) { throw new NotFoundError('no ' + req.data[0].id); },`)
 	r := c.Invoke(context.Background(), envelope("READ", readBody), host.CallOptions{})
-	want := `{"data":[{"id":"0","values":{},"lastModified":1000},{"id":"1","values":{},"lastModified":1001},{"id":"2","values":{},"lastModified":1002}],"watermark":{"start":1000,"end":2000,"offset":0,"limit":0,"cursor":"next"},"offsetType":"RECORD_COUNT"}`
+	want := `{"data":[{"name":null,"id":"0","syncariEntityId":null,"deleted":false,"values":{},"lastModified":1000,"createdAt":null},{"name":null,"id":"1","syncariEntityId":null,"deleted":false,"values":{},"lastModified":1001,"createdAt":null},{"name":null,"id":"2","syncariEntityId":null,"deleted":false,"values":{},"lastModified":1002,"createdAt":null}],"watermark":{"start":1000,"end":2000,"offset":0,"limit":0,"cursor":"next","isResync":false,"isTest":false,"initial":false},"offsetType":"RECORD_COUNT"}`
 	if string(r.Body) != want {
 		t.Errorf("async read:\n got: %s\nwant: %s", r.Body, want)
 	}
@@ -345,7 +345,7 @@ func TestConcurrentCalls(t *testing.T) {
 			defer wg.Done()
 			body := strings.Replace(readBody, `"offset":0`, fmt.Sprintf(`"offset":%d`, i), 1)
 			r := c.Invoke(context.Background(), envelope("READ", body), host.CallOptions{})
-			if want := fmt.Sprintf(`{"id":"%d","values":{"o":%d}}`, i, i); !strings.Contains(string(r.Body), want) {
+			if want := fmt.Sprintf(`"id":"%d","syncariEntityId":null,"deleted":false,"values":{"o":%d},`, i, i); !strings.Contains(string(r.Body), want) {
 				errs <- fmt.Sprintf("call %d: %s", i, r.Body)
 			}
 		}(i)
@@ -393,7 +393,7 @@ func TestCtxAndPlainCall(t *testing.T) {
 		t.Errorf("ctx: %s", r.Body)
 	}
 	r = c.Call(context.Background(), "search", nil, []byte(`{"query":"ann","params":[]}`), host.CallOptions{})
-	if want := `[{"id":"1","values":{"q":"ann"}}]`; string(r.Body) != want {
+	if want := `[{"name":null,"id":"1","syncariEntityId":null,"deleted":false,"values":{"q":"ann"},"lastModified":null,"createdAt":null}]`; string(r.Body) != want {
 		t.Errorf("plain search: got %s want %s", r.Body, want)
 	}
 }

@@ -39,6 +39,9 @@ type encoder struct {
 	// first (for validation at load, which reports all problems at once);
 	// the output is then meaningless.
 	collect *[]*ShapeError
+	// inputID is the syncariEntityId of the input record the element being
+	// written answers (Results), nil otherwise.
+	inputID goja.Value
 }
 
 func (e *encoder) fail(format string, args ...any) error {
@@ -212,14 +215,18 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		e.buf = append(e.buf, ']')
 		return nil
 	case kStruct:
-		return e.structure(v, s, nil)
+		return e.structure(v, s)
 	}
 	return e.fail("internal: unknown shape")
 }
 
-// structure encodes an object of a known model. fill, when set, may append
-// fields the author left out (it gets the keys seen, in field order).
-func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first bool) bool) error {
+// structure encodes an object of a known model: every field of the model,
+// in the model's order, with its default when the author left it out
+// (undefined, null or a function, which JSON.stringify would drop too),
+// then, for a model that keeps them, the object's other keys in its own
+// order. Fields are read by name, so a getter (also an inherited one)
+// counts as set.
+func (e *encoder) structure(v goja.Value, s *shape) error {
 	k := jsvalue.KindOf(v)
 	if k != jsvalue.Object {
 		if k == jsvalue.Promise {
@@ -231,63 +238,99 @@ func (e *encoder) structure(v goja.Value, s *shape, fill func(seen []bool, first
 		return e.fail("want a %s object, %s", s.name, got(v))
 	}
 	o := v.(*goja.Object)
-	var seenBuf [32]bool
-	seen := seenBuf[:0]
-	if len(s.fields) <= len(seenBuf) {
-		seen = seenBuf[:len(s.fields)]
-	} else {
-		seen = make([]bool, len(s.fields))
-	}
 	e.buf = append(e.buf, '{')
-	first := true
-	for _, key := range o.Keys() {
-		ev := o.Get(key)
-		ek := jsvalue.KindOf(ev)
-		if ek == jsvalue.Undefined || ek == jsvalue.Function {
-			continue
-		}
-		i, known := s.index[key]
-		if !known && !s.extra {
-			continue // pydantic drops unknown keys; so do we
-		}
-		if !first {
+	for i := range s.fields {
+		f := &s.fields[i]
+		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
+		e.buf = append(e.buf, f.key...)
+		ev := o.Get(f.name)
+		switch jsvalue.KindOf(ev) {
+		case jsvalue.Undefined, jsvalue.Function:
+			if f.required {
+				e.push(f.name)
+				err := e.fail("is required but missing (want %s)", want(f.shape))
+				e.pop()
+				if err != nil {
+					return err
+				}
+			}
+			e.fill(o, f)
+			continue
+		case jsvalue.Null:
+			if f.required {
+				e.push(f.name)
+				err := e.fail("is required, got null")
+				e.pop()
+				if err != nil {
+					return err
+				}
+			}
+			e.fill(o, f)
+			continue
+		}
+		e.push(f.name)
+		if err := e.value(ev, f.shape); err != nil {
+			return err
+		}
+		e.pop()
+	}
+	if s.extra {
+		if err := e.extraKeys(o, s); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, '}')
+	return nil
+}
+
+// fill writes what a field the author left out gets: its derivation, or
+// its default.
+func (e *encoder) fill(o *goja.Object, f *field) {
+	switch f.fill {
+	case fillSuccess:
+		// A Result whose errors are not empty did not succeed.
+		if errs, ok := o.Get("errors").(*goja.Object); ok && jsvalue.KindOf(errs) == jsvalue.Array && jsvalue.ArrayLen(errs) > 0 {
+			e.buf = append(e.buf, "false"...)
+			return
+		}
+	case fillInputID:
+		if k := jsvalue.KindOf(e.inputID); k != jsvalue.Undefined && k != jsvalue.Null {
+			e.push(f.name)
+			// The input's id was checked as the platform sent it; a
+			// number is written as a string, as the SDK's str field does.
+			if err := e.value(e.inputID, f.shape); err == nil {
+				e.pop()
+				return
+			}
+			e.pop()
+		}
+	}
+	e.buf = append(e.buf, f.def...)
+}
+
+// extraKeys writes the keys of o its model does not name, after the
+// model's fields, as pydantic writes a model's extra keys.
+func (e *encoder) extraKeys(o *goja.Object, s *shape) error {
+	for _, key := range o.Keys() {
+		if _, known := s.index[key]; known {
+			continue
+		}
+		ev := o.Get(key)
+		if ek := jsvalue.KindOf(ev); ek == jsvalue.Undefined || ek == jsvalue.Function {
+			continue
+		}
+		e.buf = append(e.buf, ',')
 		e.buf = jsjson.AppendString(e.buf, key)
 		e.buf = append(e.buf, ':')
 		e.push(key)
-		if !known {
-			var err error
-			if e.buf, err = jsjson.Append(e.buf, ev); err != nil {
-				return e.fail("%v", err)
-			}
-		} else {
-			f := s.fields[i]
-			if ek == jsvalue.Null && f.required {
-				return e.fail("is required, got null")
-			}
-			if err := e.value(ev, f.shape); err != nil {
-				return err
-			}
-			seen[i] = true
+		var err error
+		if e.buf, err = jsjson.Append(e.buf, ev); err != nil {
+			return e.fail("%v", err)
 		}
 		e.pop()
-		first = false
 	}
-	for i, f := range s.fields {
-		if f.required && !seen[i] {
-			e.push(f.name)
-			err := e.fail("is required but missing (want %s)", want(f.shape))
-			e.pop()
-			if err != nil {
-				return err
-			}
-		}
-	}
-	if fill != nil {
-		first = fill(seen, first)
-	}
-	e.buf = append(e.buf, '}')
 	return nil
 }
 
@@ -332,20 +375,6 @@ func (c *Connector) encodeResult(res goja.Value, m *Method, wire bool, in input)
 			return nil, &ShapeError{Method: m.Export, Msg: "want an object, got null"}
 		}
 		err = enc.value(res, m.shape(c.engine.models))
-	case resultRead:
-		err = enc.structure(res, m.shape(c.engine.models), func(seen []bool, first bool) bool {
-			// pydantic's defaults: data may be left out, offsetType is
-			// RECORD_COUNT unless said.
-			if !seen[0] {
-				enc.buf = appendField(enc.buf, first, "data", "[]")
-				first = false
-			}
-			if !seen[2] {
-				enc.buf = appendField(enc.buf, first, "offsetType", `"RECORD_COUNT"`)
-				first = false
-			}
-			return first
-		})
 	case resultList:
 		err = encodeList(enc, res, m.shape(c.engine.models), wire, nil)
 		if err == nil && m.Type == "DESCRIBE" {
@@ -377,19 +406,10 @@ func (c *Connector) encodeResult(res goja.Value, m *Method, wire bool, in input)
 	return enc.buf, nil
 }
 
-func appendField(dst []byte, first bool, name, raw string) []byte {
-	if !first {
-		dst = append(dst, ',')
-	}
-	dst = jsjson.AppendString(dst, name)
-	dst = append(dst, ':')
-	return append(dst, raw...)
-}
-
 // encodeList writes a list result; on the wire each element is itself a
 // JSON-encoded string, because the platform reads List<String>.
-// ids, when not nil, marks the elements as Results and holds the input
-// records' syncariEntityIds.
+// ids, when not nil, holds the input records' syncariEntityIds, which
+// Results that leave syncariId out get.
 func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Value) error {
 	k := jsvalue.KindOf(res)
 	if k != jsvalue.Array {
@@ -413,17 +433,11 @@ func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Va
 			target = &scratch
 		}
 		target.push("[" + strconv.Itoa(i) + "]")
-		var err error
-		if ids != nil {
-			var id goja.Value
-			if i < len(ids) {
-				id = ids[i]
-			}
-			err = target.result(el, s.elem, id)
-		} else {
-			err = target.value(el, s.elem)
+		target.inputID = nil
+		if i < len(ids) {
+			target.inputID = ids[i]
 		}
-		if err != nil {
+		if err := target.value(el, s.elem); err != nil {
 			return err
 		}
 		target.pop()
@@ -432,68 +446,6 @@ func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Va
 		}
 	}
 	enc.buf = append(enc.buf, ']')
-	return nil
-}
-
-// result writes a Result with the host's fills: errors [] when missing,
-// syncariId from the input record, success true when there are no errors.
-// The key order is fixed: success, errors, id, syncariId.
-func (e *encoder) result(v goja.Value, s *shape, inputID goja.Value) error {
-	o, ok := v.(*goja.Object)
-	if !ok || jsvalue.KindOf(v) != jsvalue.Object {
-		return e.fail("want a Result object, %s", got(v))
-	}
-	get := func(k string) goja.Value {
-		x := o.Get(k)
-		if jsvalue.KindOf(x) == jsvalue.Undefined {
-			return nil
-		}
-		return x
-	}
-	errs := get("errors")
-	nErrs := 0
-	if errs != nil && jsvalue.KindOf(errs) == jsvalue.Array {
-		nErrs = jsvalue.ArrayLen(errs.(*goja.Object))
-	}
-	e.buf = append(e.buf, `{"success":`...)
-	if sv := get("success"); sv != nil && jsvalue.KindOf(sv) != jsvalue.Null {
-		e.push("success")
-		if err := e.value(sv, s.fields[0].shape); err != nil {
-			return err
-		}
-		e.pop()
-	} else if nErrs == 0 {
-		e.buf = append(e.buf, "true"...)
-	} else {
-		e.buf = append(e.buf, "false"...)
-	}
-	e.buf = append(e.buf, `,"errors":`...)
-	if errs == nil || jsvalue.KindOf(errs) == jsvalue.Null {
-		e.buf = append(e.buf, "[]"...)
-	} else {
-		e.push("errors")
-		if err := e.value(errs, s.fields[1].shape); err != nil {
-			return err
-		}
-		e.pop()
-	}
-	e.buf = append(e.buf, `,"id":`...)
-	e.push("id")
-	if err := e.value(get("id"), s.fields[2].shape); err != nil {
-		return err
-	}
-	e.pop()
-	e.buf = append(e.buf, `,"syncariId":`...)
-	sid := get("syncariId")
-	if sid == nil || jsvalue.KindOf(sid) == jsvalue.Null {
-		sid = inputID
-	}
-	e.push("syncariId")
-	if err := e.value(sid, s.fields[3].shape); err != nil {
-		return err
-	}
-	e.pop()
-	e.buf = append(e.buf, '}')
 	return nil
 }
 

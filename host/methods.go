@@ -56,7 +56,6 @@ type resultKind int
 
 const (
 	resultModel   resultKind = iota // one model object (shape from the models)
-	resultRead                      // a ReadResponse, with pydantic's fills
 	resultList                      // a list of a model
 	resultResults                   // a list of Results, one per input record
 	resultString                    // a string (a webhook identifier)
@@ -109,7 +108,7 @@ var methods = []Method{
 	{Export: "describe", Type: "DESCRIBE", Requirement: Required, Wire: WireStringList, Body: []string{"entities"},
 		Absent: absentRequired, Model: "[Schema]", result: resultList, shape: func(m *models) *shape { return m.schemaList }},
 	{Export: "read", Type: "READ", Requirement: SourceOrDestination, Body: []string{"entity", "watermark"},
-		Absent: absentSource, Model: "ReadResponse", result: resultRead, shape: func(m *models) *shape { return m.readResponse }},
+		Absent: absentSource, Model: "ReadResponse", result: resultModel, shape: func(m *models) *shape { return m.readResponse }},
 	{Export: "get_by_id", Type: "GET_BY_ID", Wire: WireStringList, Body: []string{"entity", "data"},
 		Absent: absentNotSupported, Model: "[Record]", result: resultList, shape: func(m *models) *shape { return m.recordList }},
 	{Export: "create", Type: "CREATE", Requirement: SourceOrDestination, Wire: WireStringList, Body: []string{"entity", "data"},

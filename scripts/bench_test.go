@@ -101,12 +101,13 @@ type goReader struct {
 
 // goRecord is the contract's Record as the Go baseline builds it.
 type goRecord struct {
-	Name         string         `json:"name"`
-	ID           string         `json:"id"`
-	Deleted      bool           `json:"deleted"`
-	Values       map[string]any `json:"values"`
-	LastModified *int64         `json:"lastModified"`
-	CreatedAt    *int64         `json:"createdAt"`
+	Name            string         `json:"name"`
+	ID              string         `json:"id"`
+	SyncariEntityID *string        `json:"syncariEntityId"`
+	Deleted         bool           `json:"deleted"`
+	Values          map[string]any `json:"values"`
+	LastModified    *int64         `json:"lastModified"`
+	CreatedAt       *int64         `json:"createdAt"`
 }
 
 type goReadResponse struct {
