@@ -38,6 +38,9 @@ type AuthConfig struct {
 	// ExpiresAt is when AccessToken expires: authConfig.expiresAt, or
 	// lastRefreshed + expiresIn; zero when unknown.
 	ExpiresAt time.Time
+	// LastRefreshed is authConfig.lastRefreshed, when AccessToken was
+	// issued; zero when unknown.
+	LastRefreshed time.Time
 	// AdditionalHeaders are sent with every request of the connection.
 	AdditionalHeaders map[string]string
 }
@@ -59,7 +62,11 @@ func (c *Connection) Secrets() []string {
 
 // Tokens returns the OAuth tokens the connection carries.
 func (c *Connection) Tokens() Tokens {
-	return Tokens{AccessToken: c.Auth.AccessToken, RefreshToken: c.Auth.RefreshToken, ExpiresAt: c.Auth.ExpiresAt}
+	t := Tokens{AccessToken: c.Auth.AccessToken, RefreshToken: c.Auth.RefreshToken, ExpiresAt: c.Auth.ExpiresAt}
+	if !t.ExpiresAt.IsZero() && c.Auth.LastRefreshed.Before(t.ExpiresAt) {
+		t.IssuedAt = c.Auth.LastRefreshed
+	}
+	return t
 }
 
 // Parse reads a Connection from JSON. Numbers are read as the platform
@@ -122,6 +129,9 @@ func FromMap(m map[string]any) (*Connection, error) {
 	}
 	if a.ExpiresAt, err = expiry(ac); err != nil {
 		return nil, err
+	}
+	if t, ok := ParseTime(ac["lastRefreshed"]); ok {
+		a.LastRefreshed = t
 	}
 	switch h := ac["additionalHeaders"].(type) {
 	case nil:
@@ -270,39 +280,134 @@ func epochTime(f float64) time.Time {
 }
 
 // WithTokens returns the connection JSON with t written into authConfig,
-// and every expiry field made to agree with t: expiresIn (seconds left at
-// now, as the SDK's string), lastRefreshed (now) and expiresAt (epoch ms),
-// so no reader derives an older expiry from a field left behind. Other keys
-// are kept as they were, numbers included.
+// and every expiry field made to agree with t, so no reader derives an
+// older expiry from a field left behind: expiresIn (whole seconds, as the
+// SDK's string) and lastRefreshed (RFC 3339, milliseconds) such that
+// lastRefreshed + expiresIn is t.ExpiresAt exactly, and expiresAt (epoch
+// ms) where the connection has that key. lastRefreshed is t.IssuedAt when
+// known (now otherwise), moved back by under a second when the lifetime is
+// not a whole number of seconds. Keys keep their order and every other
+// value its exact text; keys authConfig lacked are added at its end.
 func WithTokens(raw json.RawMessage, t Tokens, now time.Time) (json.RawMessage, error) {
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil {
-		m = map[string]any{}
+	top, err := readObject(raw)
+	if err != nil {
+		top = nil // not an object: start one
 	}
-	ac, _ := m["authConfig"].(map[string]any)
-	if ac == nil {
-		ac = map[string]any{}
-	}
-	ac["accessToken"] = t.AccessToken
-	if t.RefreshToken != "" {
-		ac["refreshToken"] = t.RefreshToken
-	}
-	if t.ExpiresAt.IsZero() {
-		delete(ac, "expiresAt")
-		delete(ac, "expiresIn")
-	} else {
-		ac["expiresIn"] = strconv.FormatInt(int64(t.ExpiresAt.Sub(now).Round(time.Second).Seconds()), 10)
-		ac["lastRefreshed"] = now.UTC().Format(time.RFC3339)
-		if _, had := ac["expiresAt"]; had {
-			ac["expiresAt"] = t.ExpiresAt.UnixMilli()
+	var ac orderedObject
+	if v, ok := top.get("authConfig"); ok {
+		if ac, err = readObject(v); err != nil {
+			ac = nil
 		}
 	}
-	m["authConfig"] = ac
-	out, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("write rotated tokens into the connection: %w", err)
+	ac.set("accessToken", jsonString(t.AccessToken))
+	if t.RefreshToken != "" {
+		ac.set("refreshToken", jsonString(t.RefreshToken))
 	}
-	return out, nil
+	if t.ExpiresAt.IsZero() {
+		for _, k := range []string{"expiresIn", "lastRefreshed", "expiresAt"} {
+			if _, had := ac.get(k); had {
+				ac.set(k, json.RawMessage("null"))
+			}
+		}
+	} else {
+		issued, secs := Lifetime(t, now)
+		ac.set("expiresIn", jsonString(strconv.FormatInt(secs, 10)))
+		ac.set("lastRefreshed", jsonString(issued.UTC().Format("2006-01-02T15:04:05.000Z07:00")))
+		if _, had := ac.get("expiresAt"); had {
+			ac.set("expiresAt", json.RawMessage(strconv.FormatInt(t.ExpiresAt.UnixMilli(), 10)))
+		}
+	}
+	top.set("authConfig", ac.bytes())
+	return top.bytes(), nil
+}
+
+// Lifetime is how t is written as the SDK's pair lastRefreshed + expiresIn
+// (whole seconds): issued + secs is t.ExpiresAt to the millisecond. The
+// lifetime starts at t.IssuedAt when known, else at now; it is rounded up
+// to whole seconds, which moves issued back by under a second.
+func Lifetime(t Tokens, now time.Time) (issued time.Time, secs int64) {
+	exp := t.ExpiresAt.Truncate(time.Millisecond)
+	from := t.IssuedAt
+	if from.IsZero() || !from.Before(exp) {
+		from = now
+	}
+	left := exp.Sub(from)
+	if left < 0 {
+		left = 0
+	}
+	secs = int64((left + time.Second - 1) / time.Second)
+	return exp.Add(-time.Duration(secs) * time.Second), secs
+}
+
+func jsonString(s string) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+// orderedObject is a JSON object as its keys and raw values, in order, so
+// it is written back with every other key and number exactly as it was.
+type orderedObject []member
+
+type member struct {
+	key string
+	raw json.RawMessage
+}
+
+func readObject(raw json.RawMessage) (orderedObject, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("want a JSON object")
+	}
+	var o orderedObject
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		o = append(o, member{key: kt.(string), raw: v})
+	}
+	return o, nil
+}
+
+func (o orderedObject) get(k string) (json.RawMessage, bool) {
+	for _, m := range o {
+		if m.key == k {
+			return m.raw, true
+		}
+	}
+	return nil, false
+}
+
+func (o *orderedObject) set(k string, v json.RawMessage) {
+	for i := range *o {
+		if (*o)[i].key == k {
+			(*o)[i].raw = v
+			return
+		}
+	}
+	*o = append(*o, member{key: k, raw: v})
+}
+
+func (o orderedObject) bytes() json.RawMessage {
+	out := []byte{'{'}
+	for i, m := range o {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, jsonString(m.key)...)
+		out = append(out, ':')
+		out = append(out, m.raw...)
+	}
+	return append(out, '}')
 }

@@ -12,6 +12,10 @@ type Tokens struct {
 	AccessToken  string    `json:"accessToken,omitempty"`
 	RefreshToken string    `json:"refreshToken,omitempty"`
 	ExpiresAt    time.Time `json:"expiresAt,omitzero"`
+	// IssuedAt is when AccessToken was issued (zero: unknown); with
+	// ExpiresAt it gives the token's lifetime, which bounds how early it
+	// is refreshed.
+	IssuedAt time.Time `json:"issuedAt,omitzero"`
 }
 
 // Key names whose tokens a store holds: one serving name (the name a

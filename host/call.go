@@ -48,7 +48,7 @@ func (r *Response) ContentType() string {
 	if m, ok := methodByType(r.Type); ok && r.Err == nil {
 		return m.ContentType()
 	}
-	return "application/json"
+	return JSONContentType
 }
 
 // CallOptions tune one call.
@@ -76,7 +76,7 @@ func (c *Connector) InvokeEnvelope(ctx context.Context, env *Envelope, opts Call
 	if ce != nil {
 		return c.fail(start, env.Type, ce)
 	}
-	if !c.exported[m.Export] {
+	if !c.exported[m.Export] && m.absent == nil {
 		return c.fail(start, env.Type, notSupported(m, c.file))
 	}
 	if msg := m.checkBody(env.Body); msg != "" {
@@ -188,6 +188,10 @@ func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call
 	if err != nil {
 		return nil, err
 	}
+	fn, ok := r.fns[m.Export]
+	if !ok {
+		return m.absent(raw, env.Body) // only rows with a default get here
+	}
 	var conn goja.Value = vm.NewObject()
 	if !isAbsent(raw) {
 		if conn, err = jsjson.Parse(vm, raw); err != nil {
@@ -217,14 +221,21 @@ func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call
 	if dl, ok := ctx.Deadline(); ok {
 		_ = jsctx.Set("deadline", dl.UnixMilli())
 	}
-	res, err := r.fns[m.Export](goja.Undefined(), in.req, jsctx)
+	res, err := fn(goja.Undefined(), in.req, jsctx)
 	if err != nil {
 		return nil, err
 	}
 	if res, err = r.settle(ctx, res); err != nil {
 		return nil, err
 	}
-	return c.encodeResult(res, m, wire, in)
+	out, err := c.encodeResult(res, m, wire, in)
+	if err == nil && call.Rotated != nil && m.returnsConnection() {
+		// The platform stores the Connection TEST answers: it must carry
+		// the tokens that replaced the ones the script was given, or the
+		// platform keeps a revoked refresh token.
+		out, err = connection.WithTokens(out, *call.Rotated, time.Now())
+	}
+	return out, err
 }
 
 // input is what the result encoder needs of the request: the request

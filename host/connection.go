@@ -32,6 +32,10 @@ func (c *Connector) prepareConnection(ctx context.Context, call *bindings.Call, 
 		return raw, nil // the script refreshes on its own
 	}
 	call.Secrets.Add(newer.AccessToken, newer.RefreshToken)
+	// Reported like a rotation of this call, so a caller that missed the
+	// earlier report (the platform had not stored it yet) learns them.
+	r := newer
+	call.Rotated = &r
 	call.Log.Debug().Msg("using OAuth tokens rotated by an earlier call")
 	return out, nil
 }

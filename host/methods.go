@@ -85,6 +85,10 @@ type Method struct {
 
 	result resultKind
 	shape  func(*models) *shape
+	// absent, when set, answers in place of a missing export (the SDK's
+	// default implementation), from the call's connection (with the newest
+	// tokens the host knows) and body; nil answers 405.
+	absent func(conn, body json.RawMessage) ([]byte, error)
 }
 
 // What the platform gets when a connector lacks an export.
@@ -93,6 +97,8 @@ const (
 	absentSource       = "nothing unless the connector is a destination (create, update or delete); 405 not supported"
 	absentDestination  = "405 not supported"
 	absentNotSupported = "405 not supported"
+	absentAccessToken  = `the SDK's default grant, which the platform posts to the token URL: {"grant_type": "authorization_code", "code", "client_id", "client_secret", "redirect_uri"} (code and redirect_uri from the body, the client from body.authConfig)`
+	absentRefreshToken = `the SDK's default grant, which the platform posts to the token URL: {"grant_type": "refresh_token", "refresh_token", "client_id", "client_secret"} from connection.authConfig`
 )
 
 // methods in the order error messages list them.
@@ -102,9 +108,9 @@ var methods = []Method{
 	{Export: "test", Type: "TEST", Request: RequestConnection, Requirement: Required,
 		Absent: absentRequired, Model: "Connection", result: resultModel, shape: func(m *models) *shape { return m.connection }},
 	{Export: "refresh_token", Type: "REFRESH_TOKEN", Request: RequestConnection,
-		Absent: absentNotSupported, Model: "object", result: resultModel, shape: func(m *models) *shape { return m.object }},
+		Absent: absentRefreshToken, absent: defaultRefreshToken, Model: "object", result: resultModel, shape: func(m *models) *shape { return m.object }},
 	{Export: "get_access_token", Type: "GET_ACCESS_TOKEN",
-		Absent: absentNotSupported, Model: "object", result: resultModel, shape: func(m *models) *shape { return m.object }},
+		Absent: absentAccessToken, absent: defaultAccessToken, Model: "object", result: resultModel, shape: func(m *models) *shape { return m.object }},
 	{Export: "describe", Type: "DESCRIBE", Requirement: Required, Wire: WireStringList, Body: []string{"entities"},
 		Absent: absentRequired, Model: "[Schema]", result: resultList, shape: func(m *models) *shape { return m.schemaList }},
 	{Export: "read", Type: "READ", Requirement: SourceOrDestination, Body: []string{"entity", "watermark"},
@@ -187,13 +193,25 @@ func methodByExport(name string) (*Method, bool) {
 	return nil, false
 }
 
+// JSONContentType is the Content-Type of every JSON answer: the body is
+// UTF-8, and saying so keeps clients from guessing another charset.
+const JSONContentType = "application/json; charset=utf-8"
+
 // ContentType is the Content-Type of a successful wire answer.
 func (m *Method) ContentType() string {
 	if m.Wire == WireBareString {
 		return "text/plain; charset=utf-8"
 	}
-	return "application/json"
+	return JSONContentType
 }
+
+// returnsConnection reports whether the result is a Connection, which
+// the platform stores.
+func (m *Method) returnsConnection() bool { return m.Model == "Connection" }
+
+// Answers reports whether a connector that does not export m still
+// answers it (with the SDK's default) rather than 405.
+func (m *Method) Answers() bool { return m.absent != nil }
 
 // checkBody checks what the platform always sends for a type, so a
 // malformed request is a clear 400 before any script runs. It returns the

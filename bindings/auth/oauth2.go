@@ -22,7 +22,10 @@ import (
 )
 
 // RefreshLeeway is how close to its expiry an access token is refreshed
-// before use, so it does not expire in flight.
+// before use, so it does not expire in flight: at most this, and at most
+// half the token's lifetime (refreshMargin), so a token that lives seconds
+// is used for half its life instead of being refreshed before every
+// request.
 const RefreshLeeway = 60 * time.Second
 
 // maxTokenResponse caps a token endpoint's answer.
@@ -60,6 +63,7 @@ type oauth2Auth struct {
 
 	mu   sync.Mutex
 	tok  connection.Tokens
+	seen time.Time // when tok was first held, for a lifetime nobody gave
 	once secretsOnce
 }
 
@@ -78,8 +82,31 @@ func (a *oauth2Auth) current() connection.Tokens {
 func (a *oauth2Auth) set(t connection.Tokens) {
 	a.mu.Lock()
 	a.tok = t
+	a.seen = time.Now()
 	a.mu.Unlock()
 	a.once.reset()
+}
+
+// refreshMargin is how long before its expiry t is refreshed: RefreshLeeway,
+// capped at half its lifetime (from IssuedAt, or else from when this
+// authenticator first held it, the earliest it is known to have been
+// valid).
+func refreshMargin(t connection.Tokens, seen time.Time) time.Duration {
+	from := t.IssuedAt
+	if from.IsZero() {
+		from = seen
+	}
+	life := t.ExpiresAt.Sub(from)
+	if life <= 0 {
+		return 0
+	}
+	return min(RefreshLeeway, life/2)
+}
+
+// expired reports whether t is past its expiry (an unknown expiry is
+// taken as valid: a 401 tells).
+func expired(t connection.Tokens) bool {
+	return !t.ExpiresAt.IsZero() && !time.Now().Before(t.ExpiresAt)
 }
 
 func (a *oauth2Auth) refreshable(t connection.Tokens) bool {
@@ -91,7 +118,16 @@ func (a *oauth2Auth) due(t connection.Tokens) bool {
 	if !a.refreshable(t) {
 		return false
 	}
-	return t.AccessToken == "" || (!t.ExpiresAt.IsZero() && time.Until(t.ExpiresAt) < RefreshLeeway)
+	if t.AccessToken == "" {
+		return true
+	}
+	if t.ExpiresAt.IsZero() {
+		return false
+	}
+	a.mu.Lock()
+	seen := a.seen
+	a.mu.Unlock()
+	return time.Until(t.ExpiresAt) < refreshMargin(t, seen)
 }
 
 // Apply implements Authenticator: it refreshes first when the token is due.
@@ -131,9 +167,11 @@ func (a *oauth2Auth) OnUnauthorized(ctx context.Context, call *bindings.Call, cl
 
 // refresh returns tokens newer than the access token seen (the one the
 // caller found due, or sent and got a 401 for). Under the connection's
-// lock it first looks for tokens someone else already got (this runtime,
-// or another one through the token store); only then does it ask the
-// token endpoint.
+// lock it first looks for tokens someone else got while it waited (this
+// runtime, or another one through the token store) and uses them while
+// they have not expired, even inside the refresh margin: refreshing again
+// would revoke the token the other holder is sending. Only then does it
+// ask the token endpoint.
 func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *resty.Client, seen string) (connection.Tokens, error) {
 	unlock, err := a.env.Tokens.Lock(ctx, call.TokenKey())
 	if err != nil {
@@ -141,13 +179,13 @@ func (a *oauth2Auth) refresh(ctx context.Context, call *bindings.Call, client *r
 	}
 	defer unlock()
 	cur := a.current()
-	if cur.AccessToken != seen && !a.due(cur) {
+	if cur.AccessToken != "" && cur.AccessToken != seen && !expired(cur) {
 		return cur, nil
 	}
 	if n, ok := connection.Newest(ctx, a.env.Tokens, call.TokenKey(), cur); ok {
 		a.set(n)
 		adopted(call, n)
-		if n.AccessToken != seen && !a.due(n) {
+		if n.AccessToken != seen && !expired(n) {
 			return n, nil
 		}
 		cur = n
@@ -247,7 +285,10 @@ func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, clie
 		in = tr.ExpiresInCamel
 	}
 	if secs, ok := parseSeconds(in); ok && secs > 0 {
-		fresh.ExpiresAt = start.Add(time.Duration(secs * float64(time.Second))).UTC().Truncate(time.Millisecond)
+		// Issued no later than the request was sent: the lifetime
+		// counts from then.
+		fresh.IssuedAt = start.UTC().Truncate(time.Millisecond)
+		fresh.ExpiresAt = fresh.IssuedAt.Add(time.Duration(secs * float64(time.Second)))
 	}
 	return fresh, nil
 }
@@ -329,6 +370,7 @@ func (in *instance) newOAuth2(fn string, s oauth2Spec) *oauth2Auth {
 		adopted(call, n)
 	}
 	return &oauth2Auth{
+		seen:         time.Now(),
 		tokenURL:     s.tokenURL,
 		clientID:     s.clientID,
 		clientSecret: s.clientSecret,

@@ -133,14 +133,25 @@ func TestOAuth2RefreshOn401(t *testing.T) {
 func TestOAuth2RefreshBeforeExpiryOnce(t *testing.T) {
 	s := newOAuthServer(t)
 	vu := newVU(t)
-	// Expires in 30 s: within the 60 s leeway, so refreshed before use,
-	// and then good for an hour: ten requests, one token request.
-	exp := fmt.Sprint(time.Now().Add(30 * time.Second).UnixMilli())
-	v := vu.MustRun(t, fmt.Sprintf(`var a = %s, n = 0;
+	// An hour-long token with 30 s left: within the 60 s leeway, so
+	// refreshed before use, and then good for an hour: ten requests, one
+	// token request.
+	issued := fmt.Sprint(time.Now().Add(30*time.Second - time.Hour).UnixMilli())
+	v := vu.MustRun(t, fmt.Sprintf(`var a = auth.fromConnection({name: "c", authConfig: {clientId: "client-id", clientSecret: "client-secret-xyz",
+		accessToken: "access-0-abcdef", refreshToken: "refresh-0-abcdef", tokenUrl: %q, expiresIn: "3600", lastRefreshed: %s}}), n = 0;
 		for (var i = 0; i < 10; i++) { if (http.get(%q, {auth: a}).json().ok) n++ }
-		n`, oauthJS(s, exp), s.URL+"/api"))
+		n`, s.URL+"/token", issued, s.URL+"/api"))
 	if v.ToInteger() != 10 || s.tokenHits.Load() != 1 || s.apiHits.Load() != 10 {
 		t.Errorf("%v ok, %d token hits, %d api hits; want 10, 1, 10", v, s.tokenHits.Load(), s.apiHits.Load())
+	}
+	// The margin is at most half the lifetime: a token known only to
+	// expire in 30 s has lived at least that long, so it is used for
+	// another 15 s, not refreshed at once.
+	s1 := newOAuthServer(t)
+	exp := fmt.Sprint(time.Now().Add(30 * time.Second).UnixMilli())
+	newVU(t).MustRun(t, fmt.Sprintf(`http.get(%q, {auth: %s})`, s1.URL+"/api", oauthJS(s1, exp)))
+	if s1.tokenHits.Load() != 0 || s1.apiHits.Load() != 1 {
+		t.Errorf("30 s left of an unknown lifetime: %d token requests, %d api requests; want 0, 1", s1.tokenHits.Load(), s1.apiHits.Load())
 	}
 	// A Date works as expiresAt too.
 	s2 := newOAuthServer(t)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/internal/names"
 )
 
@@ -229,7 +230,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.Reset()
 		buf.WriteString(`{"error":{"status":500,"message":"encoding the response failed","detail":null}}` + "\n")
 	}
-	writeBody(w, status, "application/json", buf.Bytes())
+	writeBody(w, status, host.JSONContentType, buf.Bytes())
 }
 
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {

@@ -82,7 +82,7 @@ func wireError(w http.ResponseWriter, status int, msg, detail string) {
 		ce.Detail = &detail
 	}
 	b, _ := json.Marshal(&ce)
-	writeBody(w, http.StatusOK, "application/json", b)
+	writeBody(w, http.StatusOK, host.JSONContentType, b)
 }
 
 // admission is a call that got a concurrency slot and a live version.
@@ -295,6 +295,6 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, p *params) {
 		out = append(out, resp.Connection...)
 	}
 	out = append(out, "}\n"...)
-	writeBody(w, status, "application/json", out)
+	writeBody(w, status, host.JSONContentType, out)
 	s.metrics.call(p.synapse, typ, outcome(resp), resp.Status(), time.Since(start))
 }

@@ -75,7 +75,7 @@ func TestInvokeWireBytes(t *testing.T) {
 				if !strings.HasPrefix(ct, "text/plain") || string(r.body) != "hook-v1" {
 					t.Errorf("webhook identifier: %q %s", ct, r.body)
 				}
-			} else if ct != "application/json" {
+			} else if ct != "application/json; charset=utf-8" {
 				t.Errorf("%s: content type %q", env, ct)
 			}
 		}
@@ -308,7 +308,7 @@ func TestUnknownSynapse404(t *testing.T) {
 		{"GET", "/v2/whatever", adminTok, ""},
 	} {
 		r := h.do(c.method, c.path, c.tok, c.body)
-		if r.code != 404 || r.header.Get("Content-Type") != "application/json" || r.json(t)["error"] == nil {
+		if r.code != 404 || r.header.Get("Content-Type") != "application/json; charset=utf-8" || r.json(t)["error"] == nil {
 			t.Errorf("%s %s: %d %s", c.method, c.path, r.code, r.body)
 		}
 	}
