@@ -198,7 +198,11 @@ func (in *instance) attempt(ctx context.Context, call *bindings.Call, cl *client
 			actx = context.WithValue(actx, sensitiveKey{}, hs)
 		}
 	}
-	r := cl.resty.R()
+	rc := cl.resty
+	if s.jar != nil {
+		rc = s.jar.restyFor(call, cl)
+	}
+	r := rc.R()
 	r.SetContext(actx)
 	r.SetDoNotParseResponse(true)
 	// The spec's header and query are this request's own copies (newSpec
@@ -213,6 +217,11 @@ func (in *instance) attempt(ctx context.Context, call *bindings.Call, cl *client
 		r.SetFormDataFromValues(s.form)
 	case s.hasBody:
 		r.SetBody(s.body)
+	}
+	if s.header.Get("Accept-Encoding") == "" {
+		// Asked for explicitly, so the transport leaves the body to
+		// decodeBody, which knows deflate too.
+		r.Header.Set("Accept-Encoding", acceptEncoding)
 	}
 	if s.auth != nil {
 		if err := s.auth.Apply(ctx, call, cl.resty, r); err != nil {
@@ -234,6 +243,9 @@ func (in *instance) attempt(ctx context.Context, call *bindings.Call, cl *client
 	}
 	data, err := readCapped(body, maxBytes, raw.ContentLength)
 	if err != nil {
+		return nil, false, err
+	}
+	if data, err = decodeBody(raw.Header, data, maxBytes); err != nil {
 		return nil, false, err
 	}
 	res = &result{status: raw.StatusCode, header: raw.Header, body: data, req: r}

@@ -612,7 +612,7 @@ func TestValidation(t *testing.T) {
 		{`http.request({url: U, json: 1, form: {a: 1}})`, "form: the body is already given by json"},
 		{`var o = {}; o.o = o; http.post(U, o)`, "cannot be encoded as JSON"},
 		{`http.get(U, {throwOnError: "no"})`, "throwOnError must be a boolean"},
-		{`http.request({url: U, body: 42})`, "body must be a string, an ArrayBuffer, a Uint8Array or an object"},
+		{`http.request({url: U, body: 42})`, "body must be a string, an ArrayBuffer, a typed array (Uint8Array...), a DataView or an object"},
 		{`http.client({baseUrl: "x"})`, "baseUrl must be an absolute http(s) URL"},
 		{`http.client({base: U})`, `http.client: unknown option "base"`},
 	} {
@@ -690,7 +690,7 @@ func TestResponseObject(t *testing.T) {
 		try { var t = r.text; t() } catch (e) { detached = e instanceof TypeError && e.message.indexOf("resp.text()") >= 0 }
 		return [keys, s.status, s.ok, typeof s.headers, r.page, threw, status, ok, detached, "json" in r, typeof r.json].join("|");
 	})()`, srv.URL))
-	if v.String() != "status,ok,url,headers,text,json|200|true|object|2|true|200|true|true|true|function" {
+	if v.String() != "status,ok,url,headers,text,json,bytes,arrayBuffer|200|true|object|2|true|200|true|true|true|function" {
 		t.Errorf("got %q", v)
 	}
 }

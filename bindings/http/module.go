@@ -101,13 +101,17 @@ func newClient(eff *bindings.HTTPConfig) (*client, error) {
 		}
 	}
 	hc := &nethttp.Client{Transport: &policyTransport{p: p, next: next}}
-	c.resty = resty.NewWithClient(hc).
-		SetRedirectPolicy(resty.RedirectPolicyFunc(redirectPolicy)).
+	c.resty = configureResty(resty.NewWithClient(hc))
+	return c, nil
+}
+
+// configureResty sets what every resty client of the module has.
+func configureResty(r *resty.Client) *resty.Client {
+	return r.SetRedirectPolicy(resty.RedirectPolicyFunc(redirectPolicy)).
 		SetLogger(discardLogger{}).
 		SetDisableWarn(true).
 		SetAllowGetMethodPayload(true).
 		SetHeader("User-Agent", userAgent)
-	return c, nil
 }
 
 // NewInstance implements bindings.Module.
@@ -131,8 +135,9 @@ type instance struct {
 	mod *Module
 	vu  bindings.VU
 	rt  *goja.Runtime
-	// text and json are the responses' shared methods, made on first use.
-	text, json goja.Value
+	// text, json, bytes and arrayBuffer are the responses' shared
+	// methods, made on first use.
+	text, json, bytes, arrayBuffer goja.Value
 }
 
 // defineMethods sets request/get/post/put/patch/del on obj, relative to

@@ -36,6 +36,7 @@ type settings struct {
 	auth     auth.Authenticator
 	maxBytes int64
 	retryIf  goja.Callable // may veto the retry of a retryable status
+	jar      *clientJar    // the client's cookie jar (cookies: true), nil if none
 }
 
 // defaults are what http.client({...}) fixes for its requests.
@@ -194,6 +195,15 @@ var options = []option{
 	}},
 	{"maxBytes", everywhere, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
 		t.maxBytes = in.maxBytes(fn, v)
+	}},
+	{"cookies", onClient, func(in *instance, fn string, t *settings, _ *spec, _ *defaults, v goja.Value) {
+		if jsvalue.KindOf(v) != jsvalue.Bool {
+			in.typeError(fn, "cookies must be a boolean, got %s", jsvalue.KindOf(v))
+		}
+		t.jar = nil
+		if v.ToBoolean() {
+			t.jar = &clientJar{}
+		}
 	}},
 }
 
@@ -385,23 +395,17 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
 			s.body, s.hasBody = []byte(v.String()), true
 			return
 		case jsvalue.Object:
-			// Only binary objects are exported: Export of a plain object
-			// would copy it whole.
-			switch v.ExportType() {
-			case reflect.TypeFor[goja.ArrayBuffer](), reflect.TypeFor[[]byte]():
-				switch b := v.Export().(type) {
-				case goja.ArrayBuffer:
-					s.body, s.hasBody = append([]byte(nil), b.Bytes()...), true
-					return
-				case []byte:
-					s.body, s.hasBody = append([]byte(nil), b...), true
-					return
+			if b, ok := in.binary(v.(*goja.Object)); ok {
+				s.body, s.hasBody = b, true
+				if s.header.Get("Content-Type") == "" {
+					s.header.Set("Content-Type", "application/octet-stream")
 				}
+				return
 			}
 		case jsvalue.Array:
 		default:
 			if mode == bodyOption {
-				in.typeError(s.fn, "body must be a string, an ArrayBuffer, a Uint8Array or an object (sent as JSON), got %s", k)
+				in.typeError(s.fn, "body must be a string, an ArrayBuffer, a typed array (Uint8Array...), a DataView or an object (sent as JSON), got %s", k)
 			}
 		}
 	}
@@ -416,6 +420,40 @@ func (in *instance) setBody(s *spec, from string, v goja.Value, mode int) {
 	if s.header.Get("Content-Type") == "" {
 		s.header.Set("Content-Type", "application/json")
 	}
+}
+
+// binary returns a copy of the bytes of an ArrayBuffer or of any view on
+// one (a typed array such as Uint8Array, or a DataView: the view's range
+// only); ok is false for other objects.
+func (in *instance) binary(o *goja.Object) ([]byte, bool) {
+	// Only binary objects are exported: Export of a plain object would
+	// copy it whole.
+	switch t := o.ExportType(); {
+	case t == reflect.TypeFor[goja.ArrayBuffer]():
+		ab, _ := o.Export().(goja.ArrayBuffer)
+		return append([]byte(nil), ab.Bytes()...), true
+	case t == reflect.TypeFor[[]byte]():
+		b, _ := o.Export().([]byte)
+		return append([]byte(nil), b...), true
+	}
+	buf, ok := o.Get("buffer").(*goja.Object)
+	if !ok || buf.ExportType() != reflect.TypeFor[goja.ArrayBuffer]() {
+		return nil, false
+	}
+	isView, _ := goja.AssertFunction(in.rt.Get("ArrayBuffer").ToObject(in.rt).Get("isView"))
+	if isView == nil {
+		return nil, false
+	}
+	if yes, err := isView(goja.Undefined(), o); err != nil || !yes.ToBoolean() {
+		return nil, false
+	}
+	ab, _ := buf.Export().(goja.ArrayBuffer)
+	all := ab.Bytes()
+	off, n := o.Get("byteOffset").ToInteger(), o.Get("byteLength").ToInteger()
+	if off < 0 || n < 0 || off+n > int64(len(all)) {
+		return nil, false
+	}
+	return append([]byte(nil), all[off:off+n]...), true
 }
 
 func (in *instance) duration(fn, name string, v goja.Value) time.Duration {

@@ -12,7 +12,7 @@ import (
 )
 
 // response is the script's response object, {status, ok, url, headers,
-// text(), json()}: a goja DynamicObject, so nothing is built until the
+// text(), json(), bytes(), arrayBuffer()}: a goja DynamicObject, so nothing is built until the
 // script reads it (headers especially), and text/json are two functions
 // shared by every response of the runtime. The body stays in Go until
 // text() or json() asks for it; json() builds JS values straight from the
@@ -53,6 +53,10 @@ func (r *response) Get(key string) goja.Value {
 		return r.in.textFn()
 	case "json":
 		return r.in.jsonFn()
+	case "bytes":
+		return r.in.bytesFn()
+	case "arrayBuffer":
+		return r.in.arrayBufferFn()
 	}
 	return r.extra[key]
 }
@@ -91,7 +95,7 @@ func (r *response) Delete(key string) bool {
 // Keys implements goja.DynamicObject.
 func (r *response) Keys() []string {
 	// The order Object.keys and JSON.stringify list them in.
-	keys := append(make([]string, 0, 6+len(r.extra)), "status", "ok", "url", "headers", "text", "json")
+	keys := append(make([]string, 0, 8+len(r.extra)), "status", "ok", "url", "headers", "text", "json", "bytes", "arrayBuffer")
 	for k := range r.extra {
 		keys = append(keys, k)
 	}
@@ -100,7 +104,7 @@ func (r *response) Keys() []string {
 
 func isResponseKey(k string) bool {
 	switch k {
-	case "status", "ok", "url", "headers", "text", "json":
+	case "status", "ok", "url", "headers", "text", "json", "bytes", "arrayBuffer":
 		return true
 	}
 	return false
@@ -150,6 +154,40 @@ func (in *instance) jsonFn() goja.Value {
 		})
 	}
 	return in.json
+}
+
+// bytesFn is the runtime's shared bytes method: the body as a Uint8Array,
+// a fresh copy on every call (the script may write into it), as fetch's
+// bytes() gives.
+func (in *instance) bytesFn() goja.Value {
+	if in.bytes == nil {
+		in.bytes = in.rt.ToValue(func(c goja.FunctionCall) goja.Value {
+			r := in.thisResponse(c, "bytes")
+			ab := in.rt.NewArrayBuffer(append([]byte(nil), r.res.body...))
+			u8, ok := goja.AssertConstructor(in.rt.Get("Uint8Array"))
+			if !ok {
+				bindings.Throw(in.rt, errors.New("response.bytes(): this runtime has no Uint8Array"))
+			}
+			v, err := u8(nil, in.rt.ToValue(ab))
+			if err != nil {
+				bindings.Throw(in.rt, err)
+			}
+			return v
+		})
+	}
+	return in.bytes
+}
+
+// arrayBufferFn is the runtime's shared arrayBuffer method: the body as a
+// fresh ArrayBuffer, as fetch's arrayBuffer() gives.
+func (in *instance) arrayBufferFn() goja.Value {
+	if in.arrayBuffer == nil {
+		in.arrayBuffer = in.rt.ToValue(func(c goja.FunctionCall) goja.Value {
+			r := in.thisResponse(c, "arrayBuffer")
+			return in.rt.ToValue(in.rt.NewArrayBuffer(append([]byte(nil), r.res.body...)))
+		})
+	}
+	return in.arrayBuffer
 }
 
 // headers builds a plain object of lower-case header names; several values
