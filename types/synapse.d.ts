@@ -669,6 +669,10 @@ declare module "synapse/types" {
  * retried only on 429 and failures to connect, unless they carry an
  * `Idempotency-Key` header.
  *
+ * Answers in gzip or deflate are decoded (the module asks for them unless
+ * you send an `Accept-Encoding` of your own); any other `Content-Encoding`
+ * (br, zstd) is an error naming it.
+ *
  * @example
  * const http = require('synapse/http');
  * const items = http.get('https://api.example.com/v1/items', {query: {limit: 100}}).json();
@@ -695,7 +699,7 @@ declare module "synapse/http" {
    * A raw body: a string or bytes are sent as they are; an object or array
    * as JSON.
    */
-  export type Body = string | ArrayBuffer | Uint8Array | object;
+  export type Body = string | ArrayBuffer | ArrayBufferView | object;
 
   /**
    * The shorthand body of `post`/`put`/`patch`: a string or bytes as they
@@ -717,7 +721,11 @@ declare module "synapse/http" {
     json?: unknown;
     /** A url-encoded form body, with `Content-Type: application/x-www-form-urlencoded`. */
     form?: Params | null;
-    /** A raw body: a string, an ArrayBuffer or a Uint8Array as is; an object or array as JSON. */
+    /**
+     * A raw body: a string, or bytes (an ArrayBuffer, a typed array such as
+     * Uint8Array, or a DataView; `Content-Type: application/octet-stream`
+     * unless you set one) as is; an object or array as JSON.
+     */
     body?: Body | null;
     /** Per attempt (ms or `"5s"`); default none: the call's deadline still applies. */
     timeout?: Duration;
@@ -765,6 +773,12 @@ declare module "synapse/http" {
     throwOnError?: boolean;
     /** The response body cap, 1 to 2^30 bytes. */
     maxBytes?: number;
+    /**
+     * Keep cookies (default false): a `Set-Cookie` answer is sent back on
+     * the client's later requests and on the redirects it follows, for the
+     * rest of the call. Every call starts with no cookies.
+     */
+    cookies?: boolean;
   }
 
   /**
@@ -789,6 +803,13 @@ declare module "synapse/http" {
      * JSON throws an Error naming the byte offset. Call it as `resp.json()`.
      */
     json<T = any>(): T;
+    /**
+     * The body as bytes, for binary answers (files, images, protobuf): a
+     * fresh Uint8Array on each call. Call it as `resp.bytes()`.
+     */
+    bytes(): Uint8Array;
+    /** The body as a fresh ArrayBuffer. Call it as `resp.arrayBuffer()`. */
+    arrayBuffer(): ArrayBuffer;
   }
 
   /** The request functions of the module and of a client. */
