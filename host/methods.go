@@ -209,9 +209,6 @@ func (m *Method) ContentType() string {
 // the platform stores.
 func (m *Method) returnsConnection() bool { return m.Model == "Connection" }
 
-// Answers reports whether a connector that does not export m still
-// answers it (with the SDK's default) rather than 405.
-func (m *Method) Answers() bool { return m.absent != nil }
 
 // checkBody checks what the platform always sends for a type, so a
 // malformed request is a clear 400 before any script runs. It returns the
