@@ -24,14 +24,17 @@
 //	http.post(url, [body], [opts])   http.put(...)   http.patch(...)
 //
 // The shorthand body is sent as JSON when it is an object, an array, a
-// number or a boolean, and as is when it is a string, an ArrayBuffer or a
-// Uint8Array. Only one of body, json and form may be given. A JSON body
-// gets "Content-Type: application/json" and a form body
-// "application/x-www-form-urlencoded" unless the script sets its own.
+// number or a boolean, and as is when it is a string or bytes (an
+// ArrayBuffer, a typed array such as Uint8Array, or a DataView: the bytes
+// the view covers). Only one of body, json and form may be given. A JSON
+// body gets "Content-Type: application/json", a form body
+// "application/x-www-form-urlencoded" and bytes "application/octet-stream"
+// unless the script sets its own.
 // Option names are checked: a misspelt one is a TypeError, as is any
 // value of the wrong type.
 //
-// The response is {status, ok, url, headers, text(), json()}: ok is true
+// The response is {status, ok, url, headers, text(), json(), bytes(),
+// arrayBuffer()}: ok is true
 // for 2xx, url is the final URL after redirects, headers has lower-case
 // names (several values of one header are joined with ", "). text()
 // returns the body as a string (decoded as UTF-8); json() parses it
@@ -41,8 +44,15 @@
 // Malformed JSON throws an Error naming the byte offset and quoting the
 // start of the body. The response's own properties are read-only (a
 // script may add others), and text and json are methods: call them as
-// resp.text() and resp.json(). Nothing of a response is built until the
-// script reads it.
+// resp.text() and resp.json(). bytes() gives the body as a fresh
+// Uint8Array, arrayBuffer() as a fresh ArrayBuffer. Nothing of a response
+// is built until the script reads it.
+//
+// Requests ask for "Accept-Encoding: gzip, deflate" unless the script
+// sets the header, and answers in gzip or deflate (zlib, or a bare deflate
+// stream) are decoded before the script sees them, the body cap holding
+// for the decoded size; any other Content-Encoding is an error naming it
+// (UnsupportedEncodingError).
 //
 // # Clients
 //
@@ -114,7 +124,9 @@
 // resolves to when connecting, so DNS cannot lead a script to a denied
 // address. Up to 10 redirects are followed; Authorization, cookies and the
 // auth's own headers are dropped when a redirect leaves the original host
-// or downgrades to plain http. There are no cookies kept between requests.
+// or downgrades to plain http. Only a client made with cookies: true keeps
+// cookies: its own jar, applied to its requests and the redirects they
+// follow, emptied when a new call starts.
 //
 // # Host integration
 //
