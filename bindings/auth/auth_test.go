@@ -181,3 +181,27 @@ func TestValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshMargin: RefreshLeeway, capped at half the token's lifetime
+// (from IssuedAt, else from when the authenticator first held it).
+func TestRefreshMargin(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name         string
+		issued, seen time.Time
+		life         time.Duration
+		want         time.Duration
+	}{
+		{"an hour-long token: the full leeway", now, now, time.Hour, RefreshLeeway},
+		{"a 3 s token: half its life", now, now, 3 * time.Second, 1500 * time.Millisecond},
+		{"a 100 s token: half, under the leeway", now, now, 100 * time.Second, 50 * time.Second},
+		{"no issue time: the lifetime counts from when it was first held", time.Time{}, now.Add(2 * time.Second), 4 * time.Second, time.Second},
+		{"held only after it expired: no margin (it is expired)", time.Time{}, now.Add(5 * time.Second), 4 * time.Second, 0},
+	}
+	for _, tc := range cases {
+		tok := connection.Tokens{AccessToken: "a", IssuedAt: tc.issued, ExpiresAt: now.Add(tc.life)}
+		if got := refreshMargin(tok, tc.seen); got != tc.want {
+			t.Errorf("%s: margin %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
