@@ -173,7 +173,7 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 		if conn, err := connection.WithTokens(env.Connection, *call.Rotated, time.Now()); err == nil {
 			r.Connection = conn
 		}
-		log.Info().Msg("OAuth tokens rotated during the call; the new connection is returned to the caller")
+		log.Info().Msg("the call used OAuth tokens newer than the connection it was sent (rotated by this call or an earlier one); the new connection is returned to the caller")
 	}
 	r.Duration = time.Since(start)
 	c.observe(r)
