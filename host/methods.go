@@ -209,7 +209,6 @@ func (m *Method) ContentType() string {
 // the platform stores.
 func (m *Method) returnsConnection() bool { return m.Model == "Connection" }
 
-
 // checkBody checks what the platform always sends for a type, so a
 // malformed request is a clear 400 before any script runs. It returns the
 // problem with its path below body, or "".
