@@ -30,6 +30,15 @@ type HTTPConfig struct {
 	// AllowMetadata lifts the default denial of link-local and cloud
 	// metadata addresses. Only for tests that need it.
 	AllowMetadata bool
+	// MaxRequestsPerCall is one call's HTTP request budget, retries
+	// included (default 1,000; negative: no budget). A spent budget fails
+	// the call with an error naming the count and the last URL.
+	MaxRequestsPerCall int
+	// MaxIdenticalRepeats is how many times one request (method, URL,
+	// body) may get the same answer in one call before the same request is
+	// refused, the mark of a stuck paging cursor (default 10; negative:
+	// off). A script's http.client({maxRepeats}) overrides it.
+	MaxIdenticalRepeats int
 	// Transport, if set, is the round tripper under resty (tests, proxies).
 	Transport http.RoundTripper
 }

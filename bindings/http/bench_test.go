@@ -15,6 +15,7 @@ import (
 	"github.com/go-resty/resty/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/bindings/bindingstest"
 )
 
@@ -49,7 +50,8 @@ func pipedrivePage(n int) []byte {
 // benchVU is a runtime whose call never times out and logs at info (so
 // the per-request debug line is skipped, as in production).
 func benchVU(b *testing.B) *bindingstest.VU {
-	vu := newVU(b)
+	// A benchmark repeats one request in one call: no budget, no guard.
+	vu := newVUEnv(b, &bindings.Env{HTTP: &bindings.HTTPConfig{RetryBaseWait: 5 * time.Millisecond, MaxRequestsPerCall: -1, MaxIdenticalRepeats: -1}})
 	c := *vu.Call()
 	c.Ctx = context.Background()
 	c.Log = zerolog.New(io.Discard).Level(zerolog.InfoLevel)

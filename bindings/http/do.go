@@ -82,11 +82,13 @@ func (in *instance) do(s *spec) goja.Value {
 	attempt := 0
 	authRetried := false
 	var res *result
+	guarded := in.guardRequest(call, s, label)
 	for {
 		if ctx.Err() != nil {
 			in.logDone(call, s, label, 0, start, attempt, ctx.Err())
 			in.throwCtx(ctx, label)
 		}
+		guarded.charge(in, call, label)
 		var notSent bool
 		res, notSent, err = in.attempt(ctx, call, cl, s, maxBytes)
 		if err != nil {
@@ -144,6 +146,7 @@ func (in *instance) do(s *spec) goja.Value {
 		break
 	}
 	in.logDone(call, s, label, res.status, start, attempt, nil)
+	guarded.answered(res)
 	if s.throws() && (res.status < 200 || res.status > 299) {
 		retryAfter := -1
 		if res.status == nethttp.StatusTooManyRequests {

@@ -138,6 +138,8 @@ type instance struct {
 	// text, json, bytes and arrayBuffer are the responses' shared
 	// methods, made on first use.
 	text, json, bytes, arrayBuffer goja.Value
+	// guard is the request budget and repeat guard (budget.go).
+	guard guard
 }
 
 // defineMethods sets request/get/post/put/patch/del on obj, relative to

@@ -42,7 +42,8 @@ type settings struct {
 // defaults are what http.client({...}) fixes for its requests.
 type defaults struct {
 	settings
-	base string // scheme://host/path without query, fragment or trailing slash
+	base   string       // scheme://host/path without query, fragment or trailing slash
+	limits clientLimits // maxRequests, maxRepeats (budget.go)
 }
 
 // spec is one request as the script described it, validated.
@@ -54,8 +55,9 @@ type spec struct {
 	body     []byte
 	hasBody  bool
 	form     url.Values
-	bodyFrom string // which option set the body, for "given twice" errors
-	base     string // the client's baseUrl, if any
+	bodyFrom string        // which option set the body, for "given twice" errors
+	base     string        // the client's baseUrl, if any
+	limits   *clientLimits // the client's guard options, if any
 }
 
 // throws reports whether a non-2xx answer throws.
@@ -73,6 +75,7 @@ func (in *instance) newSpec(fn string, d *defaults) *spec {
 		s.header = d.header.Clone()
 		s.query = cloneValues(d.query)
 		s.base = d.base
+		s.limits = &d.limits
 	}
 	if s.header == nil {
 		s.header = nethttp.Header{}
@@ -204,6 +207,12 @@ var options = []option{
 		if v.ToBoolean() {
 			t.jar = &clientJar{}
 		}
+	}},
+	{"maxRequests", onClient, func(in *instance, fn string, _ *settings, _ *spec, d *defaults, v goja.Value) {
+		d.limits.maxRequests = in.guardCount(fn, "maxRequests", v)
+	}},
+	{"maxRepeats", onClient, func(in *instance, fn string, _ *settings, _ *spec, d *defaults, v goja.Value) {
+		d.limits.maxRepeats = in.guardCount(fn, "maxRepeats", v)
 	}},
 }
 
