@@ -779,6 +779,18 @@ declare module "synapse/http" {
      * rest of the call. Every call starts with no cookies.
      */
     cookies?: boolean;
+    /**
+     * At most this many requests (retries included) through this client in
+     * one call; the call's own budget (the host's, default 1,000) still
+     * applies. Spent: a SynapseError naming the count and the last URL.
+     */
+    maxRequests?: number;
+    /**
+     * How many times one request (method, URL, body) may get the same
+     * answer in one call before the same request is refused (default the
+     * host's, 10). Raise it for polling that sees the same answer often.
+     */
+    maxRepeats?: number;
   }
 
   /**
