@@ -58,7 +58,7 @@ var entitySpecs = [numKinds]entitySpec{
 	},
 	kindProduct: {
 		name: "product", plural: "products", title: "Product", labelKey: "name", createStatus: 201,
-		sortKeys: []string{"id", "name", "add_time", "update_time"}, updatedFilter: false,
+		sortKeys: []string{"id", "name", "add_time", "update_time"}, updatedFilter: true,
 		searchFields: []string{"code", "custom_fields", "name"}, fieldsPath: "productFields",
 	},
 }
@@ -296,6 +296,10 @@ type deal struct {
 	OriginID          *string        `json:"origin_id"`
 	Channel           *int           `json:"channel"`
 	ChannelID         *string        `json:"channel_id"`
+	SourceLeadID      *string        `json:"source_lead_id"`
+	ARR               *float64       `json:"arr"`
+	MRR               *float64       `json:"mrr"`
+	ACV               *float64       `json:"acv"`
 	CustomFields      map[string]any `json:"custom_fields"`
 }
 
@@ -366,31 +370,36 @@ type participant struct {
 }
 
 type activity struct {
-	ID                int64          `json:"id"`
-	Subject           string         `json:"subject"`
-	Type              string         `json:"type"`
-	OwnerID           int64          `json:"owner_id"`
-	CreatorUserID     int64          `json:"creator_user_id"`
-	IsDeleted         bool           `json:"is_deleted"`
-	AddTime           string         `json:"add_time"`
-	UpdateTime        string         `json:"update_time"`
-	DealID            *int64         `json:"deal_id"`
-	LeadID            *string        `json:"lead_id"`
-	PersonID          *int64         `json:"person_id"`
-	OrgID             *int64         `json:"org_id"`
-	ProjectID         *int64         `json:"project_id"`
-	DueDate           *string        `json:"due_date"`
-	DueTime           *string        `json:"due_time"`
-	Duration          *string        `json:"duration"`
-	Busy              bool           `json:"busy"`
-	Done              bool           `json:"done"`
-	MarkedAsDoneTime  *string        `json:"marked_as_done_time"`
-	Location          *address       `json:"location"`
-	Participants      []participant  `json:"participants"`
-	PublicDescription *string        `json:"public_description"`
-	Priority          *int64         `json:"priority"`
-	Note              *string        `json:"note"`
-	CustomFields      map[string]any `json:"custom_fields"`
+	ID                int64         `json:"id"`
+	Subject           string        `json:"subject"`
+	Type              string        `json:"type"`
+	OwnerID           int64         `json:"owner_id"`
+	CreatorUserID     int64         `json:"creator_user_id"`
+	IsDeleted         bool          `json:"is_deleted"`
+	AddTime           string        `json:"add_time"`
+	UpdateTime        string        `json:"update_time"`
+	DealID            *int64        `json:"deal_id"`
+	LeadID            *string       `json:"lead_id"`
+	PersonID          *int64        `json:"person_id"`
+	OrgID             *int64        `json:"org_id"`
+	ProjectID         *int64        `json:"project_id"`
+	DueDate           *string       `json:"due_date"`
+	DueTime           *string       `json:"due_time"`
+	Duration          *string       `json:"duration"`
+	Busy              bool          `json:"busy"`
+	Done              bool          `json:"done"`
+	MarkedAsDoneTime  *string       `json:"marked_as_done_time"`
+	Location          *address      `json:"location"`
+	Participants      []participant `json:"participants"`
+	ConferenceClient  *string       `json:"conference_meeting_client"`
+	ConferenceURL     *string       `json:"conference_meeting_url"`
+	ConferenceID      *string       `json:"conference_meeting_id"`
+	PublicDescription *string       `json:"public_description"`
+	Priority          *int64        `json:"priority"`
+	Note              *string       `json:"note"`
+	// Pipedrive's activities have no custom fields; the field exists only
+	// so every item has the same core.
+	CustomFields map[string]any `json:"-"`
 }
 
 func (a *activity) core() itemCore {
@@ -453,7 +462,7 @@ type product struct {
 	Description            *string        `json:"description"`
 	Unit                   *string        `json:"unit"`
 	Tax                    float64        `json:"tax"`
-	Category               *int64         `json:"category"`
+	Category               *string        `json:"category"` // an option id, as a string
 	IsLinkable             bool           `json:"is_linkable"`
 	IsDeleted              bool           `json:"is_deleted"`
 	VisibleTo              int            `json:"visible_to"`
@@ -489,8 +498,10 @@ func (p *product) normalize(prev item, set map[string]json.RawMessage, now strin
 	default:
 		return fmt.Errorf("billing_frequency: must be one of one-time, annually, semi-annually, quarterly, monthly, weekly")
 	}
-	if p.Category != nil && !optionExists(productCategories, *p.Category) {
-		return fmt.Errorf("category: option %d does not exist", *p.Category)
+	if p.Category != nil {
+		if id, ok := parseID(*p.Category); !ok || !optionExists(productCategories, id) {
+			return fmt.Errorf("category: option %q does not exist", *p.Category)
+		}
 	}
 	if p.Tax < 0 || p.Tax > 100 {
 		return fmt.Errorf("tax: must be between 0 and 100")

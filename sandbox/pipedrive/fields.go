@@ -47,6 +47,9 @@ var activityPriorities = []fieldOption{{1, "High", "red"}, {2, "Medium", "yellow
 
 var productCategories = []fieldOption{{1, "Software", ""}, {2, "Hardware", ""}, {3, "Services", ""}, {4, "Training", ""}, {5, "Support", ""}}
 
+// dealChannels are the options of a deal's source channel.
+var dealChannels = []fieldOption{{1, "Email", ""}, {2, "Web forms", ""}, {3, "Chatbot", ""}, {4, "Live chat", ""}, {5, "Prospector", ""}}
+
 var activityTypes = []string{"call", "meeting", "task", "deadline", "email", "lunch"}
 
 // stage is one pipeline stage; deals reference stages.
@@ -141,6 +144,15 @@ var builtinFields = [numKinds][]fieldSpec{
 		{key: "stage_change_time", name: "Last stage change", typ: "date"},
 		{key: "label_ids", name: "Labels", typ: "set", options: dealLabels},
 		{key: "origin", name: "Source origin", typ: "varchar"},
+		{key: "origin_id", name: "Source origin ID", typ: "varchar"},
+		{key: "channel", name: "Source channel", typ: "enum", options: dealChannels},
+		{key: "channel_id", name: "Source channel ID", typ: "varchar"},
+		{key: "source_lead_id", name: "Source lead", typ: "lead"},
+		{key: "is_archived", name: "Archived", typ: "boolean"},
+		{key: "archive_time", name: "Archive time", typ: "date"},
+		{key: "arr", name: "ARR", typ: "double"},
+		{key: "mrr", name: "MRR", typ: "double"},
+		{key: "acv", name: "ACV", typ: "double"},
 		{key: "add_time", name: "Deal created", typ: "date"},
 		{key: "update_time", name: "Update time", typ: "date"},
 		{key: "products_count", name: "Products", typ: "int", optionalResponse: true},
@@ -152,8 +164,10 @@ var builtinFields = [numKinds][]fieldSpec{
 		{key: "owner_id", name: "Assigned to user", typ: "user"},
 		{key: "creator_user_id", name: "Creator", typ: "user"},
 		{key: "deal_id", name: "Deal", typ: "deal"},
+		{key: "lead_id", name: "Lead", typ: "lead"},
 		{key: "person_id", name: "Contact person", typ: "people"},
 		{key: "org_id", name: "Organization", typ: "org"},
+		{key: "project_id", name: "Project", typ: "project"},
 		{key: "due_date", name: "Due date", typ: "date"},
 		{key: "due_time", name: "Due time", typ: "time"},
 		{key: "duration", name: "Duration", typ: "time"},
@@ -162,6 +176,10 @@ var builtinFields = [numKinds][]fieldSpec{
 		{key: "marked_as_done_time", name: "Marked as done time", typ: "date"},
 		{key: "location", name: "Location", typ: "address", subfields: addressSubfields},
 		{key: "participants", name: "Participants", typ: "people"},
+		{key: "attendees", name: "Attendees", typ: "people", optionalResponse: true},
+		{key: "conference_meeting_client", name: "Conference meeting client", typ: "varchar"},
+		{key: "conference_meeting_url", name: "Conference meeting URL", typ: "varchar"},
+		{key: "conference_meeting_id", name: "Conference meeting ID", typ: "varchar"},
 		{key: "public_description", name: "Public description", typ: "text"},
 		{key: "priority", name: "Priority", typ: "enum", options: activityPriorities},
 		{key: "note", name: "Note", typ: "text"},
@@ -229,12 +247,8 @@ var customFields = [numKinds][]fieldSpec{
 		{name: "Champion", typ: "people"},
 		{name: "PO number", typ: "varchar"},
 	},
-	kindActivity: {
-		{name: "Outcome", typ: "enum", options: opts("Connected", "Left voicemail", "No answer", "Rescheduled")},
-		{name: "Call minutes", typ: "int"},
-		{name: "Meeting link", typ: "varchar"},
-		{name: "Follow-up date", typ: "date"},
-	},
+	// Pipedrive's activities have no custom fields.
+	kindActivity: nil,
 	kindProduct: {
 		{name: "Product family", typ: "enum", options: opts("Core", "Add-on", "Bundle", "Legacy")},
 		{name: "Warranty months", typ: "int"},

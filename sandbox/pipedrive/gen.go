@@ -451,6 +451,7 @@ func (g *gen) persons() []*record {
 func (g *gen) deals(persons []*record) []*record {
 	p := g.plans[kindDeal]
 	r := g.rng(103)
+	ra := g.rng(203)
 	livePersons := g.plans[kindPerson].live
 	out := make([]*record, len(p.add))
 	for i := range p.add {
@@ -503,6 +504,9 @@ func (g *gen) deals(persons []*record) []*record {
 		default:
 			d.Status = "open"
 		}
+		if d.IsDeleted {
+			d.Status = "deleted"
+		}
 		if chance(r, 30) {
 			d.LabelIDs = []int64{pick(r, dealLabels).id}
 		}
@@ -515,6 +519,19 @@ func (g *gen) deals(persons []*record) []*record {
 			d.Origin = "WebForms"
 		}
 		d.CustomFields = g.custom(r, kindDeal, hint{org: orgName, self: d.ID})
+		// Fields added later draw from their own stream, so the older
+		// fields keep their values.
+		if chance(ra, 6) {
+			d.IsArchived, d.ArchiveTime = true, strPtr(d.UpdateTime)
+		}
+		if chance(ra, 15) {
+			arr := math.Round(d.Value*100) / 100
+			d.ARR, d.MRR, d.ACV = &arr, f64Ptr(math.Round(arr/12*100)/100), &arr
+		}
+		if chance(ra, 10) {
+			d.SourceLeadID = strPtr(uuidFrom(ra))
+			d.Origin = "Lead"
+		}
 		out[i] = newRecord(d)
 	}
 	return out
@@ -523,6 +540,7 @@ func (g *gen) deals(persons []*record) []*record {
 func (g *gen) activities(persons, deals []*record) []*record {
 	p := g.plans[kindActivity]
 	r := g.rng(104)
+	ra := g.rng(204) // fields added later draw from their own stream
 	out := make([]*record, len(p.add))
 	for i := range p.add {
 		a := &activity{Participants: []participant{}}
@@ -582,7 +600,13 @@ func (g *gen) activities(persons, deals []*record) []*record {
 		if chance(r, 30) {
 			a.Priority = i64Ptr(pick(r, activityPriorities).id)
 		}
-		a.CustomFields = g.custom(r, kindActivity, hint{first: first, org: orgName, self: a.ID})
+		if a.Type == "meeting" && chance(ra, 40) {
+			// A video call: its conference fields, and attendees (served
+			// only with include_fields=attendees) from the participants.
+			a.ConferenceClient = strPtr(pick(ra, []string{"zoom", "google_meet", "microsoft_teams"}))
+			a.ConferenceID = strPtr(fmt.Sprintf("%03d-%04d-%03d", ra.IntN(1000), ra.IntN(10000), ra.IntN(1000)))
+			a.ConferenceURL = strPtr("https://meet.example.com/" + *a.ConferenceID)
+		}
 		out[i] = newRecord(a)
 	}
 	return out
@@ -608,7 +632,7 @@ func (g *gen) products() []*record {
 		pr.Unit = strPtr(pick(r, units))
 		pr.Tax = pick(r, []float64{0, 9, 20, 22, 24})
 		if chance(r, 80) {
-			pr.Category = i64Ptr(pick(r, productCategories).id)
+			pr.Category = strPtr(itoa(pick(r, productCategories).id))
 		}
 		pr.VisibleTo = pick(r, []int{3, 7})
 		pr.OwnerID = g.ownerOf(r)
@@ -633,4 +657,14 @@ func (g *gen) products() []*record {
 		out[i] = newRecord(pr)
 	}
 	return out
+}
+
+func f64Ptr(v float64) *float64 { return &v }
+
+// uuidFrom returns a version-4 UUID drawn from r, as Pipedrive's lead ids.
+func uuidFrom(r *rand.Rand) string {
+	a, b := r.Uint64(), r.Uint64()
+	a = a&^0xf000 | 0x4000         // version 4
+	b = b&^(0xc<<60) | (0x8 << 60) // RFC 4122 variant
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
 }

@@ -136,11 +136,16 @@ func (s *Sandbox) routeV2(rq *request, segs []string) reply {
 		case len(segs) == 1:
 			switch m {
 			case "GET":
-				return s.listV2(rq, k)
+				return s.listV2(rq, k, false)
 			case "POST":
 				return s.createV2(rq, k)
 			}
 			return methodNotAllowed("GET, POST")
+		case len(segs) == 2 && segs[1] == "archived" && k == kindDeal:
+			if m != "GET" {
+				return methodNotAllowed("GET")
+			}
+			return s.listV2(rq, k, true)
 		case len(segs) == 2 && segs[1] == "search" && entitySpecs[k].searchFields != nil:
 			if m != "GET" {
 				return methodNotAllowed("GET")
@@ -153,7 +158,7 @@ func (s *Sandbox) routeV2(rq *request, segs []string) reply {
 			}
 			switch m {
 			case "GET":
-				return s.getV2(k, id)
+				return s.getV2(rq, k, id)
 			case "PATCH":
 				return s.updateV2(rq, k, id)
 			case "DELETE":

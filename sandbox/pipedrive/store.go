@@ -158,9 +158,25 @@ func newStore(k kind, recs []*record) *store {
 }
 
 // search returns the index of the first record at or after p.
-func (st *store) search(k sortKey, p pos) int {
-	s := st.idx[k]
+func (st *store) search(k sortKey, p pos) int { return searchIn(st.idx[k], k, p) }
+
+// searchIn returns the index of the first record of s at or after p.
+func searchIn(s []*record, k sortKey, p pos) int {
 	return sort.Search(len(s), func(i int) bool { return cmpPos(k, s[i], p) >= 0 })
+}
+
+// deletedSorted returns the soft-deleted records deleted at or after since,
+// sorted by k. Deleted records are few and rarely listed: they are sorted
+// when asked for rather than indexed. Callers hold mu.
+func (st *store) deletedSorted(k sortKey, since int64) []*record {
+	var s []*record
+	for _, r := range st.byID {
+		if r.deleted && r.upd >= since {
+			s = append(s, r)
+		}
+	}
+	slices.SortFunc(s, func(a, b *record) int { return cmpPos(k, a, pos{}.of(k, b)) })
+	return s
 }
 
 func (st *store) insert(r *record) {
@@ -225,17 +241,19 @@ func (st *store) live() []*record {
 
 // listQuery is a parsed v2 list request.
 type listQuery struct {
-	key        sortKey
-	desc       bool
-	after      *pos  // from the cursor: start strictly after this position
-	since      int64 // update_time >= since (unix s); 0: none
-	until      int64 // update_time < until; 0: none
-	hasSince   bool
-	hasUntil   bool
-	limit      int
-	ids        map[int64]bool
-	owner      int64
-	extraCheck func(*record) bool
+	key          sortKey
+	desc         bool
+	after        *pos  // from the cursor: start strictly after this position
+	since        int64 // update_time >= since (unix s); 0: none
+	until        int64 // update_time < until; 0: none
+	hasSince     bool
+	hasUntil     bool
+	limit        int
+	deleted      bool  // list the soft-deleted records (deals' status=deleted) instead
+	deletedSince int64 // ... deleted (update_time) at or after this
+	ids          map[int64]bool
+	owner        int64
+	extraCheck   func(*record) bool
 }
 
 func (q *listQuery) match(r *record) bool {
@@ -261,6 +279,9 @@ func (st *store) list(q *listQuery) (page []*record, more bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	s := st.idx[q.key]
+	if q.deleted {
+		s = st.deletedSorted(q.key, q.deletedSince)
+	}
 	page = make([]*record, 0, min(q.limit, len(s)))
 	byUpd := q.key == keyUpdate
 	if !q.desc {
@@ -269,7 +290,7 @@ func (st *store) list(q *listQuery) (page []*record, more bool) {
 			i = sort.Search(len(s), func(j int) bool { return cmpPos(q.key, s[j], *q.after) > 0 })
 		}
 		if byUpd && q.hasSince {
-			i = max(i, st.search(keyUpdate, pos{num: q.since}))
+			i = max(i, searchIn(s, keyUpdate, pos{num: q.since}))
 		}
 		for ; i < len(s); i++ {
 			r := s[i]
@@ -288,10 +309,10 @@ func (st *store) list(q *listQuery) (page []*record, more bool) {
 	}
 	i := len(s) - 1
 	if q.after != nil {
-		i = st.search(q.key, *q.after) - 1
+		i = searchIn(s, q.key, *q.after) - 1
 	}
 	if byUpd && q.hasUntil {
-		i = min(i, st.search(keyUpdate, pos{num: q.until})-1)
+		i = min(i, searchIn(s, keyUpdate, pos{num: q.until})-1)
 	}
 	for ; i >= 0; i-- {
 		r := s[i]

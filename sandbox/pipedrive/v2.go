@@ -76,7 +76,9 @@ var extraFilters = [numKinds][]idFilter{
 	},
 }
 
-func (s *Sandbox) listV2(rq *request, k kind) reply {
+// listV2 answers GET /api/v2/<plural>; archived selects deals' archived
+// list (/api/v2/deals/archived), which /api/v2/deals leaves out.
+func (s *Sandbox) listV2(rq *request, k kind, archived bool) reply {
 	spec := &entitySpecs[k]
 	q := &listQuery{}
 	var err error
@@ -145,17 +147,22 @@ func (s *Sandbox) listV2(rq *request, k kind) reply {
 		}
 	}
 	if k == kindDeal {
+		checks = append(checks, func(it item) bool { return it.(*deal).IsArchived == archived })
 		switch st := rq.q.Get("status"); st {
 		case "", "all_not_deleted":
 		case "open", "won", "lost":
 			checks = append(checks, func(it item) bool { return it.(*deal).Status == st })
 		case "deleted":
-			// Deleted deals are not kept in the list indexes; the sandbox
-			// answers an empty list.
-			checks = append(checks, func(item) bool { return false })
+			// Deleted deals are kept for 30 days and listed only when asked
+			// for (status=deleted).
+			q.deleted, q.deletedSince = true, s.now()-30*day
 		default:
 			return apiError(400, "Validation failed: status: Parameter 'status' must be one of open, won, lost, deleted, all_not_deleted")
 		}
+	}
+	extra, rerr := s.includeFields(rq, k)
+	if rerr != nil {
+		return *rerr
 	}
 	if k == kindActivity {
 		if v := rq.q.Get("done"); v != "" {
@@ -184,7 +191,7 @@ func (s *Sandbox) listV2(rq *request, k kind) reply {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, r.json()...)
+		b = appendWithExtra(b, r, extra)
 	}
 	b = append(b, `],"additional_data":{"next_cursor":`...)
 	if more {
@@ -196,17 +203,28 @@ func (s *Sandbox) listV2(rq *request, k kind) reply {
 	}
 	b = append(b, "}}"...)
 	*buf = b
-	return reply{status: 200, body: b, cost: 10, buf: buf}
+	cost := 10
+	if archived {
+		cost = 20
+	}
+	return reply{status: 200, body: b, cost: cost, buf: buf}
 }
 
 func notFoundEntity(k kind) reply { return apiError(404, entitySpecs[k].title+" not found") }
 
 // getV2 returns a live record; a soft-deleted one is 404, like an id that
 // never existed.
-func (s *Sandbox) getV2(k kind, id int64) reply {
+func (s *Sandbox) getV2(rq *request, k kind, id int64) reply {
 	r := s.stores[k].get(id)
 	if r == nil || r.deleted {
 		return notFoundEntity(k)
+	}
+	extra, rerr := s.includeFields(rq, k)
+	if rerr != nil {
+		return *rerr
+	}
+	if extra != nil {
+		return s.okRaw(200, appendWithExtra(nil, r, extra), 1)
 	}
 	return s.okRaw(200, r.json(), 1)
 }
@@ -281,6 +299,9 @@ func (s *Sandbox) deleteV2(k kind, id int64) reply {
 	c := it.core()
 	*c.deleted = true
 	*c.upd = v2Time(st.writeTime(s.now()))
+	if d, ok := it.(*deal); ok {
+		d.Status = "deleted" // as Pipedrive marks a deleted deal
+	}
 	st.put(prev, newRecord(it))
 	return reply{status: 200, body: []byte(`{"success":true,"data":{"id":` + itoa(id) + `}}`), cost: 3}
 }
