@@ -131,6 +131,9 @@ func (s *Sandbox) route(rq *request, p string) reply {
 
 func (s *Sandbox) routeV2(rq *request, segs []string) reply {
 	m := rq.r.Method
+	if rep, ok := s.routeObjV2(rq, segs); ok {
+		return rep
+	}
 	if k, ok := kindByName(segs[0]); ok && segs[0] == entitySpecs[k].plural {
 		switch {
 		case len(segs) == 1:
@@ -189,6 +192,9 @@ func (s *Sandbox) routeV2(rq *request, segs []string) reply {
 func (s *Sandbox) routeV1(rq *request, segs []string) reply {
 	if segs[0] == "users" {
 		return s.usersRoute(rq, segs[1:])
+	}
+	if rep, ok := s.routeObjV1(rq, segs); ok {
+		return rep
 	}
 	m := rq.r.Method
 	if k, ok := kindByFieldsPath(segs[0]); ok {

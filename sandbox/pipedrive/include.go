@@ -178,6 +178,3 @@ func appendWithExtra(b []byte, r *record, extra extraFields) []byte {
 	b = append(b, extra(r)...)
 	return append(b, '}')
 }
-
-// dealProductCounts counts the products attached to each deal.
-func (s *Sandbox) dealProductCounts() map[int64]int { return map[int64]int{} }

@@ -40,6 +40,7 @@ type Sandbox struct {
 	t0      int64 // creation time, unix seconds
 	reg     *registry
 	stores  [numKinds]*store
+	objs    [numObjKinds]*objStore
 	users   *userStore
 	oauth   oauthState
 	faults  faultState
@@ -103,6 +104,7 @@ func New(opts Options) *Sandbox {
 	s.stores[kindDeal] = newStore(kindDeal, deals)
 	s.stores[kindActivity] = newStore(kindActivity, g.activities(persons, deals))
 	s.stores[kindProduct] = newStore(kindProduct, g.products())
+	s.genObjects(g)
 	s.oauth.init()
 	s.limits.init(s.users.count())
 	s.stats.init()
@@ -126,6 +128,9 @@ func (s *Sandbox) OAuthClient() (id, secret string) { return s.opts.ClientID, s.
 func (s *Sandbox) Count(entity string) int {
 	if entity == "user" || entity == "users" {
 		return s.users.count()
+	}
+	if n, ok := s.objCount(entity); ok {
+		return n
 	}
 	k, ok := kindByName(entity)
 	if !ok {
