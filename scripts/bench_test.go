@@ -166,6 +166,7 @@ func (g *goReader) page(wm Watermark) (wire []byte, n int, next Watermark, err e
 		"sort_by":        {"update_time"},
 		"sort_direction": {"asc"},
 		"limit":          {strconv.FormatInt(min(max(wm.Limit, 1), 500), 10)},
+		"include_fields": {"open_deals_count"},
 	}
 	if wm.Cursor != nil {
 		q.Set("cursor", *wm.Cursor)

@@ -215,6 +215,8 @@ type Attribute struct {
 	IsCreatedAtField  bool   `json:"isCreatedAtField"`
 	IsUpdatedAtField  bool   `json:"isUpdatedAtField"`
 	IsMultiValueField bool   `json:"isMultiValueField"`
+	Updateable        bool   `json:"updateable"`
+	Initializable     bool   `json:"initializable"`
 	Picklist          []struct {
 		ID    string `json:"id"`
 		Label string `json:"label"`
@@ -225,6 +227,7 @@ type Attribute struct {
 type Schema struct {
 	APIName     string      `json:"apiName"`
 	DisplayName string      `json:"displayName"`
+	ReadOnly    bool        `json:"readOnly"`
 	Attributes  []Attribute `json:"attributes"`
 }
 
@@ -280,13 +283,21 @@ func (e *env) readAll(conn map[string]any, entity string, wm Watermark, pageSize
 // list. Products have no server-side filter: all are listed and filtered.
 func (e *env) sandboxWindow(plural string, since, until int64) map[int64]bool {
 	e.t.Helper()
+	return e.sandboxWindowQ(plural, nil, since, until)
+}
+
+// sandboxWindowQ is sandboxWindow with extra query parameters (a path such
+// as "deals/archived" works too).
+func (e *env) sandboxWindowQ(plural string, extra url.Values, since, until int64) map[int64]bool {
+	e.t.Helper()
 	ids := map[int64]bool{}
 	cursor := ""
 	for {
 		q := url.Values{"limit": {"500"}, "sort_by": {"update_time"}}
-		if plural != "products" {
-			q.Set("updated_since", time.Unix(since, 0).UTC().Format(time.RFC3339))
-			q.Set("updated_until", time.Unix(until, 0).UTC().Format(time.RFC3339))
+		q.Set("updated_since", time.Unix(since, 0).UTC().Format(time.RFC3339))
+		q.Set("updated_until", time.Unix(until, 0).UTC().Format(time.RFC3339))
+		for k, v := range extra {
+			q[k] = v
 		}
 		if cursor != "" {
 			q.Set("cursor", cursor)

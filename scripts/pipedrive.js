@@ -39,21 +39,254 @@ const DEFAULT_SKEW_SECONDS = 5;
 const DAY_MS = 86400000;
 
 // The entities, in the order describe lists them when asked for all.
-// plural is the v2 collection path; fields the v2 *Fields endpoint;
-// updatedFilter says whether the list takes updated_since/updated_until
-// (products do not); search whether /api/v2/<plural>/search exists.
+// kind says how the entity is read (see read()):
+//   v2        a v2 list with updated_since/updated_until and a cursor
+//             (incremental); fields is its v2 *Fields endpoint, include
+//             the optional fields it asks for with include_fields (Pipedrive
+//             leaves them out otherwise), phases the lists a read walks
+//             (deals: the live ones, the archived ones, the deleted ones)
+//   users     /v1/users, all at once
+//   v2all     a v2 cursor list without a time filter: read whole, filtered
+//             by update_time here
+//   v1since   a v1 start/limit list with updated_since (incremental)
+//   v1scan    a v1 start/limit list without a time filter, read in
+//             update_time order and filtered here
+//   v1all     a v1 list answered at once, filtered by update_time here
+//   lead      leads: /v1/leads (v1since), then /v1/leads/archived (v1scan)
+//   dealProduct  the products attached to deals, read deal by deal
+// search says whether /api/v2/<plural>/search exists; write how the entity
+// is written (null: not at all): 'v2' POST/PATCH/DELETE under /api/v2,
+// 'put' or 'patch' for v1 POST/PUT|PATCH/DELETE under path.
 const ENTITIES = {
-  person: { plural: 'persons', fields: 'personFields', display: 'Person', pluralName: 'Persons', updatedFilter: true, search: true },
-  organization: { plural: 'organizations', fields: 'organizationFields', display: 'Organization', pluralName: 'Organizations', updatedFilter: true, search: true },
-  deal: { plural: 'deals', fields: 'dealFields', display: 'Deal', pluralName: 'Deals', updatedFilter: true, search: true },
-  activity: { plural: 'activities', fields: 'activityFields', display: 'Activity', pluralName: 'Activities', updatedFilter: true, search: false },
-  product: { plural: 'products', fields: 'productFields', display: 'Product', pluralName: 'Products', updatedFilter: false, search: true },
-  user: { plural: 'users', v1: true, display: 'User', pluralName: 'Users', search: false },
+  person: { kind: 'v2', plural: 'persons', fields: 'personFields', display: 'Person', pluralName: 'Persons', search: true, write: 'v2',
+    include: ['open_deals_count'] },
+  organization: { kind: 'v2', plural: 'organizations', fields: 'organizationFields', display: 'Organization', pluralName: 'Organizations', search: true, write: 'v2',
+    include: ['people_count'] },
+  deal: { kind: 'v2', plural: 'deals', fields: 'dealFields', display: 'Deal', pluralName: 'Deals', search: true, write: 'v2',
+    include: ['products_count'],
+    // Pipedrive's deal list leaves out archived deals (they have their own
+    // list) and deleted ones (status=deleted, kept 30 days).
+    phases: [{ code: 'l', path: '/api/v2/deals' }, { code: 'a', path: '/api/v2/deals/archived' }, { code: 'd', path: '/api/v2/deals', query: { status: 'deleted' } }] },
+  activity: { kind: 'v2', plural: 'activities', fields: 'activityFields', display: 'Activity', pluralName: 'Activities', search: false, write: 'v2', include: ['attendees'] },
+  product: { kind: 'v2', plural: 'products', fields: 'productFields', display: 'Product', pluralName: 'Products', search: true, write: 'v2', include: [] },
+  user: { kind: 'users', plural: 'users', v1: true, display: 'User', pluralName: 'Users', search: false },
+  pipeline: { kind: 'v2all', plural: 'pipelines', path: '/api/v2/pipelines', display: 'Pipeline', pluralName: 'Pipelines', write: 'v2' },
+  stage: { kind: 'v2all', plural: 'stages', path: '/api/v2/stages', display: 'Stage', pluralName: 'Stages', write: 'v2' },
+  note: { kind: 'v1since', path: '/v1/notes', display: 'Note', pluralName: 'Notes', write: 'put' },
+  lead: { kind: 'lead', path: '/v1/leads', display: 'Lead', pluralName: 'Leads', write: 'patch', uuid: true },
+  activity_type: { kind: 'v1all', path: '/v1/activityTypes', display: 'Activity type', pluralName: 'Activity types' },
+  currency: { kind: 'v1all', path: '/v1/currencies', display: 'Currency', pluralName: 'Currencies', noTimes: true },
+  file: { kind: 'v1scan', path: '/v1/files', display: 'File', pluralName: 'Files' },
+  filter: { kind: 'v1all', path: '/v1/filters', display: 'Filter', pluralName: 'Filters', write: 'put' },
+  deal_product: { kind: 'dealProduct', display: 'Deal product', pluralName: 'Deal products', write: 'dealProduct' },
 };
-const ENTITY_ORDER = ['person', 'organization', 'deal', 'activity', 'product', 'user'];
+const ENTITY_ORDER = ['person', 'organization', 'deal', 'activity', 'product', 'user', 'pipeline', 'stage', 'note', 'lead',
+  'activity_type', 'currency', 'file', 'filter', 'deal_product'];
 
 // Keys Pipedrive sets itself: never sent on create/update.
 const READ_ONLY = { id: true, add_time: true, update_time: true, is_deleted: true };
+
+// What the v2 entities' POST and PATCH bodies accept, from Pipedrive's
+// OpenAPI definition (API v2 2.0.0); anything else describe marks
+// read-only and writes leave out. Custom fields are always writable.
+const WRITABLE = {
+  person: {
+    create: ['name', 'owner_id', 'org_id', 'emails', 'phones', 'label_ids', 'visible_to', 'marketing_status', 'add_time', 'birthday', 'im', 'job_title', 'notes', 'postal_address', 'custom_fields'],
+    update: ['name', 'owner_id', 'org_id', 'emails', 'phones', 'label_ids', 'visible_to', 'marketing_status', 'birthday', 'im', 'job_title', 'notes', 'postal_address', 'custom_fields'],
+  },
+  organization: {
+    create: ['name', 'owner_id', 'address', 'label_ids', 'visible_to', 'add_time', 'annual_revenue', 'employee_count', 'industry', 'linkedin', 'website', 'custom_fields'],
+    update: ['name', 'owner_id', 'address', 'label_ids', 'visible_to', 'annual_revenue', 'employee_count', 'industry', 'linkedin', 'website', 'custom_fields'],
+  },
+  deal: {
+    create: ['title', 'owner_id', 'person_id', 'org_id', 'pipeline_id', 'stage_id', 'value', 'currency', 'status', 'probability', 'lost_reason', 'visible_to', 'close_time', 'won_time', 'lost_time', 'expected_close_date', 'label_ids', 'is_archived', 'archive_time', 'is_deleted', 'custom_fields'],
+    update: ['title', 'owner_id', 'person_id', 'org_id', 'pipeline_id', 'stage_id', 'value', 'currency', 'status', 'probability', 'lost_reason', 'visible_to', 'close_time', 'won_time', 'lost_time', 'expected_close_date', 'label_ids', 'is_archived', 'archive_time', 'is_deleted', 'custom_fields'],
+  },
+  activity: {
+    create: ['subject', 'type', 'owner_id', 'deal_id', 'lead_id', 'person_id', 'org_id', 'project_id', 'due_date', 'due_time', 'duration', 'busy', 'done', 'location', 'participants', 'attendees', 'public_description', 'priority', 'note'],
+    update: ['subject', 'type', 'owner_id', 'deal_id', 'lead_id', 'person_id', 'org_id', 'project_id', 'due_date', 'due_time', 'duration', 'busy', 'done', 'location', 'participants', 'attendees', 'public_description', 'priority', 'note'],
+  },
+  product: {
+    create: ['name', 'code', 'description', 'unit', 'tax', 'category', 'owner_id', 'is_linkable', 'visible_to', 'prices', 'billing_frequency', 'billing_frequency_cycles', 'custom_fields'],
+    update: ['name', 'code', 'description', 'unit', 'tax', 'category', 'owner_id', 'is_linkable', 'visible_to', 'prices', 'billing_frequency', 'billing_frequency_cycles', 'custom_fields'],
+  },
+};
+
+// The fields of the entities Pipedrive has no fields endpoint for (or
+// whose fields endpoint describes only custom fields), from its OpenAPI
+// definitions (API v2 2.0.0 and v1): [apiName, dataType, flags,
+// referenceTo, picklist]. flags: c initializable (in the create body), u
+// updateable (in the update body), m multi-valued.
+const FIXED_SCHEMAS = {
+  pipeline: [
+    ['id', 'integer', '', null],
+    ['name', 'string', 'cu', null],
+    ['order_nr', 'integer', '', null],
+    ['is_deleted', 'boolean', '', null],
+    ['is_deal_probability_enabled', 'boolean', 'cu', null],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+  ],
+  stage: [
+    ['id', 'integer', '', null],
+    ['order_nr', 'integer', '', null],
+    ['name', 'string', 'cu', null],
+    ['is_deleted', 'boolean', '', null],
+    ['deal_probability', 'integer', 'cu', null],
+    ['pipeline_id', 'reference', 'cu', 'pipeline'],
+    ['is_deal_rot_enabled', 'boolean', 'cu', null],
+    ['days_to_rotten', 'integer', 'cu', null],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+  ],
+  note: [
+    ['id', 'integer', '', null],
+    ['active_flag', 'boolean', '', null],
+    ['add_time', 'datetime', 'cu', null],
+    ['content', 'string', 'cu', null],
+    ['deal', 'object', '', null],
+    ['lead_id', 'reference', 'cu', 'lead'],
+    ['deal_id', 'reference', 'cu', 'deal'],
+    ['last_update_user_id', 'reference', '', 'user'],
+    ['org_id', 'reference', 'cu', 'organization'],
+    ['organization', 'object', '', null],
+    ['person', 'object', '', null],
+    ['person_id', 'reference', 'cu', 'person'],
+    ['project_id', 'integer', 'cu', null],
+    ['project', 'object', '', null],
+    ['task_id', 'integer', 'cu', null],
+    ['task', 'object', '', null],
+    ['pinned_to_deal_flag', 'boolean', 'cu', null],
+    ['pinned_to_organization_flag', 'boolean', 'cu', null],
+    ['pinned_to_person_flag', 'boolean', 'cu', null],
+    ['pinned_to_project_flag', 'boolean', 'cu', null],
+    ['pinned_to_task_flag', 'boolean', 'cu', null],
+    ['update_time', 'datetime', '', null],
+    ['user', 'object', '', null],
+    ['user_id', 'reference', 'cu', 'user'],
+  ],
+  lead: [
+    ['id', 'string', '', null],
+    ['title', 'string', 'cu', null],
+    ['owner_id', 'reference', 'cu', 'user'],
+    ['creator_id', 'reference', '', 'user'],
+    ['label_ids', 'object', 'cum', null],
+    ['person_id', 'reference', 'cu', 'person'],
+    ['organization_id', 'reference', 'cu', 'organization'],
+    ['source_name', 'string', '', null],
+    ['origin', 'string', '', null],
+    ['origin_id', 'string', 'c', null],
+    ['channel', 'integer', 'cu', null],
+    ['channel_id', 'string', 'cu', null],
+    ['source_deal_id', 'reference', '', 'deal'],
+    ['is_archived', 'boolean', 'u', null],
+    ['was_seen', 'boolean', 'cu', null],
+    ['value', 'object', 'cu', null],
+    ['expected_close_date', 'date', 'cu', null],
+    ['next_activity_id', 'reference', '', 'activity'],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+    ['visible_to', 'string', 'cu', null],
+    ['cc_email', 'string', '', null],
+  ],
+  activity_type: [
+    ['id', 'integer', '', null],
+    ['name', 'string', '', null],
+    ['icon_key', 'string', '', null, ['task', 'email', 'meeting', 'deadline', 'call', 'lunch', 'calendar', 'downarrow', 'document', 'smartphone', 'camera', 'scissors', 'cogs', 'bubble', 'uparrow', 'checkbox', 'signpost', 'shuffle', 'addressbook', 'linegraph', 'picture', 'car', 'world', 'search', 'clip', 'sound', 'brush', 'key', 'padlock', 'pricetag', 'suitcase', 'finish', 'plane', 'loop', 'wifi', 'truck', 'cart', 'bulb', 'bell', 'presentation']],
+    ['color', 'string', '', null],
+    ['order_nr', 'integer', '', null],
+    ['key_string', 'string', '', null],
+    ['active_flag', 'boolean', '', null],
+    ['is_custom_flag', 'boolean', '', null],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+  ],
+  currency: [
+    ['id', 'integer', '', null],
+    ['code', 'string', '', null],
+    ['name', 'string', '', null],
+    ['decimal_points', 'integer', '', null],
+    ['symbol', 'string', '', null],
+    ['active_flag', 'boolean', '', null],
+    ['is_custom_flag', 'boolean', '', null],
+  ],
+  file: [
+    ['id', 'integer', '', null],
+    ['user_id', 'reference', '', 'user'],
+    ['deal_id', 'reference', '', 'deal'],
+    ['person_id', 'reference', '', 'person'],
+    ['org_id', 'reference', '', 'organization'],
+    ['product_id', 'reference', '', 'product'],
+    ['activity_id', 'reference', '', 'activity'],
+    ['lead_id', 'reference', '', 'lead'],
+    ['project_id', 'integer', '', null],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+    ['file_name', 'string', '', null],
+    ['file_size', 'integer', '', null],
+    ['active_flag', 'boolean', '', null],
+    ['inline_flag', 'boolean', '', null],
+    ['remote_location', 'string', '', null],
+    ['remote_id', 'string', '', null],
+    ['cid', 'string', '', null],
+    ['s3_bucket', 'string', '', null],
+    ['mail_message_id', 'string', '', null],
+    ['mail_template_id', 'string', '', null],
+    ['deal_name', 'string', '', null],
+    ['person_name', 'string', '', null],
+    ['org_name', 'string', '', null],
+    ['product_name', 'string', '', null],
+    ['lead_name', 'string', '', null],
+    ['project_name', 'string', '', null],
+    ['url', 'string', '', null],
+    ['name', 'string', '', null],
+    ['description', 'string', '', null],
+  ],
+  filter: [
+    ['id', 'integer', '', null],
+    ['name', 'string', 'cu', null],
+    ['filter_code', 'string', '', null],
+    ['is_editable', 'boolean', '', null],
+    ['active_flag', 'boolean', '', null],
+    ['type', 'string', 'c', null, ['deals', 'leads', 'org', 'people', 'products', 'activity', 'projects']],
+    ['temporary_flag', 'boolean', '', null],
+    ['user_id', 'reference', '', 'user'],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+    ['visible_to', 'string', '', null],
+    ['last_used_time', 'datetime', '', null],
+    ['custom_view_id', 'integer', '', null],
+    ['conditions', 'object', 'cu', null],
+  ],
+  deal_product: [
+    ['id', 'integer', '', null],
+    ['sum', 'double', '', null],
+    ['tax', 'double', 'cu', null],
+    ['deal_id', 'reference', '', 'deal'],
+    ['name', 'string', '', null],
+    ['product_id', 'reference', 'cu', 'product'],
+    ['product_variation_id', 'integer', 'cu', null],
+    ['order_nr', 'integer', '', null],
+    ['add_time', 'datetime', '', null],
+    ['update_time', 'datetime', '', null],
+    ['comments', 'string', 'cu', null],
+    ['currency', 'string', '', null],
+    ['discount', 'double', 'cu', null],
+    ['discount_type', 'string', 'cu', null, ['percentage', 'amount']],
+    ['quantity', 'double', 'cu', null],
+    ['item_price', 'double', 'cu', null],
+    ['tax_method', 'string', 'cu', null, ['exclusive', 'inclusive', 'none']],
+    ['is_enabled', 'boolean', 'cu', null],
+    ['billing_frequency', 'string', 'cu', null, ['one-time', 'annually', 'semi-annually', 'quarterly', 'monthly', 'weekly']],
+    ['billing_frequency_cycles', 'integer', 'cu', null],
+    ['billing_start_date', 'date', 'cu', null],
+  ],
+};
+
+// Bounds on the pages one call reads, so that no answer of Pipedrive's (a
+// cursor that never ends) keeps a call requesting until its deadline.
+const MAX_FIELD_PAGES = 50; // 25,000 fields
+const MAX_SCAN_PAGES = 200; // 100,000 records of a list read whole
 
 // The pseudo cursor of a page that was full and also the window's last: see
 // read() on why it exists. Pipedrive's own cursors are base64url, so they
@@ -313,14 +546,14 @@ function toPipedrive(values) {
 // ---- describe ----------------------------------------------------------
 
 // Pipedrive field types that are references, and the entity they point to.
-const REFERENCES = { user: 'user', org: 'organization', people: 'person', deal: 'deal', stage: 'stage' };
+const REFERENCES = { user: 'user', org: 'organization', people: 'person', deal: 'deal', stage: 'stage', lead: 'lead' };
 
 // Built-in fields whose v2 values are arrays or objects whatever their
 // field_type says (persons' emails and phones, activities' participants).
 const STRUCTURED = { emails: true, phones: true, participants: true, attendees: true, prices: true, im: true, postal_address: true };
 
-// attribute maps one v2 *Fields item to an Attribute.
-function attribute(f) {
+// attribute maps one v2 *Fields item of entity name to an Attribute.
+function attribute(name, f) {
   const key = f.field_code;
   const a = {
     apiName: key,
@@ -334,7 +567,8 @@ function attribute(f) {
   if (STRUCTURED[key] || type === 'address' || type === 'price_list') {
     a.dataType = 'object';
     if (STRUCTURED[key]) a.isMultiValueField = true;
-  } else if (type === 'int') {
+  } else if (type === 'int' || type === 'picture' || type === 'project') {
+    // picture_id and project_id hold ids (integers) whatever the type says.
     a.dataType = 'integer';
   } else if (type === 'double' || type === 'monetary') {
     a.dataType = 'double';
@@ -372,6 +606,12 @@ function attribute(f) {
       a.isCreatedAtField = true;
       break;
   }
+  const w = WRITABLE[name];
+  if (!a.custom && w) {
+    // Only what Pipedrive's POST and PATCH bodies take is writable.
+    a.initializable = w.create.indexOf(key) >= 0;
+    a.updateable = w.update.indexOf(key) >= 0;
+  }
   if (key === 'id' || key === 'add_time' || key === 'update_time' || key === 'creator_user_id' || f.is_optional_response_field) {
     a.updateable = false;
     a.initializable = false;
@@ -380,19 +620,76 @@ function attribute(f) {
   return a;
 }
 
-// fields fetches an entity's v2 *Fields, following the cursor.
+// fixedAttributes builds the Attributes of an entity from FIXED_SCHEMAS.
+function fixedAttributes(name) {
+  return FIXED_SCHEMAS[name].map((row) => {
+    const [key, type, flags, ref, options] = row;
+    const a = { apiName: key, displayName: displayName(key), dataType: type, nillable: key !== 'id' };
+    a.initializable = flags.indexOf('c') >= 0;
+    a.updateable = flags.indexOf('u') >= 0;
+    if (flags.indexOf('m') >= 0) a.isMultiValueField = true;
+    if (ref) {
+      a.referenceTo = ref;
+      a.referenceTargetField = 'id';
+    }
+    if (options) {
+      a.dataType = 'picklist';
+      a.picklistValues = options.slice();
+      a.picklist = options.map((o) => ({ id: o, label: o }));
+    }
+    switch (key) {
+      case 'id':
+        a.isIdField = true;
+        a.unique = true;
+        a.isSystem = true;
+        break;
+      case 'update_time':
+        a.isWatermarkField = true;
+        a.isUpdatedAtField = true;
+        a.isSystem = true;
+        break;
+      case 'add_time':
+        a.isCreatedAtField = true;
+        break;
+    }
+    return a;
+  });
+}
+
+// displayName turns a key into words: "deal_probability" -> "Deal probability".
+function displayName(key) {
+  const s = key.replace(/_id$/, '').replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+// fields fetches an entity's v2 *Fields, following the cursor. A cursor
+// that comes back unchanged, or more than MAX_FIELD_PAGES pages, is an
+// error rather than a loop.
 function fields(client, spec) {
   const out = [];
   let cursor = null;
-  do {
+  for (let page = 0; ; page++) {
+    if (page === MAX_FIELD_PAGES) {
+      throw new HttpError(`Pipedrive's /api/v2/${spec.fields} did not end after ${MAX_FIELD_PAGES} pages; giving up`, { status: 502 });
+    }
     const query = { limit: MAX_PAGE };
     if (cursor) query.cursor = cursor;
     const body = send(client, 'GET', '/api/v2/' + spec.fields, { query: query }).json();
     const data = body.data || [];
     for (let i = 0; i < data.length; i++) out.push(data[i]);
-    cursor = body.additional_data && body.additional_data.next_cursor;
-  } while (cursor);
-  return out;
+    const next = (body.additional_data && body.additional_data.next_cursor) || null;
+    if (!next) return out;
+    checkCursor(cursor, next, '/api/v2/' + spec.fields);
+    cursor = next;
+  }
+}
+
+// checkCursor throws when Pipedrive hands back the cursor it was sent: the
+// next page would be this one again, forever.
+function checkCursor(sent, next, what) {
+  if (next && next === sent) {
+    throw new HttpError(`Pipedrive answered ${what} with the same next_cursor it was sent (${String(next).slice(0, 60)}); stopping instead of reading the same page forever`, { status: 502 });
+  }
 }
 
 function schemaFor(client, name) {
@@ -402,10 +699,17 @@ function schemaFor(client, name) {
     schema.attributes = USER_ATTRIBUTES.map((a) => Object.assign({}, a));
     return schema;
   }
+  if (spec.kind !== 'v2') {
+    schema.attributes = fixedAttributes(name);
+    schema.readOnly = !spec.write;
+    return schema;
+  }
   const attrs = schema.attributes;
   const seen = {};
   for (const f of fields(client, spec)) {
-    const a = attribute(f);
+    // An optional field is published only if read() asks for it.
+    if (f.is_optional_response_field && spec.include.indexOf(f.field_code) < 0) continue;
+    const a = attribute(name, f);
     attrs.push(a);
     seen[a.apiName] = true;
     if (a.custom && f.field_type === 'monetary') {
@@ -469,77 +773,278 @@ function pageSize(wm, connection) {
   return Math.max(1, Math.min(MAX_PAGE, Math.floor(n)));
 }
 
-// readV2 reads one page of persons, organizations, deals or activities:
-// everything updated in the window, oldest first, Pipedrive's cursor
-// carrying us from page to page. Records carry whole seconds, so
-// [start, end) in ms is exactly updated_since=ceil(start) and
-// updated_until=ceil(end) in seconds (since is >=, until is <).
+// readV2 reads one page of a v2 entity: everything updated in the window,
+// oldest first, Pipedrive's cursor carrying us from page to page. Records
+// carry whole seconds, so [start, end) in ms is exactly
+// updated_since=ceil(start) and updated_until=ceil(end) in seconds (since
+// is >=, until is <). Deals walk three lists in turn (spec.phases: live,
+// archived, deleted), and a page may span two of them, so that every page
+// but the last is full; our cursor is then "<phase>:<Pipedrive cursor>".
 function readV2(client, name, spec, win, size, cursor) {
-  const query = {
-    updated_since: rfc3339(Math.ceil(win.start / 1000)),
-    updated_until: rfc3339(Math.ceil(win.end / 1000)),
-    sort_by: 'update_time',
-    sort_direction: 'asc',
-    limit: size,
-  };
-  if (cursor) query.cursor = cursor;
-  const body = send(client, 'GET', '/api/v2/' + spec.plural, { query: query }).json();
-  const items = body.data || [];
-  const data = new Array(items.length);
-  for (let i = 0; i < items.length; i++) data[i] = toRecord(name, items[i]);
-  return { data: data, next: (body.additional_data && body.additional_data.next_cursor) || null };
+  const phases = spec.phases || [{ code: '', path: '/api/v2/' + spec.plural }];
+  let at = 0;
+  let pd = cursor;
+  if (spec.phases) {
+    const m = cursor ? /^([a-z]):(.*)$/.exec(cursor) : null;
+    if (cursor && !m) {
+      pd = cursor; // a cursor of the connector before phases: the live list
+    } else if (m) {
+      at = phases.findIndex((p) => p.code === m[1]);
+      if (at < 0) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a ${name} cursor of this connector`);
+      pd = m[2] || null;
+    }
+  }
+  const data = [];
+  for (; at < phases.length; at++) {
+    const ph = phases[at];
+    // Each phase is read to its end or until the page is full; the number
+    // of requests is bounded by the page size.
+    for (;;) {
+      const query = Object.assign({
+        updated_since: rfc3339(Math.ceil(win.start / 1000)),
+        updated_until: rfc3339(Math.ceil(win.end / 1000)),
+        sort_by: 'update_time',
+        sort_direction: 'asc',
+        limit: size - data.length,
+      }, ph.query || {});
+      if (spec.include && spec.include.length) query.include_fields = spec.include.join(',');
+      if (pd) query.cursor = pd;
+      const body = send(client, 'GET', ph.path, { query: query }).json();
+      const items = body.data || [];
+      for (let i = 0; i < items.length; i++) data.push(toRecord(name, items[i]));
+      const next = (body.additional_data && body.additional_data.next_cursor) || null;
+      checkCursor(pd, next, ph.path);
+      pd = next;
+      if (!next) break;
+      if (data.length >= size) return { data: data, next: spec.phases ? ph.code + ':' + next : next };
+      if (items.length === 0) {
+        throw new HttpError(`Pipedrive answered ${ph.path} with an empty page and a next_cursor; stopping`, { status: 502 });
+      }
+    }
+    pd = null;
+    if (data.length >= size && at + 1 < phases.length) {
+      return { data: data, next: phases[at + 1].code + ':' };
+    }
+  }
+  return { data: data, next: null };
 }
 
-// readProducts pages products, whose list has no updated_since: it reads
-// all products oldest-updated first, skips those before the window and
-// stops at the first after it. A page of the window may end inside one of
-// Pipedrive's pages, so our cursor is "p:<skip>:<Pipedrive cursor>": fetch
-// that Pipedrive page again and skip its first <skip> items.
-function readProducts(client, spec, win, size, cursor) {
-  let skip = 0;
-  let pd = '';
-  if (cursor) {
-    const m = /^p:(\d+):(.*)$/.exec(cursor);
-    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a product cursor of this connector`);
-    skip = Number(m[1]);
-    pd = m[2];
+// inWindow keeps the records updated in [win.start, win.end), sorted by
+// update then id, for entities read whole.
+function inWindow(records, win) {
+  const out = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r.lastModified >= win.start && r.lastModified < win.end) out.push(r);
   }
-  const since = Math.ceil(win.start / 1000) * 1000;
-  const until = Math.ceil(win.end / 1000) * 1000;
-  const data = [];
-  for (;;) {
-    const query = { sort_by: 'update_time', sort_direction: 'asc', limit: MAX_PAGE };
-    if (pd) query.cursor = pd;
-    const body = send(client, 'GET', '/api/v2/' + spec.plural, { query: query }).json();
-    const items = body.data || [];
-    for (let i = skip; i < items.length; i++) {
-      const t = v2Millis(items[i].update_time);
-      if (t < since) continue;
-      if (t >= until) return { data: data, next: null };
-      if (data.length === size) return { data: data, next: 'p:' + i + ':' + pd };
-      data.push(toRecord('product', items[i]));
+  out.sort((a, b) => a.lastModified - b.lastModified || cmpId(a.id, b.id));
+  return out;
+}
+
+function cmpId(a, b) {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return Number(a) - Number(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// pageOf pages a sorted list held in memory with "o:<offset>" cursors.
+function pageOf(list, size, cursor) {
+  const offset = cursor ? Number(String(cursor).slice(2)) || 0 : 0;
+  const data = list.slice(offset, offset + size);
+  const next = offset + data.length < list.length ? 'o:' + (offset + data.length) : null;
+  return { data: data, next: next };
+}
+
+// readUsers: GET /v1/users returns every user at once; filter by modified
+// and page through the sorted result.
+function readUsers(client, win, size, cursor) {
+  const users = send(client, 'GET', '/v1/users').json().data || [];
+  return pageOf(inWindow(users.map(userRecord), win), size, cursor && cursor.replace(/^u:/, 'o:'));
+}
+
+// readAll reads a list that has no time filter whole (a v2 cursor list or
+// a v1 list answered at once), keeps the window, and pages it in memory.
+// Fine for the small lists it is used for (pipelines, stages, activity
+// types, filters, currencies).
+function readAll(client, name, spec, win, size, cursor) {
+  const items = [];
+  if (spec.kind === 'v2all') {
+    let pd = null;
+    for (let page = 0; ; page++) {
+      if (page === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's ${spec.path} did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+      const query = { limit: MAX_PAGE, sort_by: 'id' };
+      if (pd) query.cursor = pd;
+      const body = send(client, 'GET', spec.path, { query: query }).json();
+      for (const it of body.data || []) items.push(it);
+      const next = (body.additional_data && body.additional_data.next_cursor) || null;
+      if (!next) break;
+      checkCursor(pd, next, spec.path);
+      pd = next;
     }
-    const next = body.additional_data && body.additional_data.next_cursor;
-    if (!next) return { data: data, next: null };
-    pd = next;
+  } else {
+    for (const it of send(client, 'GET', spec.path).json().data || []) items.push(it);
+  }
+  const records = items.map((it) => plainRecord(name, spec, it));
+  if (spec.noTimes) {
+    // Currencies carry no times: every read answers all of them, stamped
+    // with the window's end, so each cycle has the current list.
+    for (const r of records) r.lastModified = win.end - 1;
+    records.sort((a, b) => cmpId(a.id, b.id));
+    return pageOf(records, size, cursor);
+  }
+  return pageOf(inWindow(records, win), size, cursor);
+}
+
+// readV1 reads a v1 start/limit list in update_time order (sort=
+// update_time ASC, id ASC). With since (lists that take updated_since)
+// Pipedrive filters the window's start; otherwise the records before it are
+// skipped here. The window's end is always ours: the first record at or
+// after it ends the read. Our cursor "s:<n>" is the position of the next
+// record in Pipedrive's order, so a page may end inside one of Pipedrive's.
+function readV1(client, name, spec, path, since, win, size, cursor) {
+  let start = 0;
+  if (cursor) {
+    const m = /^s:(\d+)$/.exec(cursor);
+    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a ${name} cursor of this connector`);
+    start = Number(m[1]);
+  }
+  const data = [];
+  for (let page = 0; ; page++) {
+    if (page === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's ${path} did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+    const query = { sort: 'update_time ASC, id ASC', start: start, limit: MAX_PAGE };
+    if (since) query.updated_since = rfc3339(Math.floor(win.start / 1000));
+    const body = send(client, 'GET', path, { query: query }).json();
+    const items = body.data || [];
+    for (let i = 0; i < items.length; i++) {
+      const r = plainRecord(name, spec, items[i]);
+      if (r.lastModified >= win.end) return { data: data, next: null };
+      if (r.lastModified < win.start) continue;
+      if (data.length === size) return { data: data, next: 's:' + (start + i) };
+      data.push(r);
+    }
+    const pg = body.additional_data && body.additional_data.pagination;
+    if (!pg || !pg.more_items_in_collection) return { data: data, next: null };
+    const next = Number(pg.next_start);
+    if (!(next > start)) {
+      throw new HttpError(`Pipedrive answered ${path}?start=${start} with next_start ${pg.next_start}; stopping instead of reading the same page forever`, { status: 502 });
+    }
+    start = next;
+  }
+}
+
+// readLeads reads /v1/leads (which takes updated_since), then
+// /v1/leads/archived (which does not), as one list: cursor "l:s:<n>" or
+// "a:s:<n>".
+function readLeads(client, spec, win, size, cursor) {
+  let phase = 'l';
+  let inner = null;
+  if (cursor) {
+    const m = /^([la]):(.*)$/.exec(cursor);
+    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a lead cursor of this connector`);
+    phase = m[1];
+    inner = m[2] || null;
+  }
+  let data = [];
+  if (phase === 'l') {
+    const p = readV1(client, 'lead', spec, '/v1/leads', true, win, size, inner);
+    if (p.next) return { data: p.data, next: 'l:' + p.next };
+    data = p.data;
+    inner = null;
+    if (data.length === size) return { data: data, next: 'a:' };
+  }
+  const p = readV1(client, 'lead', spec, '/v1/leads/archived', false, win, size - data.length, inner);
+  return { data: data.concat(p.data), next: p.next ? 'a:' + p.next : null };
+}
+
+// readDealProducts reads the products attached to deals: deals 100 at a
+// time (sort_by=id, the most /deals/products takes), then their products,
+// keeping those updated in the window. Pipedrive has no list of all deal
+// products and no time filter on them, so every cycle walks all deals.
+// Cursor "<deals cursor>|<products of that batch already answered>".
+function readDealProducts(client, win, size, cursor) {
+  let dc = '';
+  let skip = 0;
+  if (cursor) {
+    const m = /^([^|]*)\|(\d+)$/.exec(cursor);
+    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a deal_product cursor of this connector`);
+    dc = m[1];
+    skip = Number(m[2]);
+  }
+  const data = [];
+  for (let batch = 0; ; batch++) {
+    if (batch === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's /api/v2/deals did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+    const dq = { sort_by: 'id', limit: 100 };
+    if (dc) dq.cursor = dc;
+    const deals = send(client, 'GET', '/api/v2/deals', { query: dq }).json();
+    const ids = (deals.data || []).map((d) => d.id);
+    const dnext = (deals.additional_data && deals.additional_data.next_cursor) || '';
+    const prods = ids.length ? inWindow(dealProductsOf(client, ids), win) : [];
+    for (let i = skip; i < prods.length; i++) {
+      if (data.length === size) return { data: data, next: dc + '|' + i };
+      data.push(prods[i]);
+    }
+    if (!dnext) return { data: data, next: null };
+    checkCursor(dc, dnext, '/api/v2/deals');
+    dc = dnext;
     skip = 0;
   }
 }
 
-// readUsers: GET /v1/users returns every user at once; filter by modified
-// and page through the sorted result with "u:<offset>" cursors.
-function readUsers(client, win, size, cursor) {
-  const offset = cursor ? Number(cursor.slice(2)) || 0 : 0;
-  const users = send(client, 'GET', '/v1/users').json().data || [];
-  const inWindow = [];
-  for (let i = 0; i < users.length; i++) {
-    const r = userRecord(users[i]);
-    if (r.lastModified >= win.start && r.lastModified < win.end) inWindow.push(r);
+// dealProductsOf returns the products attached to deals ids (at most 100).
+function dealProductsOf(client, ids) {
+  const out = [];
+  let pd = null;
+  for (let page = 0; ; page++) {
+    if (page === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's /api/v2/deals/products did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+    const query = { deal_ids: ids.join(','), sort_by: 'id', limit: MAX_PAGE };
+    if (pd) query.cursor = pd;
+    const body = send(client, 'GET', '/api/v2/deals/products', { query: query }).json();
+    for (const it of body.data || []) out.push(plainRecord('deal_product', ENTITIES.deal_product, it));
+    const next = (body.additional_data && body.additional_data.next_cursor) || null;
+    if (!next) return out;
+    checkCursor(pd, next, '/api/v2/deals/products');
+    pd = next;
   }
-  inWindow.sort((a, b) => a.lastModified - b.lastModified || a.values.id - b.values.id);
-  const data = inWindow.slice(offset, offset + size);
-  const next = offset + data.length < inWindow.length ? 'u:' + (offset + data.length) : null;
-  return { data: data, next: next };
+}
+
+// plainRecord turns an item of one of the FIXED_SCHEMAS entities into a
+// Record. v1 times are "YYYY-MM-DD HH:MM:SS"; v2 and leads' RFC 3339.
+function plainRecord(name, spec, it) {
+  const created = anyMillis(it.add_time);
+  return {
+    name: name,
+    id: String(it.id),
+    deleted: it.is_deleted === true || it.active_flag === false,
+    values: it,
+    lastModified: anyMillis(it.update_time) ?? created,
+    createdAt: created,
+  };
+}
+
+function anyMillis(s) {
+  if (!s) return null;
+  return s.indexOf('T') > 0 ? Date.parse(s) : v1Millis(s);
+}
+
+// readPage reads one page of entity name (see read()).
+function readPage(client, name, spec, win, size, cursor) {
+  switch (spec.kind) {
+    case 'v2':
+      return readV2(client, name, spec, win, size, cursor);
+    case 'users':
+      return readUsers(client, win, size, cursor);
+    case 'v2all':
+    case 'v1all':
+      return readAll(client, name, spec, win, size, cursor);
+    case 'v1since':
+      return readV1(client, name, spec, spec.path, true, win, size, cursor);
+    case 'v1scan':
+      return readV1(client, name, spec, spec.path, false, win, size, cursor);
+    case 'lead':
+      return readLeads(client, spec, win, size, cursor);
+    case 'dealProduct':
+      return readDealProducts(client, win, size, cursor);
+  }
+  throw new NotSupportedError(`reading ${name} is not supported`);
 }
 
 // ---- CRUD helpers ------------------------------------------------------
@@ -579,11 +1084,62 @@ function forEachRecord(records, write) {
   return out;
 }
 
-function recordId(rec) {
+function recordId(rec, spec) {
   const id = rec.id ?? (rec.values && rec.values.id);
   if (id === undefined || id === null || id === '') throw new ValidationError('the record has no id');
+  if (spec && spec.uuid) {
+    // Lead ids are UUIDs.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(id))) {
+      throw new ValidationError(`id ${JSON.stringify(id)} is not a Pipedrive lead id (a UUID)`);
+    }
+    return String(id);
+  }
   if (!/^\d+$/.test(String(id))) throw new ValidationError(`id ${JSON.stringify(id)} is not a Pipedrive id (a positive integer)`);
   return String(id);
+}
+
+// dealIdOf is the deal a deal product belongs to: values.deal_id.
+function dealIdOf(rec) {
+  const v = rec.values && rec.values.deal_id;
+  if (v === undefined || v === null || !/^\d+$/.test(String(v))) {
+    throw new ValidationError('a deal_product record needs values.deal_id, the deal it is attached to');
+  }
+  return String(v);
+}
+
+function withSyncariId(r, rec) {
+  if (rec.syncariEntityId != null) r.syncariEntityId = rec.syncariEntityId;
+  return r;
+}
+
+// collectionPath and itemPath are where an entity's records live.
+function collectionPath(spec) {
+  if (spec.kind === 'v2' || spec.kind === 'v2all') return '/api/v2/' + spec.plural;
+  if (spec.v1) return '/v1/users';
+  return spec.path;
+}
+
+function itemPath(spec, id) {
+  return collectionPath(spec) + '/' + encodeURIComponent(id);
+}
+
+// writeBody is what a create ('c') or update ('u') sends: for the v2
+// entities toPipedrive's body limited to what Pipedrive's POST or PATCH
+// takes (custom fields always); for the others the fields FIXED_SCHEMAS
+// marks writable.
+function writeBody(name, values, mode) {
+  const w = WRITABLE[name];
+  if (w) {
+    const body = toPipedrive(values);
+    const keep = mode === 'c' ? w.create : w.update;
+    for (const k of Object.keys(body)) if (keep.indexOf(k) < 0) delete body[k];
+    return body;
+  }
+  const body = {};
+  for (const row of FIXED_SCHEMAS[name]) {
+    if (row[2].indexOf(mode) >= 0 && values[row[0]] !== undefined) body[row[0]] = values[row[0]];
+  }
+  return body;
 }
 
 // ---- search ------------------------------------------------------------
@@ -605,6 +1161,10 @@ function searchOptions(params) {
 }
 
 // ---- webhooks ----------------------------------------------------------
+
+// WEBHOOK_NAMES maps Pipedrive's webhook entity names to ours where they
+// differ.
+const WEBHOOK_NAMES = { activityType: 'activity_type', activity_type: 'activity_type', dealProduct: 'deal_product' };
 
 function parseWebhook(req) {
   try {
@@ -753,10 +1313,11 @@ module.exports = {
     if (win.end <= win.start || cursor === END_CURSOR) {
       page = { data: [], next: null };
     } else {
-      const client = api(ctx.connection);
-      if (spec.v1) page = readUsers(client, win, size, cursor);
-      else if (!spec.updatedFilter) page = readProducts(client, spec, win, size, cursor);
-      else page = readV2(client, name, spec, win, size, cursor);
+      page = readPage(api(ctx.connection), name, spec, win, size, cursor);
+      // The platform would call again with the same cursor forever.
+      if (page.next && page.next === cursor) {
+        throw new HttpError(`reading ${name} did not move past cursor ${String(cursor).slice(0, 60)}; stopping`, { status: 502 });
+      }
     }
     let next = page.next;
     if (!next && page.data.length === size) next = END_CURSOR;
@@ -768,25 +1329,43 @@ module.exports = {
   },
 
   // get_by_id answers the records that exist; ids Pipedrive does not know
-  // (or has deleted) are left out, as the platform expects.
+  // (or has deleted) are left out, as the platform expects. Activity types
+  // and currencies have no single-record endpoint: their list is read once.
+  // A deal product is found through its deal: values.deal_id is needed.
   get_by_id(req, ctx) {
     const name = entityName(req);
     const spec = entitySpec(name);
     const client = api(ctx.connection);
+    const records = req.data || [];
     const out = [];
-    for (const rec of req.data || []) {
-      const id = recordId(rec);
-      const path = spec.v1 ? '/v1/users/' + id : '/api/v2/' + spec.plural + '/' + id;
-      let item;
+    if (spec.kind === 'v1all' && !spec.write) {
+      const byId = {};
+      for (const it of send(client, 'GET', spec.path).json().data || []) byId[String(it.id)] = it;
+      for (const rec of records) {
+        const it = byId[recordId(rec, spec)];
+        if (it) out.push(withSyncariId(plainRecord(name, spec, it), rec));
+      }
+      return out;
+    }
+    for (const rec of records) {
+      const id = recordId(rec, spec);
+      let r;
       try {
-        item = send(client, 'GET', path).json().data;
+        if (spec.kind === 'dealProduct') {
+          const dealId = dealIdOf(rec);
+          r = dealProductsOf(client, [dealId]).find((x) => x.id === id);
+          if (!r) continue;
+        } else {
+          const item = send(client, 'GET', itemPath(spec, id)).json().data;
+          if (spec.v1) r = userRecord(item);
+          else if (spec.kind === 'v2') r = toRecord(name, item);
+          else r = plainRecord(name, spec, item);
+        }
       } catch (e) {
         if (e instanceof NotFoundError) continue;
         throw e;
       }
-      const r = spec.v1 ? userRecord(item) : toRecord(name, item);
-      if (rec.syncariEntityId != null) r.syncariEntityId = rec.syncariEntityId;
-      out.push(r);
+      out.push(withSyncariId(r, rec));
     }
     return out;
   },
@@ -794,6 +1373,7 @@ module.exports = {
   create(req, ctx) {
     const name = entityName(req);
     const spec = entitySpec(name);
+    if (!spec.write && !spec.v1) throw new NotSupportedError(`Pipedrive's API cannot create ${spec.pluralName.toLowerCase()}`);
     const client = api(ctx.connection);
     return forEachRecord(req.data || [], (rec) => {
       const values = rec.values || {};
@@ -803,16 +1383,20 @@ module.exports = {
         for (const k of ['email', 'name', 'access', 'active_flag']) if (values[k] !== undefined) body[k] = values[k];
         return send(client, 'POST', '/v1/users', { json: body }).json().data.id;
       }
-      return send(client, 'POST', '/api/v2/' + spec.plural, { json: toPipedrive(values) }).json().data.id;
+      if (spec.kind === 'dealProduct') {
+        return send(client, 'POST', '/api/v2/deals/' + dealIdOf(rec) + '/products', { json: writeBody(name, values, 'c') }).json().data.id;
+      }
+      return send(client, 'POST', collectionPath(spec), { json: writeBody(name, values, 'c') }).json().data.id;
     });
   },
 
   update(req, ctx) {
     const name = entityName(req);
     const spec = entitySpec(name);
+    if (!spec.write && !spec.v1) throw new NotSupportedError(`Pipedrive's API cannot update ${spec.pluralName.toLowerCase()}`);
     const client = api(ctx.connection);
     return forEachRecord(req.data || [], (rec) => {
-      const id = recordId(rec);
+      const id = recordId(rec, spec);
       const values = rec.values || {};
       if (spec.v1) {
         // Pipedrive lets an API change only whether a user is active.
@@ -822,7 +1406,9 @@ module.exports = {
         send(client, 'PUT', '/v1/users/' + id, { json: { active_flag: values.active_flag } });
         return id;
       }
-      send(client, 'PATCH', '/api/v2/' + spec.plural + '/' + id, { json: toPipedrive(values) });
+      const path = spec.kind === 'dealProduct' ? '/api/v2/deals/' + dealIdOf(rec) + '/products/' + id : itemPath(spec, id);
+      const method = spec.write === 'put' ? 'PUT' : 'PATCH';
+      send(client, method, path, { json: writeBody(name, values, 'u') });
       return id;
     });
   },
@@ -831,11 +1417,13 @@ module.exports = {
     const name = entityName(req);
     const spec = entitySpec(name);
     if (spec.v1) throw new NotSupportedError('Pipedrive has no API to delete users; deactivate them with an update of active_flag=false');
+    if (!spec.write) throw new NotSupportedError(`Pipedrive's API cannot delete ${spec.pluralName.toLowerCase()}`);
     const client = api(ctx.connection);
     return forEachRecord(req.data || [], (rec) => {
-      const id = recordId(rec);
+      const id = recordId(rec, spec);
+      const path = spec.kind === 'dealProduct' ? '/api/v2/deals/' + dealIdOf(rec) + '/products/' + id : itemPath(spec, id);
       try {
-        send(client, 'DELETE', '/api/v2/' + spec.plural + '/' + id);
+        send(client, 'DELETE', path);
       } catch (e) {
         // Already gone is what a delete wants.
         if (!(e instanceof NotFoundError)) throw e;
@@ -889,11 +1477,12 @@ module.exports = {
   // timestamp, ...}, data, previous}; a delete carries the record in
   // previous (data is null). v1 webhooks (meta.object, current, previous,
   // action added|updated|deleted) are understood too. Webhooks for objects
-  // this connector does not sync (notes, leads, ...) answer no records.
+  // this connector does not sync (projects, ...) answer no records.
   process_webhook(req) {
     const hook = parseWebhook(req);
     const meta = hook.meta || {};
-    const name = meta.entity || meta.object;
+    const raw = meta.entity || meta.object;
+    const name = WEBHOOK_NAMES[raw] || raw;
     const spec = ENTITIES[name];
     if (!spec) {
       log.debug('ignoring a webhook for an entity this connector does not sync', { entity: String(name) });
@@ -904,7 +1493,7 @@ module.exports = {
     const item = (deleted ? hook.previous || hook.data : hook.data || hook.current) || {};
     const id = meta.entity_id ?? meta.id ?? item.id;
     if (item.id === undefined && id !== undefined) item.id = Number(id);
-    const r = spec.v1 ? userRecord(item) : toRecord(name, item);
+    const r = spec.v1 ? userRecord(item) : spec.kind === 'v2' ? toRecord(name, item) : plainRecord(name, spec, item);
     if (deleted) {
       r.deleted = true;
       r.values.is_deleted = true;

@@ -123,7 +123,8 @@ func TestDescribe(t *testing.T) {
 	for _, s := range all {
 		names = append(names, s.APIName)
 	}
-	if !slices.Equal(names, []string{"person", "organization", "deal", "activity", "product", "user"}) {
+	if !slices.Equal(names, []string{"person", "organization", "deal", "activity", "product", "user", "pipeline", "stage", "note", "lead",
+		"activity_type", "currency", "file", "filter", "deal_product"}) {
 		t.Fatalf("entities %v", names)
 	}
 	for _, s := range all {
@@ -147,6 +148,13 @@ func TestDescribe(t *testing.T) {
 			if a.IsUpdatedAtField {
 				updated++
 			}
+		}
+		if s.APIName == "currency" {
+			// Pipedrive's currencies carry no times.
+			if ids != 1 || wms+created+updated != 0 {
+				t.Errorf("currency: %d id, %d time fields", ids, wms+created+updated)
+			}
+			continue
 		}
 		if ids != 1 || wms != 1 || created != 1 || updated != 1 {
 			t.Errorf("%s: %d id, %d watermark, %d created-at, %d updated-at fields; want one each", s.APIName, ids, wms, created, updated)
@@ -212,6 +220,58 @@ func TestDescribe(t *testing.T) {
 	if a := attr(user, "modified"); !a.IsWatermarkField || a.DataType != "datetime" {
 		t.Errorf("user watermark %+v", a)
 	}
+	// Only what Pipedrive's PATCH bodies take is updateable (API v2 2.0.0).
+	for _, c := range []struct {
+		s   Schema
+		key string
+	}{{person, "first_name"}, {person, "last_name"}, {person, "picture_id"}, {deal, "origin"}, {deal, "stage_change_time"},
+		{deal, "creator_user_id"}, {activity, "marked_as_done_time"}, {activity, "creator_user_id"}} {
+		if a := attr(c.s, c.key); a.Updateable || a.Initializable {
+			t.Errorf("%s.%s is writable", c.s.APIName, c.key)
+		}
+	}
+	for _, c := range []struct {
+		s   Schema
+		key string
+	}{{person, "name"}, {person, "emails"}, {deal, "title"}, {deal, "is_archived"}, {activity, "done"}, {activity, "subject"}} {
+		if a := attr(c.s, c.key); !a.Updateable || !a.Initializable {
+			t.Errorf("%s.%s is not writable", c.s.APIName, c.key)
+		}
+	}
+	if a := attr(person, "picture_id"); a.DataType != "integer" {
+		t.Errorf("picture_id is %s, want integer", a.DataType)
+	}
+	// Optional fields are published because read asks for them.
+	attr(person, "open_deals_count")
+	attr(deal, "products_count")
+	attr(all[1], "people_count")
+	attr(activity, "attendees")
+	// The entities without a fields endpoint: their official fields, and
+	// read-only where Pipedrive's API cannot write them.
+	byName := map[string]Schema{}
+	for _, s := range all {
+		byName[s.APIName] = s
+	}
+	if a := attr(byName["stage"], "pipeline_id"); a.DataType != "reference" || a.ReferenceTo != "pipeline" || !a.Updateable {
+		t.Errorf("stage.pipeline_id %+v", a)
+	}
+	if a := attr(byName["lead"], "id"); a.DataType != "string" || !a.IsIDField {
+		t.Errorf("lead.id %+v", a)
+	}
+	if a := attr(byName["note"], "content"); !a.Initializable || !a.Updateable {
+		t.Errorf("note.content %+v", a)
+	}
+	if a := attr(byName["filter"], "type"); !a.Initializable || a.Updateable {
+		t.Errorf("filter.type: create-only, got %+v", a)
+	}
+	for _, name := range []string{"activity_type", "currency", "file"} {
+		if !byName[name].ReadOnly {
+			t.Errorf("%s is not read-only", name)
+		}
+	}
+	if byName["note"].ReadOnly || byName["deal_product"].ReadOnly {
+		t.Error("notes and deal products are writable")
+	}
 
 	// Named entities come back exactly, in the order asked; on the wire
 	// as a list of JSON strings.
@@ -224,8 +284,8 @@ func TestDescribe(t *testing.T) {
 		t.Fatalf("named describe: %s", truncate(r.Body, 300))
 	}
 	// An unknown entity is a 400 that names it.
-	r = e.invoke("DESCRIBE", conn, map[string]any{"entities": []string{"person", "note"}})
-	if r.Err == nil || r.Err.Status != 400 || !strings.Contains(r.Err.Message, `"note"`) {
+	r = e.invoke("DESCRIBE", conn, map[string]any{"entities": []string{"person", "project"}})
+	if r.Err == nil || r.Err.Status != 400 || !strings.Contains(r.Err.Message, `"project"`) {
 		t.Fatalf("unknown entity: %v", r.Err)
 	}
 }
@@ -278,9 +338,31 @@ func TestReadPaging(t *testing.T) {
 	checkOnceAscending(t, recs, want)
 
 	// Every v2 entity with a server-side filter pages the same way.
-	for _, ent := range []struct{ name, plural string }{{"organization", "organizations"}, {"deal", "deals"}, {"activity", "activities"}} {
+	for _, ent := range []struct{ name, plural string }{{"organization", "organizations"}, {"activity", "activities"}, {"product", "products"}} {
 		recs, _ := e.readAll(conn, ent.name, Watermark{Start: since * 1000, End: until * 1000, Limit: 40}, 40)
 		checkOnceAscending(t, recs, e.sandboxWindow(ent.plural, since, until))
+	}
+	// Deals: the live ones, then the archived ones, then the deleted ones
+	// (deleted: true), each in update order.
+	recs, _ = e.readAll(conn, "deal", Watermark{Start: since * 1000, End: until * 1000, Limit: 40}, 40)
+	var live, archived []Record
+	for i, r := range recs {
+		switch {
+		case r.Deleted:
+			t.Fatalf("a deal deleted more than 30 days ago was read: %+v", r)
+		case r.Values["is_archived"] == true:
+			archived = append(archived, r)
+		default:
+			if len(archived) > 0 {
+				t.Fatalf("record %d: a live deal after the archived ones", i)
+			}
+			live = append(live, r)
+		}
+	}
+	checkOnceAscending(t, live, e.sandboxWindow("deals", since, until))
+	checkOnceAscending(t, archived, e.sandboxWindowQ("deals/archived", nil, since, until))
+	if len(archived) == 0 {
+		t.Fatal("no archived deal in the window")
 	}
 
 	// A window exactly a whole number of pages: the last full page carries
@@ -402,16 +484,16 @@ func TestReadProducts(t *testing.T) {
 	if len(want) < 30 || len(want) == e.sb.Count("product") {
 		t.Fatalf("window holds %d of %d products", len(want), e.sb.Count("product"))
 	}
-	// Page size 7: pages end inside Pipedrive's pages of 500.
+	// Page size 7; updated_since does the filtering: at most one request
+	// per page, never a scan of all products.
+	before := e.sb.Stats().Total
 	recs, pages := e.readAll(e.connection(map[string]any{"pageSize": 7}), "product", Watermark{Start: since * 1000, End: until * 1000}, 7)
 	checkOnceAscending(t, recs, want)
 	if len(pages) < len(want)/7 {
 		t.Fatalf("pages %d", len(pages))
 	}
-	for _, p := range pages {
-		if p.cursor != nil && !strings.HasPrefix(*p.cursor, "p:") && *p.cursor != "end:" {
-			t.Fatalf("product cursor %q", *p.cursor)
-		}
+	if n := e.sb.Stats().Total - before; n > int64(len(pages)) {
+		t.Fatalf("%d requests for %d pages", n, len(pages))
 	}
 	// The whole history in one page of 500.
 	recs, _ = e.readAll(e.connection(nil), "product", fullWindow(0), 500)
@@ -719,7 +801,7 @@ func TestSearch(t *testing.T) {
 	if r := e.try("search", conn, map[string]any{"query": "x", "params": []any{}}); r.Err == nil || r.Err.Status != 400 {
 		t.Fatalf("short term: %v", r.Err)
 	}
-	if r := e.try("search", conn, map[string]any{"query": "xyz", "params": []any{"lead"}}); r.Err == nil || r.Err.Status != 400 {
+	if r := e.try("search", conn, map[string]any{"query": "xyz", "params": []any{"project"}}); r.Err == nil || r.Err.Status != 400 {
 		t.Fatalf("unknown entity: %v", r.Err)
 	}
 	if got := decode[[]Record](t, e.call("search", conn, map[string]any{"query": "zzzzqqqq", "params": []any{}})); len(got) != 0 {
@@ -785,10 +867,17 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("v1: %+v", recs)
 	}
 
-	// Objects the connector does not sync answer no records.
-	note := map[string]any{"meta": map[string]any{"action": "create", "entity": "note", "entity_id": "1", "company_id": 1}, "data": map[string]any{"id": 1}}
-	if recs := decode[[]Record](t, e.call("process_webhook", conn, map[string]any{"body": string(mustJSON(t, note))})); len(recs) != 0 {
+	// Notes are synced too; a v1 note's times are "YYYY-MM-DD HH:MM:SS".
+	note := map[string]any{"meta": map[string]any{"action": "create", "entity": "note", "entity_id": "1", "company_id": 1},
+		"data": map[string]any{"id": 1, "content": "hi", "update_time": "2026-01-02 03:04:05", "add_time": "2026-01-01 00:00:00"}}
+	recs = decode[[]Record](t, e.call("process_webhook", conn, map[string]any{"body": string(mustJSON(t, note))}))
+	if len(recs) != 1 || recs[0].Name != "note" || recs[0].ID != "1" || *recs[0].LastModified != time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixMilli() {
 		t.Fatalf("note: %+v", recs)
+	}
+	// Objects the connector does not sync answer no records.
+	project := map[string]any{"meta": map[string]any{"action": "create", "entity": "project", "entity_id": "1", "company_id": 1}, "data": map[string]any{"id": 1}}
+	if recs := decode[[]Record](t, e.call("process_webhook", conn, map[string]any{"body": string(mustJSON(t, project))})); len(recs) != 0 {
+		t.Fatalf("project: %+v", recs)
 	}
 	if r := e.try("process_webhook", conn, map[string]any{"body": "not json"}); r.Err == nil || r.Err.Status != 400 {
 		t.Fatalf("bad body: %v", r.Err)
