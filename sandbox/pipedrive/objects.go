@@ -781,7 +781,7 @@ func leadUUID(k objKind, id int64) string {
 	if k != objLead {
 		return ""
 	}
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(id*2654435761), uint16(id>>16), uint16(id)&0xfff, uint16(id*7)&0xfff, uint64(id)*0x9e3779b97f4a)
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(id*2654435761), uint16(id>>16), uint16(id)&0xfff, uint16(id*7)&0xfff, (uint64(id)*0x9e3779b97f4a)&0xffffffffffff)
 }
 
 // objDefaults is a new record's starting point, before the body applies.

@@ -2,6 +2,7 @@ package pipedrive_test
 
 import (
 	"net/url"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -144,8 +145,11 @@ func TestObjectsIncremental(t *testing.T) {
 	if n := e.sb.Count("lead"); n != len(live)+len(arch) {
 		t.Errorf("Count(lead) %d, listed %d", n, len(live)+len(arch))
 	}
-	if id, _ := live[0]["id"].(string); len(id) != 36 {
-		t.Errorf("lead id %v is not a UUID", live[0]["id"])
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	for _, l := range append(live, arch...) {
+		if id, _ := l["id"].(string); !uuid.MatchString(id) {
+			t.Fatalf("lead id %v is not a UUID", l["id"])
+		}
 	}
 }
 
