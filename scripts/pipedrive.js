@@ -731,7 +731,6 @@ const USER_ATTRIBUTES = [
   { apiName: 'phone', displayName: 'Phone', dataType: 'string', updateable: false },
   { apiName: 'active_flag', displayName: 'Active', dataType: 'boolean' },
   { apiName: 'activated', displayName: 'Activated', dataType: 'boolean', updateable: false },
-  { apiName: 'is_admin', displayName: 'Admin', dataType: 'integer', updateable: false },
   { apiName: 'role_id', displayName: 'Role', dataType: 'integer', updateable: false },
   { apiName: 'access', displayName: 'Access', dataType: 'object', isMultiValueField: true, updateable: false },
   { apiName: 'default_currency', displayName: 'Default currency', dataType: 'string', updateable: false },
@@ -921,9 +920,13 @@ function readV1(client, name, spec, path, since, win, size, cursor) {
       if (data.length === size) return { data: data, next: 's:' + (start + i) };
       data.push(r);
     }
-    const pg = body.additional_data && body.additional_data.pagination;
+    // Most v1 lists answer additional_data.pagination {start, limit,
+    // more_items_in_collection, next_start}; leads put the first three
+    // right in additional_data, without next_start.
+    const ad = body.additional_data || {};
+    const pg = ad.pagination || (ad.more_items_in_collection !== undefined ? ad : null);
     if (!pg || !pg.more_items_in_collection) return { data: data, next: null };
-    const next = Number(pg.next_start);
+    const next = pg.next_start !== undefined ? Number(pg.next_start) : start + items.length;
     if (!(next > start)) {
       throw new HttpError(`Pipedrive answered ${path}?start=${start} with next_start ${pg.next_start}; stopping instead of reading the same page forever`, { status: 502 });
     }

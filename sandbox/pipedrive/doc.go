@@ -84,7 +84,7 @@
 //
 //	GET /v1/users                  all users, no paging parameters
 //	GET /v1/users/{id}, /v1/users/me (the token's user, with company fields)
-//	POST /v1/users                 201; email required
+//	POST /v1/users                 200 (as Pipedrive's definition says); email required
 //	PUT /v1/users/{id}             changes only active_flag (others ignored)
 //	GET /v1/{person,...}Fields[/{id}]   start/limit paged
 //	GET /v1/{persons,...}[/{id}]        deprecated v1 lists, read-only, start/limit paged

@@ -212,16 +212,16 @@ func (p *person) searchValues(field string) []string {
 
 // address is the v2 shape of an address field.
 type address struct {
-	Value            string `json:"value"`
-	StreetNumber     string `json:"street_number"`
-	Route            string `json:"route"`
-	Sublocality      string `json:"sublocality"`
-	Locality         string `json:"locality"`
-	AdminAreaLevel1  string `json:"admin_area_level_1"`
-	AdminAreaLevel2  string `json:"admin_area_level_2"`
-	Country          string `json:"country"`
-	PostalCode       string `json:"postal_code"`
-	FormattedAddress string `json:"formatted_address"`
+	Value           string `json:"value"`
+	StreetNumber    string `json:"street_number"`
+	Route           string `json:"route"`
+	Sublocality     string `json:"sublocality"`
+	Locality        string `json:"locality"`
+	AdminAreaLevel1 string `json:"admin_area_level_1"`
+	AdminAreaLevel2 string `json:"admin_area_level_2"`
+	Country         string `json:"country"`
+	PostalCode      string `json:"postal_code"`
+	Subpremise      string `json:"subpremise"`
 }
 
 type organization struct {
@@ -242,9 +242,6 @@ func (o *organization) core() itemCore {
 }
 
 func (o *organization) normalize(prev item, set map[string]json.RawMessage, now string) error {
-	if o.Address != nil && o.Address.FormattedAddress == "" {
-		o.Address.FormattedAddress = o.Address.Value
-	}
 	var err error
 	if o.LabelIDs, err = checkOptions("label_ids", o.LabelIDs, orgLabels); err != nil {
 		return err

@@ -349,7 +349,6 @@ type v1Field struct {
 	Name                string     `json:"name"`
 	OrderNr             int        `json:"order_nr"`
 	FieldType           string     `json:"field_type"`
-	JSONColumnFlag      bool       `json:"json_column_flag"`
 	AddTime             string     `json:"add_time"`
 	UpdateTime          string     `json:"update_time"`
 	LastUpdatedByUserID int64      `json:"last_updated_by_user_id"`
@@ -365,10 +364,33 @@ type v1Field struct {
 	FilteringAllowed    bool       `json:"filtering_allowed"`
 	SortableFlag        bool       `json:"sortable_flag"`
 	MandatoryFlag       bool       `json:"mandatory_flag"`
-	Description         *string    `json:"description"`
 	Options             []v1Option `json:"options"`
 	IsSubfield          bool       `json:"is_subfield"`
 	Subfields           []subfield `json:"subfields"`
+}
+
+// v1ProductField is the v1 productFields item: Pipedrive's definition
+// gives it fewer keys than the other entities' fields.
+type v1ProductField struct {
+	ID                  int64      `json:"id"`
+	Key                 string     `json:"key"`
+	Name                string     `json:"name"`
+	OrderNr             int        `json:"order_nr"`
+	FieldType           string     `json:"field_type"`
+	AddTime             string     `json:"add_time"`
+	UpdateTime          string     `json:"update_time"`
+	LastUpdatedByUserID int64      `json:"last_updated_by_user_id"`
+	CreatedByUserID     int64      `json:"created_by_user_id"`
+	ActiveFlag          bool       `json:"active_flag"`
+	EditFlag            bool       `json:"edit_flag"`
+	AddVisibleFlag      bool       `json:"add_visible_flag"`
+	ImportantFlag       bool       `json:"important_flag"`
+	BulkEditAllowed     bool       `json:"bulk_edit_allowed"`
+	SearchableFlag      bool       `json:"searchable_flag"`
+	FilteringAllowed    bool       `json:"filtering_allowed"`
+	SortableFlag        bool       `json:"sortable_flag"`
+	MandatoryFlag       bool       `json:"mandatory_flag"`
+	Options             []v1Option `json:"options"`
 }
 
 type v1Option struct {
@@ -381,7 +403,6 @@ type v2Field struct {
 	FieldName               string     `json:"field_name"`
 	FieldCode               string     `json:"field_code"`
 	FieldType               string     `json:"field_type"`
-	Description             *string    `json:"description"`
 	Options                 []v2Option `json:"options"`
 	Subfields               []subfield `json:"subfields"`
 	IsCustomField           bool       `json:"is_custom_field"`
@@ -397,10 +418,6 @@ type v2Option struct {
 }
 
 func (d *fieldDef) render(k kind) {
-	var desc *string
-	if d.description != "" {
-		desc = strPtr(d.description)
-	}
 	readOnly := d.key == "id" || d.key == "add_time" || d.key == "update_time" || d.key == "creator_user_id" ||
 		d.key == "stage_change_time" || d.key == "marked_as_done_time" || d.optionalResponse
 	v1 := v1Field{
@@ -410,9 +427,9 @@ func (d *fieldDef) render(k kind) {
 		AddVisibleFlag: !readOnly, ImportantFlag: d.mandatory, BulkEditAllowed: !readOnly,
 		SearchableFlag:   d.typ == "varchar" || d.typ == "phone" || d.typ == "text" || d.typ == "address",
 		FilteringAllowed: true, SortableFlag: d.typ != "set" && d.typ != "people" || d.key == "person_id",
-		MandatoryFlag: d.mandatory, Description: desc, Subfields: d.subfields,
+		MandatoryFlag: d.mandatory, Subfields: d.subfields,
 	}
-	v2 := v2Field{FieldName: d.name, FieldCode: d.key, FieldType: d.typ, Description: desc,
+	v2 := v2Field{FieldName: d.name, FieldCode: d.key, FieldType: d.typ,
 		Subfields: d.subfields, IsCustomField: d.custom, IsOptionalResponseField: d.optionalResponse}
 	if len(d.options) > 0 {
 		for _, o := range d.options {
@@ -426,6 +443,13 @@ func (d *fieldDef) render(k kind) {
 		}
 	}
 	d.v1JSON = mustJSON(v1)
+	if k == kindProduct {
+		d.v1JSON = mustJSON(v1ProductField{ID: v1.ID, Key: v1.Key, Name: v1.Name, OrderNr: v1.OrderNr, FieldType: v1.FieldType,
+			AddTime: v1.AddTime, UpdateTime: v1.UpdateTime, LastUpdatedByUserID: 1, CreatedByUserID: 1, ActiveFlag: true,
+			EditFlag: v1.EditFlag, AddVisibleFlag: v1.AddVisibleFlag, ImportantFlag: v1.ImportantFlag, BulkEditAllowed: v1.BulkEditAllowed,
+			SearchableFlag: v1.SearchableFlag, FilteringAllowed: true, SortableFlag: v1.SortableFlag, MandatoryFlag: v1.MandatoryFlag,
+			Options: v1.Options})
+	}
 	d.v2JSON = mustJSON(v2)
 }
 

@@ -380,7 +380,7 @@ func (g *gen) organizations() []*record {
 		full := fmt.Sprintf("%s %s, %s %s, %s", street, num, postal, c.cities[ci], c.name)
 		if chance(r, 85) {
 			o.Address = &address{Value: full, StreetNumber: num, Route: street, Locality: c.cities[ci],
-				AdminAreaLevel1: c.region[ci], Country: c.name, PostalCode: postal, FormattedAddress: full}
+				AdminAreaLevel1: c.region[ci], Country: c.name, PostalCode: postal}
 		}
 		domain := asciiFold(strings.Fields(o.Name)[0]) + asciiFold(sector) + "." + c.tld
 		o.CustomFields = g.custom(r, kindOrganization, hint{org: o.Name, domain: domain, country: c, self: o.ID})

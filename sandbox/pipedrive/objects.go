@@ -121,7 +121,7 @@ var objSpecs = [numObjKinds]objSpec{
 	objActivityType: {name: "activityType", title: "Activity type", path: "activityTypes", paging: pageNone, times: timeV1, readOnly: true, cost: 20},
 	objCurrency:     {name: "currency", title: "Currency", path: "currencies", paging: pageNone, readOnly: true, cost: 20},
 	objFile: {name: "file", title: "File", path: "files", paging: pageStart, times: timeV1,
-		sortKeys: []string{"id", "user_id", "deal_id", "person_id", "org_id", "product_id", "add_time", "update_time", "file_name", "file_type", "file_size", "comment"},
+		sortKeys: []string{"id", "user_id", "deal_id", "person_id", "org_id", "product_id", "add_time", "update_time", "file_name", "file_size"},
 		readOnly: true, cost: 20},
 	objFilter: {name: "filter", title: "Filter", path: "filters", paging: pageNone, times: timeV1, filters: []string{"type"}, label: "name",
 		create:       []objField{{"name", fString}, {"conditions", fObject}, {"type", fString}},
@@ -394,6 +394,16 @@ func (s *Sandbox) listObj(rq *request, k objKind, q *objQuery) reply {
 		data := make([]json.RawMessage, len(all))
 		for i, o := range all {
 			data[i] = o.body
+			if k == objFilter {
+				// The list leaves out each filter's conditions.
+				v := make(map[string]any, len(o.vals))
+				for key, val := range o.vals {
+					if key != "conditions" {
+						v[key] = val
+					}
+				}
+				data[i] = mustJSON(v)
+			}
 		}
 		return s.okJSON(200, data, nil, sp.cost)
 	case pageStart:
@@ -410,6 +420,14 @@ func (s *Sandbox) listObj(rq *request, k objKind, q *objQuery) reply {
 				b = append(b, ',')
 			}
 			b = append(b, o.body...)
+		}
+		if k == objLead {
+			// Leads answer start, limit and more_items_in_collection right
+			// in additional_data, without next_start.
+			b = append(b, `],"additional_data":`...)
+			b = append(b, mustJSON(map[string]any{"start": start, "limit": limit, "more_items_in_collection": end < len(all)})...)
+			b = append(b, '}')
+			return reply{status: 200, body: b, cost: sp.cost}
 		}
 		b = append(b, `],"additional_data":{"pagination":`...)
 		b = append(b, paginationJSON(start, limit, end < len(all))...)

@@ -176,7 +176,7 @@ func (s *Sandbox) genObjects(g *gen) {
 			"remote_location": "s3", "remote_id": fmt.Sprintf("sandbox/%d", id), "cid": "", "s3_bucket": "", "mail_message_id": "",
 			"mail_template_id": "", "deal_name": "", "person_name": "", "org_name": "", "product_name": "", "lead_name": "",
 			"project_name": "", "url": fmt.Sprintf("https://sandbox.pipedrive.invalid/v1/files/%d/download", id), "name": name,
-			"description": "", "file_type": ext}
+			"description": ""}
 		if chance(r, 50) {
 			d := deals[r.IntN(len(deals))].item.(*deal)
 			vals["deal_id"], vals["deal_name"] = d.ID, d.Title

@@ -20,9 +20,8 @@ type idRef struct {
 }
 
 type orgRef struct {
-	ID      int64   `json:"id"`
-	Name    string  `json:"name"`
-	Address *string `json:"address"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 type nameRef struct {
@@ -204,11 +203,7 @@ func (s *Sandbox) orgRef(id *int64) *orgRef {
 		return nil
 	}
 	o := r.item.(*organization)
-	ref := &orgRef{ID: o.ID, Name: o.Name}
-	if o.Address != nil {
-		ref.Address = strPtr(o.Address.Value)
-	}
-	return ref
+	return &orgRef{ID: o.ID, Name: o.Name}
 }
 
 func (s *Sandbox) searchItem(k kind, h searchHit) any {

@@ -30,7 +30,9 @@ type user struct {
 	IconURL           *string      `json:"icon_url"`
 	IsYou             bool         `json:"is_you"`
 	IsDeleted         bool         `json:"is_deleted"`
-	IsAdmin           int          `json:"is_admin"`
+	// IsAdmin is kept for the sandbox's own use; Pipedrive's definition of
+	// a user has no such key.
+	IsAdmin int `json:"-"`
 }
 
 type userAccess struct {
@@ -180,7 +182,7 @@ func (s *Sandbox) usersRoute(rq *request, segs []string) reply {
 		switch m {
 		case "GET":
 			us := s.users.all(rq.who.user)
-			return s.okJSON(200, us, map[string]json.RawMessage{"pagination": paginationJSON(0, len(us), false)}, 20)
+			return s.okJSON(200, us, nil, 20)
 		case "POST":
 			return s.createUser(rq)
 		}
@@ -252,7 +254,7 @@ func (s *Sandbox) createUser(rq *request) reply {
 		Access: access, ActiveFlag: body.ActiveFlag == nil || *body.ActiveFlag,
 		TimezoneName: "Europe/Tallinn", TimezoneOffset: "+03:00", RoleID: 1}
 	us.users = append(us.users, u)
-	return s.okJSON(201, u, nil, 10)
+	return s.okJSON(200, u, nil, 10)
 }
 
 func (s *Sandbox) updateUser(rq *request, id int64) reply {

@@ -16,9 +16,9 @@ func TestV1Users(t *testing.T) {
 	if len(users) != 5 || e.sb.Count("user") != 5 {
 		t.Fatalf("%d users, Count %d, want 5", len(users), e.sb.Count("user"))
 	}
-	pg := m["additional_data"].(map[string]any)["pagination"].(map[string]any)
-	if pg["more_items_in_collection"] != false {
-		t.Fatalf("pagination: %v", pg)
+	// Pipedrive's definition of GET /v1/users has no additional_data.
+	if _, ok := m["additional_data"]; ok {
+		t.Fatalf("additional_data: %v", m["additional_data"])
 	}
 	for i, it := range users {
 		u := it.(map[string]any)
@@ -29,8 +29,8 @@ func TestV1Users(t *testing.T) {
 			t.Fatalf("user %d: created %v email %v name %v", i, u["created"], u["email"], u["name"])
 		}
 	}
-	if users[0].(map[string]any)["is_admin"] != 1.0 {
-		t.Error("user 1 (the token's) is the admin")
+	if _, ok := users[0].(map[string]any)["is_admin"]; ok {
+		t.Error("users carry is_admin, which Pipedrive's definition does not have")
 	}
 	// /api/v1 serves the same.
 	if r := e.get("/api/v1/users"); r.status != 200 || len(e.mustOK(r)["data"].([]any)) != 5 {
@@ -58,7 +58,7 @@ func TestV1Users(t *testing.T) {
 
 	// POST adds a user; email is required and unique.
 	r := e.do("POST", "/v1/users", map[string]any{"email": "new.rep@example.com"}, nil)
-	if r.status != 201 {
+	if r.status != 200 {
 		t.Fatalf("POST /v1/users: %d %s", r.status, r.body)
 	}
 	nu := r.json(t)["data"].(map[string]any)

@@ -80,8 +80,13 @@ func (s *Sandbox) v1Shape(k kind, r *record) map[string]any {
 		case "org_id":
 			out[key] = nil
 			if v != nil {
-				if ref := s.orgRef(i64Ptr(int64(v.(float64)))); ref != nil {
-					out[key] = map[string]any{"name": ref.Name, "address": ref.Address, "active_flag": true, "value": ref.ID}
+				if r := s.stores[kindOrganization].get(int64(v.(float64))); r != nil {
+					o := r.item.(*organization)
+					var addr *string
+					if o.Address != nil {
+						addr = strPtr(o.Address.Value)
+					}
+					out[key] = map[string]any{"name": o.Name, "address": addr, "active_flag": !o.IsDeleted, "value": o.ID}
 				}
 			}
 		case "person_id":
