@@ -41,6 +41,10 @@
 //	DELETE /api/v2/{...}/{id}        soft delete: {"success":true,"data":{"id":N}}
 //	GET    /api/v2/{persons,organizations,deals,products}/search
 //	GET    /api/v2/{person,organization,deal,activity,product}Fields[/{field_code}]
+//	GET    /api/v2/deals/archived    archived deals (which /api/v2/deals leaves out)
+//	GET, POST /api/v2/{pipelines,stages}; GET, PATCH, DELETE .../{id}
+//	GET    /api/v2/deals/products?deal_ids=1,2   the products attached to deals
+//	GET, POST /api/v2/deals/{id}/products; PATCH, DELETE .../products/{attachment id}
 //
 // Lists answer {"success":true,"data":[...],"additional_data":{"next_cursor":...}}.
 // next_cursor is null on the last page; otherwise it is unpadded base64url
@@ -52,11 +56,17 @@
 // due_date; products id, name, add_time, update_time); sort_direction asc
 // (default) or desc; ties are broken by id in the same direction.
 // updated_since (>=) and updated_until (<) take RFC 3339 (anything else is a
-// 400) on all entities but products, whose list has no such filter and
-// ignores them, as Pipedrive ignores unknown parameters. Also ids (<= 100),
+// 400) on all five entities (products too: Pipedrive supports it there,
+// though older copies of its OpenAPI file leave it out). Also ids (<= 100),
 // owner_id, persons' org_id, deals' person_id/org_id/pipeline_id/stage_id/
-// status and activities' deal_id/person_id/org_id/done. include_fields and
-// the custom_fields selector are accepted and ignored.
+// status and activities' deal_id/person_id/org_id/done. Deals' status=deleted
+// lists the deals deleted in the last 30 days (is_deleted:true,
+// status "deleted"); archived deals are only in /api/v2/deals/archived.
+// include_fields takes the values Pipedrive's definition lists for each
+// entity (anything else is a 400) and adds those fields to each record:
+// deal, activity and people counts are counted from the data, attendees
+// come from an activity's participants, the rest answer 0 or null. The
+// custom_fields selector is accepted and ignored.
 //
 // Records have the v2 shapes (RFC 3339 times at 1-second precision, custom
 // fields in custom_fields keyed by 40-hex hashes, monetary values as
@@ -153,6 +163,36 @@
 // rendered once and cached, so a list page is a concatenation of
 // pre-rendered bytes. BenchmarkListPersons500 measures the ceiling.
 //
-// Not served: /v1/recents, pipelines/stages endpoints, leads, notes, files,
-// webhooks, archived deals, field writes, v1 entity writes, OAuth revoke.
+// # The smaller entities (objects.go)
+//
+//	GET, POST /v1/notes; GET, PUT, DELETE /v1/notes/{id}    start/limit, sort, updated_since,
+//	                                                        deal_id, person_id, org_id, user_id, lead_id
+//	GET, POST /v1/leads; GET, PATCH, DELETE /v1/leads/{uuid}   start/limit, sort, updated_since,
+//	                                                        owner_id, person_id, organization_id
+//	GET /v1/leads/archived                                   the archived leads (/v1/leads leaves them out)
+//	GET /v1/activityTypes, GET /v1/currencies[?term=]        everything at once
+//	GET /v1/files, GET /v1/files/{id}                        start/limit, sort (no time filter)
+//	GET, POST /v1/filters[?type=]; GET, PUT, DELETE /v1/filters/{id}   everything at once
+//
+// Records have exactly the keys of Pipedrive's definitions for them (v1
+// times "YYYY-MM-DD HH:MM:SS", leads' "2006-01-02T15:04:05.000Z"). v1 sort
+// is "field ASC|DESC" (the first field counts; ties go by id). Leads answer
+// {start, limit, more_items_in_collection} right in additional_data. Writes
+// validate types, the required fields and references (a note needs a deal,
+// person, organization or lead; a stage an existing pipeline; a deal
+// product an existing product, item_price and quantity, and gets its sum);
+// deletes of notes answer data:true, the others {"id": ...}. Pipelines,
+// stages, activity types and filters are fixed sets; notes number
+// Records/2, leads Records/4 (about 10% archived), files Records/5, and
+// about 40% of deals carry one to three products. Each of these draws from
+// its own random stream.
+//
+// Every served endpoint's answer is checked against Pipedrive's OpenAPI
+// definitions (testdata/pipedrive-openapi) by TestSandboxMatchesOpenAPI.
+//
+// Not served: /v1/recents, webhooks, field writes, v1 entity writes (the
+// deprecated /v1/persons and friends are read-only), file uploads and
+// downloads, activity type writes, OAuth revoke. Stages and activity types
+// created through the API are not known to deal and activity validation,
+// which checks the generated sets.
 package pipedrive

@@ -1014,7 +1014,7 @@ func (s *Sandbox) objCRUD(rq *request, k objKind, rest []string, q *objQuery) re
 func (s *Sandbox) objCount(name string) (int, bool) {
 	for k := objKind(0); k < numObjKinds; k++ {
 		sp := &objSpecs[k]
-		if name == sp.name || name == sp.path {
+		if name == sp.name || name == sp.path || strings.EqualFold(strings.ReplaceAll(name, "_", ""), sp.name) {
 			return len(s.objs[k].live()), true
 		}
 	}

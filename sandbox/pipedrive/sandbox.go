@@ -123,8 +123,11 @@ func (s *Sandbox) Token() string { return s.opts.Token }
 func (s *Sandbox) OAuthClient() (id, secret string) { return s.opts.ClientID, s.opts.ClientSecret }
 
 // Count returns how many live (not deleted) records an entity has: "person",
-// "organization", "deal", "activity", "product" (plurals work too) or "user"
-// (users that are not deleted, active or not). Unknown names give 0.
+// "organization", "deal" (archived ones included), "activity", "product"
+// (plurals work too), "user" (users that are not deleted, active or not),
+// "pipeline", "stage", "note", "lead" (archived ones included),
+// "activity_type", "currency", "file", "filter" or "deal_product".
+// Unknown names give 0.
 func (s *Sandbox) Count(entity string) int {
 	if entity == "user" || entity == "users" {
 		return s.users.count()
