@@ -290,7 +290,7 @@ func TestNewEntitiesWrites(t *testing.T) {
 		{"pipeline", map[string]any{"name": "Renewals"}, map[string]any{"name": "Renewals 2027"}, "name"},
 		{"stage", map[string]any{"name": "Due", "pipeline_id": 1, "deal_probability": 30}, map[string]any{"name": "Due soon"}, "name"},
 		{"filter", map[string]any{"name": "Big deals", "type": "deals", "conditions": map[string]any{"glue": "and", "conditions": []any{}}},
-			map[string]any{"name": "Bigger deals", "conditions": map[string]any{"glue": "or", "conditions": []any{}}}, "name"},
+			map[string]any{"name": "Bigger deals", "conditions": map[string]any{"glue": "and", "conditions": []any{map[string]any{"glue": "or", "conditions": []any{}}}}}, "name"},
 		{"deal_product", map[string]any{"deal_id": 2, "product_id": 1, "item_price": 10, "quantity": 3}, map[string]any{"deal_id": 2, "quantity": 5}, "quantity"},
 	} {
 		r := one("create", c.entity, map[string]any{"values": c.create, "syncariEntityId": "s-1"})

@@ -1,8 +1,10 @@
 // pipedrive.js: the Pipedrive connector for synapse-js.
 //
-// It reads and writes persons, organizations, deals, activities and products
-// through Pipedrive's v2 API (/api/v2/...), and users through v1 (/v1/users,
-// which has no v2 equivalent). It is also the example new connector authors
+// It reads and writes persons, organizations, deals, activities, products,
+// pipelines, stages and deal products through Pipedrive's v2 API
+// (/api/v2/...), and users, notes, leads, activity types, currencies, files
+// and filters through v1, which is all Pipedrive has for them (see ENTITIES
+// for how each is read and written). It is also the example new connector authors
 // are meant to copy, so the reasons behind each choice are written down next
 // to the code. docs/pipedrive.md explains the connector to its users.
 //
@@ -287,6 +289,7 @@ const FIXED_SCHEMAS = {
 // cursor that never ends) keeps a call requesting until its deadline.
 const MAX_FIELD_PAGES = 50; // 25,000 fields
 const MAX_SCAN_PAGES = 200; // 100,000 records of a list read whole
+const MAX_DEAL_BATCHES = 450; // 45,000 deals: 900 requests, inside the host's 1,000
 
 // The pseudo cursor of a page that was full and also the window's last: see
 // read() on why it exists. Pipedrive's own cursors are base64url, so they
@@ -974,7 +977,9 @@ function readDealProducts(client, win, size, cursor) {
   }
   const data = [];
   for (let batch = 0; ; batch++) {
-    if (batch === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's /api/v2/deals did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+    if (batch === MAX_DEAL_BATCHES) {
+      throw new HttpError(`reading deal products walked ${MAX_DEAL_BATCHES * 100} deals in one call without filling a page; more deals than one call's request budget covers`, { status: 502 });
+    }
     const dq = { sort_by: 'id', limit: 100 };
     if (dc) dq.cursor = dc;
     const deals = send(client, 'GET', '/api/v2/deals', { query: dq }).json();

@@ -750,8 +750,10 @@ func (s *Sandbox) finishObj(k objKind, vals map[string]any, set map[string]bool,
 				Glue       string `json:"glue"`
 				Conditions []any  `json:"conditions"`
 			}
-			if json.Unmarshal(c, &m) != nil || (m.Glue != "and" && m.Glue != "or") {
-				return fmt.Errorf(`Validation failed: conditions: must be {"glue": "and"|"or", "conditions": [...]}`)
+			// Pipedrive's filters join their condition groups with "and" at
+			// the top; "or" is only for the groups inside.
+			if json.Unmarshal(c, &m) != nil || m.Glue != "and" {
+				return fmt.Errorf(`Validation failed: conditions: must be {"glue": "and", "conditions": [groups]}`)
 			}
 		}
 	case objDealProduct:

@@ -226,7 +226,7 @@ func TestObjectsWrites(t *testing.T) {
 	f := e.mustOK(e.do("POST", "/v1/filters", map[string]any{"name": "Big", "type": "deals", "conditions": map[string]any{"glue": "and", "conditions": []any{}}}, nil))["data"].(map[string]any)
 	genericError(t, e.do("POST", "/v1/filters", map[string]any{"name": "Big", "type": "deals"}, nil), 400)
 	genericError(t, e.do("POST", "/v1/filters", map[string]any{"name": "Big", "type": "ships", "conditions": map[string]any{"glue": "and"}}, nil), 400)
-	e.mustOK(e.do("PUT", "/v1/filters/"+itoa(num(f["id"])), map[string]any{"name": "Bigger", "conditions": map[string]any{"glue": "or", "conditions": []any{}}}, nil))
+	e.mustOK(e.do("PUT", "/v1/filters/"+itoa(num(f["id"])), map[string]any{"name": "Bigger", "conditions": map[string]any{"glue": "and", "conditions": []any{map[string]any{"glue": "or", "conditions": []any{}}}}}, nil))
 	e.mustOK(e.do("DELETE", "/v1/filters/"+itoa(num(f["id"])), nil, nil))
 
 	// Deal products: on a deal, 201, sum computed, counted by include_fields.

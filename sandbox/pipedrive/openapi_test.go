@@ -443,13 +443,21 @@ func TestSandboxMatchesOpenAPI(t *testing.T) {
 	add(served{method: "GET", path: "/api/v2/deals/products?deal_ids=1,2,3,4,5,6,7,8,9,10", status: 200, template: "/deals/products"})
 	add(served{method: "POST", path: "/api/v2/deals/" + dealID + "/products", body: map[string]any{"product_id": productNum, "item_price": 5, "quantity": 2}, status: 201, template: "/deals/{id}/products"})
 	add(served{method: "GET", path: "/api/v2/deals/" + dealID + "/products", status: 200, template: "/deals/{id}/products"})
+	dpID := "" // filled in once the POST above has run
+	add(served{method: "PATCH", path: "/api/v2/deals/" + dealID + "/products/{dp}", body: map[string]any{"quantity": 3}, status: 200, template: "/deals/{id}/products/{product_attachment_id}"})
+	add(served{method: "DELETE", path: "/api/v2/deals/" + dealID + "/products/{dp}", status: 200, template: "/deals/{id}/products/{product_attachment_id}"})
 	// Notes, leads, activity types, currencies, files, filters (v1).
 	add(served{method: "GET", path: "/v1/notes?limit=50", status: 200, template: "/notes"})
 	add(served{method: "GET", path: "/v1/notes/" + idOf("/v1/notes?limit=1"), status: 200, template: "/notes/{id}"})
 	add(served{method: "POST", path: "/v1/notes", body: map[string]any{"content": "c", "deal_id": dealNum}, status: 200, template: "/notes"})
+	add(served{method: "PUT", path: "/v1/notes/{new}", body: map[string]any{"content": "d"}, status: 200, template: "/notes/{id}"})
+	add(served{method: "DELETE", path: "/v1/notes/{new}", status: 200, template: "/notes/{id}"})
 	add(served{method: "GET", path: "/v1/leads", status: 200, template: "/leads"})
 	add(served{method: "GET", path: "/v1/leads/archived", status: 200, template: "/leads/archived"})
 	add(served{method: "POST", path: "/v1/leads", body: map[string]any{"title": "L", "person_id": 1}, status: 201, template: "/leads"})
+	add(served{method: "GET", path: "/v1/leads/{new}", status: 200, template: "/leads/{id}"})
+	add(served{method: "PATCH", path: "/v1/leads/{new}", body: map[string]any{"title": "L2", "is_archived": true}, status: 200, template: "/leads/{id}"})
+	add(served{method: "DELETE", path: "/v1/leads/{new}", status: 200, template: "/leads/{id}"})
 	add(served{method: "GET", path: "/v1/activityTypes", status: 200, template: "/activityTypes"})
 	add(served{method: "GET", path: "/v1/currencies", status: 200, template: "/currencies"})
 	add(served{method: "GET", path: "/v1/files?limit=20", status: 200, template: "/files"})
@@ -457,11 +465,15 @@ func TestSandboxMatchesOpenAPI(t *testing.T) {
 	add(served{method: "GET", path: "/v1/filters", status: 200, template: "/filters"})
 	add(served{method: "GET", path: "/v1/filters/1", status: 200, template: "/filters/{id}"})
 	add(served{method: "POST", path: "/v1/filters", body: map[string]any{"name": "F", "type": "deals", "conditions": map[string]any{"glue": "and", "conditions": []any{}}}, status: 200, template: "/filters"})
+	add(served{method: "PUT", path: "/v1/filters/{new}", body: map[string]any{"name": "G", "conditions": map[string]any{"glue": "and", "conditions": []any{map[string]any{"glue": "or", "conditions": []any{}}}}}, status: 200, template: "/filters/{id}"})
+	add(served{method: "DELETE", path: "/v1/filters/{new}", status: 200, template: "/filters/{id}"})
 	// Errors, where the definitions describe them.
 	add(served{method: "GET", path: "/v1/leads/00000000-0000-4000-8000-000000000000", status: 404, template: "/leads/{id}"})
 
 	checked := map[string]bool{}
+	newID := "" // the id the last POST created, for "{new}" in later paths
 	for _, c := range cases {
+		c.path = strings.ReplaceAll(strings.ReplaceAll(c.path, "{new}", newID), "{dp}", dpID)
 		doc := v2
 		if strings.HasPrefix(c.path, "/v1/") {
 			doc = v1
@@ -484,6 +496,18 @@ func TestSandboxMatchesOpenAPI(t *testing.T) {
 			continue
 		}
 		op := doc.name + " " + c.method + " " + c.template
+		if c.method == "POST" {
+			var created struct {
+				Data struct {
+					ID json.RawMessage `json:"id"`
+				} `json:"data"`
+			}
+			_ = json.Unmarshal(r.body, &created)
+			newID = strings.Trim(string(created.Data.ID), `"`)
+			if c.template == "/deals/{id}/products" {
+				dpID = newID
+			}
+		}
 		val := &validator{s: doc, entity: c.entity, op: op, extra: doc.includeFields(c.template, c.method)}
 		val.check(sch, body, "")
 		if len(val.errs) > 0 {
@@ -547,6 +571,8 @@ var sandboxOperations = func() []sandboxOperation {
 	v2("GET", "/deals/products")
 	v2("GET", "/deals/{id}/products")
 	v2("POST", "/deals/{id}/products")
+	v2("PATCH", "/deals/{id}/products/{product_attachment_id}")
+	v2("DELETE", "/deals/{id}/products/{product_attachment_id}")
 	v1("GET", "/users")
 	v1("POST", "/users")
 	v1("GET", "/users/{id}")
@@ -555,9 +581,13 @@ var sandboxOperations = func() []sandboxOperation {
 	v1("GET", "/notes")
 	v1("POST", "/notes")
 	v1("GET", "/notes/{id}")
+	v1("PUT", "/notes/{id}")
+	v1("DELETE", "/notes/{id}")
 	v1("GET", "/leads")
 	v1("POST", "/leads")
 	v1("GET", "/leads/{id}")
+	v1("PATCH", "/leads/{id}")
+	v1("DELETE", "/leads/{id}")
 	v1("GET", "/leads/archived")
 	v1("GET", "/activityTypes")
 	v1("GET", "/currencies")
@@ -566,5 +596,7 @@ var sandboxOperations = func() []sandboxOperation {
 	v1("GET", "/filters")
 	v1("POST", "/filters")
 	v1("GET", "/filters/{id}")
+	v1("PUT", "/filters/{id}")
+	v1("DELETE", "/filters/{id}")
 	return ops
 }()
