@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // includeOptions are the include_fields values each v2 list and get
@@ -51,7 +52,7 @@ func (s *Sandbox) includeFields(rq *request, k kind) (extraFields, *reply) {
 			keys = append(keys, f)
 		}
 	}
-	counts := s.relatedCounts(k, keys)
+	counts := s.cachedCounts(k, keys)
 	return func(r *record) []byte {
 		var b []byte
 		for _, key := range keys {
@@ -86,6 +87,8 @@ func (s *Sandbox) relatedCounts(k kind, keys []string) map[string]map[int64]int 
 			out[key][*id]++
 		}
 	}
+	wantsAny := func(keys ...string) bool { return slices.ContainsFunc(keys, wants) }
+	activityKeys := []string{"activities_count", "done_activities_count", "undone_activities_count"}
 	switch k {
 	case kindPerson, kindOrganization:
 		ref := func(per *int64, org *int64) *int64 {
@@ -95,6 +98,9 @@ func (s *Sandbox) relatedCounts(k kind, keys []string) map[string]map[int64]int 
 			return org
 		}
 		for _, r := range s.stores[kindDeal].live() {
+			if !wantsAny("open_deals_count", "won_deals_count", "lost_deals_count", "closed_deals_count") {
+				break
+			}
 			d := r.item.(*deal)
 			id := ref(d.PersonID, d.OrgID)
 			switch d.Status {
@@ -109,6 +115,9 @@ func (s *Sandbox) relatedCounts(k kind, keys []string) map[string]map[int64]int 
 			}
 		}
 		for _, r := range s.stores[kindActivity].live() {
+			if !wantsAny(activityKeys...) {
+				break
+			}
 			a := r.item.(*activity)
 			id := ref(a.PersonID, a.OrgID)
 			add("activities_count", id)
@@ -118,13 +127,16 @@ func (s *Sandbox) relatedCounts(k kind, keys []string) map[string]map[int64]int 
 				add("undone_activities_count", id)
 			}
 		}
-		if k == kindOrganization {
+		if k == kindOrganization && wants("people_count") {
 			for _, r := range s.stores[kindPerson].live() {
 				add("people_count", r.item.(*person).OrgID)
 			}
 		}
 	case kindDeal:
 		for _, r := range s.stores[kindActivity].live() {
+			if !wantsAny(activityKeys...) {
+				break
+			}
 			a := r.item.(*activity)
 			add("activities_count", a.DealID)
 			if a.Done {
@@ -177,4 +189,39 @@ func appendWithExtra(b []byte, r *record, extra extraFields) []byte {
 	b = append(b, j[:len(j)-1]...)
 	b = append(b, extra(r)...)
 	return append(b, '}')
+}
+
+// countCache keeps the include_fields counts until the next write, so that
+// paging through a list with include_fields does not count every deal and
+// activity again for each page.
+type countCache struct {
+	mu     sync.Mutex
+	writes int64 // s.writes when computed
+	by     map[string]map[int64]int
+}
+
+// cachedCounts is relatedCounts, cached per entity and key until a write.
+func (s *Sandbox) cachedCounts(k kind, keys []string) map[string]map[int64]int {
+	c := &s.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w := s.writes.Load(); c.by == nil || c.writes != w {
+		c.by, c.writes = map[string]map[int64]int{}, w
+	}
+	out := map[string]map[int64]int{}
+	var missing []string
+	for _, key := range keys {
+		if m, ok := c.by[itoa(int64(k))+":"+key]; ok {
+			out[key] = m
+		} else if strings.HasSuffix(key, "_count") {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		for key, m := range s.relatedCounts(k, missing) {
+			c.by[itoa(int64(k))+":"+key] = m
+			out[key] = m
+		}
+	}
+	return out
 }

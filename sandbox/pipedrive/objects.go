@@ -590,6 +590,7 @@ func applyObj(fields []objField, vals map[string]any, raw []byte) (map[string]an
 }
 
 func (s *Sandbox) createObj(rq *request, k objKind, fixed map[string]any) reply {
+	defer s.writes.Add(1)
 	sp := &objSpecs[k]
 	raw, err := readBody(rq.r)
 	if err != nil {
@@ -621,6 +622,7 @@ func (s *Sandbox) createObj(rq *request, k objKind, fixed map[string]any) reply 
 }
 
 func (s *Sandbox) updateObj(rq *request, k objKind, key string) reply {
+	defer s.writes.Add(1)
 	sp := &objSpecs[k]
 	raw, err := readBody(rq.r)
 	if err != nil {
@@ -648,6 +650,7 @@ func (s *Sandbox) updateObj(rq *request, k objKind, key string) reply {
 }
 
 func (s *Sandbox) deleteObj(k objKind, key string) reply {
+	defer s.writes.Add(1)
 	sp := &objSpecs[k]
 	st := s.objs[k]
 	st.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/synapsejs/synapse-js/sandbox/internal/serve"
@@ -41,6 +42,8 @@ type Sandbox struct {
 	reg     *registry
 	stores  [numKinds]*store
 	objs    [numObjKinds]*objStore
+	writes  atomic.Int64 // bumped by every write, for caches of derived data
+	counts  countCache
 	users   *userStore
 	oauth   oauthState
 	faults  faultState

@@ -234,6 +234,7 @@ func (s *Sandbox) getV2(rq *request, k kind, id int64) reply {
 func (st *store) writeTime(now int64) int64 { return max(now, st.maxUpd) }
 
 func (s *Sandbox) createV2(rq *request, k kind) reply {
+	defer s.writes.Add(1)
 	raw, err := readBody(rq.r)
 	if err != nil {
 		return apiError(400, err.Error())
@@ -258,6 +259,7 @@ func (s *Sandbox) createV2(rq *request, k kind) reply {
 }
 
 func (s *Sandbox) updateV2(rq *request, k kind, id int64) reply {
+	defer s.writes.Add(1)
 	raw, err := readBody(rq.r)
 	if err != nil {
 		return apiError(400, err.Error())
@@ -287,6 +289,7 @@ func (s *Sandbox) updateV2(rq *request, k kind, id int64) reply {
 // deleteV2 soft-deletes: the record stays (is_deleted:true, update_time
 // bumped) but leaves lists, and GET answers 404.
 func (s *Sandbox) deleteV2(k kind, id int64) reply {
+	defer s.writes.Add(1)
 	st := s.stores[k]
 	st.mu.Lock()
 	defer st.mu.Unlock()
