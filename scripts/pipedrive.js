@@ -80,7 +80,9 @@ const ENTITIES = {
   currency: { kind: 'v1all', path: '/v1/currencies', display: 'Currency', pluralName: 'Currencies', noTimes: true },
   file: { kind: 'v1scan', path: '/v1/files', display: 'File', pluralName: 'Files' },
   filter: { kind: 'v1all', path: '/v1/filters', display: 'Filter', pluralName: 'Filters', write: 'put' },
-  deal_product: { kind: 'dealProduct', display: 'Deal product', pluralName: 'Deal products', write: 'dealProduct' },
+  // A deal product's id is "<deal id>:<attachment id>": Pipedrive reaches
+  // one only through its deal.
+  deal_product: { kind: 'dealProduct', display: 'Deal product', pluralName: 'Deal products', write: 'dealProduct', composite: true },
 };
 const ENTITY_ORDER = ['person', 'organization', 'deal', 'activity', 'product', 'user', 'pipeline', 'stage', 'note', 'lead',
   'activity_type', 'currency', 'file', 'filter', 'deal_product'];
@@ -118,7 +120,8 @@ const WRITABLE = {
 // whose fields endpoint describes only custom fields), from its OpenAPI
 // definitions (API v2 2.0.0 and v1): [apiName, dataType, flags,
 // referenceTo, picklist]. flags: c initializable (in the create body), u
-// updateable (in the update body), m multi-valued.
+// updateable (in the update body), m multi-valued, w the watermark the
+// connector adds (read_time) where Pipedrive keeps no times.
 const FIXED_SCHEMAS = {
   pipeline: [
     ['id', 'integer', '', null],
@@ -211,6 +214,7 @@ const FIXED_SCHEMAS = {
     ['symbol', 'string', '', null],
     ['active_flag', 'boolean', '', null],
     ['is_custom_flag', 'boolean', '', null],
+    ['read_time', 'datetime', 'w', null],
   ],
   file: [
     ['id', 'integer', '', null],
@@ -631,6 +635,12 @@ function fixedAttributes(name) {
     a.initializable = flags.indexOf('c') >= 0;
     a.updateable = flags.indexOf('u') >= 0;
     if (flags.indexOf('m') >= 0) a.isMultiValueField = true;
+    if (flags.indexOf('w') >= 0) {
+      // Not Pipedrive's: the time of the read, for entities without times.
+      a.isWatermarkField = true;
+      a.isSystem = true;
+      a.description = 'When this read saw the record (Pipedrive keeps no times for it)';
+    }
     if (ref) {
       a.referenceTo = ref;
       a.referenceTargetField = 'id';
@@ -779,56 +789,183 @@ function pageSize(wm, connection) {
 // oldest first, Pipedrive's cursor carrying us from page to page. Records
 // carry whole seconds, so [start, end) in ms is exactly
 // updated_since=ceil(start) and updated_until=ceil(end) in seconds (since
-// is >=, until is <). Deals walk three lists in turn (spec.phases: live,
-// archived, deleted), and a page may span two of them, so that every page
-// but the last is full; our cursor is then "<phase>:<Pipedrive cursor>".
+// is >=, until is <). Deals come from three lists (see readMerged).
 function readV2(client, name, spec, win, size, cursor) {
-  const phases = spec.phases || [{ code: '', path: '/api/v2/' + spec.plural }];
-  let at = 0;
-  let pd = cursor;
   if (spec.phases) {
-    const m = cursor ? /^([a-z]):(.*)$/.exec(cursor) : null;
-    if (cursor && !m) {
-      pd = cursor; // a cursor of the connector before phases: the live list
-    } else if (m) {
-      at = phases.findIndex((p) => p.code === m[1]);
-      if (at < 0) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a ${name} cursor of this connector`);
-      pd = m[2] || null;
-    }
+    return readMerged(name, spec.phases.map((ph) => v2Source(client, name, spec, ph.path, ph.query, win)), win, size, cursor);
   }
+  // A page Pipedrive answers short of the limit, with a cursor, is topped
+  // up from the next one: the platform takes a short page as the last.
+  const path = '/api/v2/' + spec.plural;
   const data = [];
-  for (; at < phases.length; at++) {
-    const ph = phases[at];
-    // Each phase is read to its end or until the page is full; the number
-    // of requests is bounded by the page size.
-    for (;;) {
-      const query = Object.assign({
-        updated_since: rfc3339(Math.ceil(win.start / 1000)),
-        updated_until: rfc3339(Math.ceil(win.end / 1000)),
-        sort_by: 'update_time',
-        sort_direction: 'asc',
-        limit: size - data.length,
-      }, ph.query || {});
-      if (spec.include && spec.include.length) query.include_fields = spec.include.join(',');
-      if (pd) query.cursor = pd;
-      const body = send(client, 'GET', ph.path, { query: query }).json();
-      const items = body.data || [];
-      for (let i = 0; i < items.length; i++) data.push(toRecord(name, items[i]));
-      const next = (body.additional_data && body.additional_data.next_cursor) || null;
-      checkCursor(pd, next, ph.path);
-      pd = next;
-      if (!next) break;
-      if (data.length >= size) return { data: data, next: spec.phases ? ph.code + ':' + next : next };
-      if (items.length === 0) {
-        throw new HttpError(`Pipedrive answered ${ph.path} with an empty page and a next_cursor; stopping`, { status: 502 });
-      }
+  let pd = cursor;
+  for (;;) {
+    const query = v2Query(spec, win, size - data.length, 0);
+    if (pd) query.cursor = pd;
+    const body = send(client, 'GET', path, { query: query }).json();
+    const items = body.data || [];
+    for (let i = 0; i < items.length; i++) data.push(toRecord(name, items[i]));
+    const next = (body.additional_data && body.additional_data.next_cursor) || null;
+    checkCursor(pd, next, path);
+    if (!next || data.length >= size) return { data: data, next: next };
+    if (items.length === 0) {
+      throw new HttpError(`Pipedrive answered ${path} with an empty page and a next_cursor; stopping`, { status: 502 });
     }
-    pd = null;
-    if (data.length >= size && at + 1 < phases.length) {
-      return { data: data, next: phases[at + 1].code + ':' };
-    }
+    pd = next;
   }
-  return { data: data, next: null };
+}
+
+// v2Query is a v2 list's query for the window, from second since on.
+function v2Query(spec, win, limit, since) {
+  const query = {
+    updated_since: rfc3339(Math.max(Math.ceil(win.start / 1000), since)),
+    updated_until: rfc3339(Math.ceil(win.end / 1000)),
+    sort_by: 'update_time',
+    sort_direction: 'asc',
+    limit: limit,
+  };
+  if (spec.include && spec.include.length) query.include_fields = spec.include.join(',');
+  return query;
+}
+
+// ---- merged reads ------------------------------------------------------
+
+// Some entities live in more than one list: Pipedrive's deal list leaves
+// out archived deals (GET /api/v2/deals/archived) and deleted ones
+// (status=deleted), and its lead list the archived leads. The platform
+// wants one list in ascending update order, so readMerged merges them.
+// Its cursor is the position of the last record answered,
+// "k:<lastModified>:<id>:<done>:<offsets>": every list is read from there
+// (updated_since = that second, skipping what is at or before the position),
+// <done> is a bit mask of the lists already read to the window's end (they
+// are not asked again), and <offsets> the scan positions of lists without a
+// time filter. Each list is asked for at most one page's worth per call.
+//
+// A source is {fetch(pos, want, offset)} answering {recs, done}: up to want
+// records after pos in update order (each {r, idx}, idx its scan
+// position), and done when the list has nothing more in the window.
+function readMerged(name, sources, win, size, cursor) {
+  let pos = null;
+  let mask = 0;
+  let offsets = sources.map(() => 0);
+  if (cursor) {
+    const m = /^k:(\d+):([^:]+):(\d+):([\d,]*)$/.exec(cursor);
+    if (m) {
+      pos = { ms: Number(m[1]), id: m[2] };
+      mask = Number(m[3]);
+      const o = m[4] ? m[4].split(',').map(Number) : [];
+      offsets = sources.map((_, i) => o[i] || 0);
+    }
+    // Any other cursor is one of an older version of this connector: the
+    // window is read again from its start (records may repeat, none is lost).
+  }
+  const got = [];
+  const all = [];
+  for (let i = 0; i < sources.length; i++) {
+    if (mask & (1 << i)) {
+      got.push({ recs: [], done: true });
+      continue;
+    }
+    const g = sources[i].fetch(pos, size, offsets[i]);
+    got.push(g);
+    for (const x of g.recs) all.push({ src: i, r: x.r, idx: x.idx });
+  }
+  all.sort((a, b) => a.r.lastModified - b.r.lastModified || cmpId(a.r.id, b.r.id));
+  const page = all.slice(0, size);
+  const data = page.map((x) => x.r);
+  let nextMask = 0;
+  const nextOffsets = offsets.slice();
+  let more = false;
+  for (let i = 0; i < sources.length; i++) {
+    const g = got[i];
+    const left = all.slice(size).filter((x) => x.src === i);
+    if (g.done && left.length === 0) {
+      nextMask |= 1 << i;
+      continue;
+    }
+    more = true;
+    const taken = page.filter((x) => x.src === i);
+    if (left.length > 0 && left[0].idx != null) nextOffsets[i] = left[0].idx;
+    else if (taken.length > 0 && taken[taken.length - 1].idx != null) nextOffsets[i] = taken[taken.length - 1].idx + 1;
+  }
+  if (!more || data.length === 0) return { data: data, next: null };
+  const last = data[data.length - 1];
+  return { data: data, next: `k:${last.lastModified}:${last.id}:${nextMask}:${nextOffsets.join(',')}` };
+}
+
+// after reports whether record r comes after position pos.
+function after(r, pos) {
+  return !pos || r.lastModified > pos.ms || (r.lastModified === pos.ms && cmpId(r.id, pos.id) > 0);
+}
+
+// v2Source is a v2 list with the window's time filter, as a source of
+// readMerged.
+function v2Source(client, name, spec, path, extra, win) {
+  return {
+    fetch(pos, want) {
+      const recs = [];
+      let pd = null;
+      for (let page = 0; ; page++) {
+        if (page === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's ${path} did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+        const query = Object.assign(v2Query(spec, win, MAX_PAGE < want + 10 ? MAX_PAGE : want + 10, pos ? Math.floor(pos.ms / 1000) : 0), extra || {});
+        if (pd) query.cursor = pd;
+        const body = send(client, 'GET', path, { query: query }).json();
+        for (const it of body.data || []) {
+          const r = toRecord(name, it);
+          if (after(r, pos)) recs.push({ r: r, idx: null });
+        }
+        const next = (body.additional_data && body.additional_data.next_cursor) || null;
+        if (!next) return { recs: recs, done: true };
+        if (recs.length >= want) return { recs: recs, done: false };
+        checkCursor(pd, next, path);
+        pd = next;
+      }
+    },
+  };
+}
+
+// v1Source is a v1 start/limit list in update order as a source of
+// readMerged: with since, filtered by Pipedrive's updated_since; without,
+// scanned from offset and filtered here.
+function v1Source(client, name, spec, path, since, win) {
+  return {
+    fetch(pos, want, offset) {
+      const recs = [];
+      let start = since ? 0 : offset;
+      for (let page = 0; ; page++) {
+        if (page === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's ${path} did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
+        const query = { sort: 'update_time ASC, id ASC', start: start, limit: MAX_PAGE };
+        if (since) query.updated_since = rfc3339(Math.max(Math.floor(win.start / 1000), pos ? Math.floor(pos.ms / 1000) : 0));
+        const body = send(client, 'GET', path, { query: query }).json();
+        const items = body.data || [];
+        for (let i = 0; i < items.length; i++) {
+          const r = plainRecord(name, spec, items[i]);
+          if (r.lastModified >= win.end) return { recs: recs, done: true };
+          if (r.lastModified < win.start || !after(r, pos)) continue;
+          recs.push({ r: r, idx: since ? null : start + i });
+          if (recs.length >= want) return { recs: recs, done: false };
+        }
+        const next = nextStart(body, start, items.length, path);
+        if (next === null) return { recs: recs, done: true };
+        start = next;
+      }
+    },
+  };
+}
+
+// nextStart is where a v1 list's next page starts, or null after the last.
+// Most v1 lists answer additional_data.pagination {start, limit,
+// more_items_in_collection, next_start}; leads put the first three right in
+// additional_data, without next_start.
+function nextStart(body, start, n, path) {
+  const ad = body.additional_data || {};
+  const pg = ad.pagination || (ad.more_items_in_collection !== undefined ? ad : null);
+  if (!pg || !pg.more_items_in_collection) return null;
+  const next = pg.next_start !== undefined ? Number(pg.next_start) : start + n;
+  if (!(next > start)) {
+    throw new HttpError(`Pipedrive answered ${path}?start=${start} with next_start ${pg.next_start}; stopping instead of reading the same page forever`, { status: 502 });
+  }
+  return next;
 }
 
 // inWindow keeps the records updated in [win.start, win.end), sorted by
@@ -888,113 +1025,69 @@ function readAll(client, name, spec, win, size, cursor) {
   const records = items.map((it) => plainRecord(name, spec, it));
   if (spec.noTimes) {
     // Currencies carry no times: every read answers all of them, stamped
-    // with the window's end, so each cycle has the current list.
-    for (const r of records) r.lastModified = win.end - 1;
+    // read_time (the window's end), so each cycle has the current list and
+    // the platform's watermark still advances.
+    const at = win.end - 1;
+    for (const r of records) {
+      r.lastModified = at;
+      r.values.read_time = new Date(at).toISOString();
+    }
     records.sort((a, b) => cmpId(a.id, b.id));
     return pageOf(records, size, cursor);
   }
   return pageOf(inWindow(records, win), size, cursor);
 }
 
-// readV1 reads a v1 start/limit list in update_time order (sort=
-// update_time ASC, id ASC). With since (lists that take updated_since)
-// Pipedrive filters the window's start; otherwise the records before it are
-// skipped here. The window's end is always ours: the first record at or
-// after it ends the read. Our cursor "s:<n>" is the position of the next
-// record in Pipedrive's order, so a page may end inside one of Pipedrive's.
-function readV1(client, name, spec, path, since, win, size, cursor) {
-  let start = 0;
-  if (cursor) {
-    const m = /^s:(\d+)$/.exec(cursor);
-    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a ${name} cursor of this connector`);
-    start = Number(m[1]);
-  }
-  const data = [];
-  for (let page = 0; ; page++) {
-    if (page === MAX_SCAN_PAGES) throw new HttpError(`Pipedrive's ${path} did not end after ${MAX_SCAN_PAGES} pages; giving up`, { status: 502 });
-    const query = { sort: 'update_time ASC, id ASC', start: start, limit: MAX_PAGE };
-    if (since) query.updated_since = rfc3339(Math.floor(win.start / 1000));
-    const body = send(client, 'GET', path, { query: query }).json();
-    const items = body.data || [];
-    for (let i = 0; i < items.length; i++) {
-      const r = plainRecord(name, spec, items[i]);
-      if (r.lastModified >= win.end) return { data: data, next: null };
-      if (r.lastModified < win.start) continue;
-      if (data.length === size) return { data: data, next: 's:' + (start + i) };
-      data.push(r);
-    }
-    // Most v1 lists answer additional_data.pagination {start, limit,
-    // more_items_in_collection, next_start}; leads put the first three
-    // right in additional_data, without next_start.
-    const ad = body.additional_data || {};
-    const pg = ad.pagination || (ad.more_items_in_collection !== undefined ? ad : null);
-    if (!pg || !pg.more_items_in_collection) return { data: data, next: null };
-    const next = pg.next_start !== undefined ? Number(pg.next_start) : start + items.length;
-    if (!(next > start)) {
-      throw new HttpError(`Pipedrive answered ${path}?start=${start} with next_start ${pg.next_start}; stopping instead of reading the same page forever`, { status: 502 });
-    }
-    start = next;
-  }
-}
-
-// readLeads reads /v1/leads (which takes updated_since), then
-// /v1/leads/archived (which does not), as one list: cursor "l:s:<n>" or
-// "a:s:<n>".
+// readLeads merges /v1/leads (which takes updated_since) and
+// /v1/leads/archived (which does not) by update time (see readMerged).
 function readLeads(client, spec, win, size, cursor) {
-  let phase = 'l';
-  let inner = null;
-  if (cursor) {
-    const m = /^([la]):(.*)$/.exec(cursor);
-    if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a lead cursor of this connector`);
-    phase = m[1];
-    inner = m[2] || null;
-  }
-  let data = [];
-  if (phase === 'l') {
-    const p = readV1(client, 'lead', spec, '/v1/leads', true, win, size, inner);
-    if (p.next) return { data: p.data, next: 'l:' + p.next };
-    data = p.data;
-    inner = null;
-    if (data.length === size) return { data: data, next: 'a:' };
-  }
-  const p = readV1(client, 'lead', spec, '/v1/leads/archived', false, win, size - data.length, inner);
-  return { data: data.concat(p.data), next: p.next ? 'a:' + p.next : null };
+  return readMerged('lead', [v1Source(client, 'lead', spec, '/v1/leads', true, win), v1Source(client, 'lead', spec, '/v1/leads/archived', false, win)], win, size, cursor);
 }
 
 // readDealProducts reads the products attached to deals: deals 100 at a
-// time (sort_by=id, the most /deals/products takes), then their products,
-// keeping those updated in the window. Pipedrive has no list of all deal
-// products and no time filter on them, so every cycle walks all deals.
-// Cursor "<deals cursor>|<products of that batch already answered>".
+// time (sort_by=id; 100 is the most /deals/products takes), the live ones
+// and then the archived ones, then their products, keeping those updated in
+// the window. Pipedrive has no list of all deal products and no time filter
+// on them, so every cycle walks all deals. Cursor "<list>|<deals
+// cursor>|<products of that batch already answered>", list l or a.
 function readDealProducts(client, win, size, cursor) {
+  const lists = [{ code: 'l', path: '/api/v2/deals' }, { code: 'a', path: '/api/v2/deals/archived' }];
+  let at = 0;
   let dc = '';
   let skip = 0;
   if (cursor) {
-    const m = /^([^|]*)\|(\d+)$/.exec(cursor);
+    const m = /^([la])\|([^|]*)\|(\d+)$/.exec(cursor);
     if (!m) throw new ValidationError(`watermark.cursor ${JSON.stringify(cursor)} is not a deal_product cursor of this connector`);
-    dc = m[1];
-    skip = Number(m[2]);
+    at = m[1] === 'l' ? 0 : 1;
+    dc = m[2];
+    skip = Number(m[3]);
   }
   const data = [];
-  for (let batch = 0; ; batch++) {
+  for (let batch = 0; at < lists.length; batch++) {
     if (batch === MAX_DEAL_BATCHES) {
       throw new HttpError(`reading deal products walked ${MAX_DEAL_BATCHES * 100} deals in one call without filling a page; more deals than one call's request budget covers`, { status: 502 });
     }
+    const list = lists[at];
     const dq = { sort_by: 'id', limit: 100 };
     if (dc) dq.cursor = dc;
-    const deals = send(client, 'GET', '/api/v2/deals', { query: dq }).json();
+    const deals = send(client, 'GET', list.path, { query: dq }).json();
     const ids = (deals.data || []).map((d) => d.id);
     const dnext = (deals.additional_data && deals.additional_data.next_cursor) || '';
     const prods = ids.length ? inWindow(dealProductsOf(client, ids), win) : [];
     for (let i = skip; i < prods.length; i++) {
-      if (data.length === size) return { data: data, next: dc + '|' + i };
+      if (data.length === size) return { data: data, next: list.code + '|' + dc + '|' + i };
       data.push(prods[i]);
     }
-    if (!dnext) return { data: data, next: null };
-    checkCursor(dc, dnext, '/api/v2/deals');
-    dc = dnext;
     skip = 0;
+    if (dnext) {
+      checkCursor(dc, dnext, list.path);
+      dc = dnext;
+    } else {
+      at++;
+      dc = '';
+    }
   }
+  return { data: data, next: null };
 }
 
 // dealProductsOf returns the products attached to deals ids (at most 100).
@@ -1020,7 +1113,7 @@ function plainRecord(name, spec, it) {
   const created = anyMillis(it.add_time);
   return {
     name: name,
-    id: String(it.id),
+    id: spec.composite ? it.deal_id + ':' + it.id : String(it.id),
     deleted: it.is_deleted === true || it.active_flag === false,
     values: it,
     lastModified: anyMillis(it.update_time) ?? created,
@@ -1044,9 +1137,8 @@ function readPage(client, name, spec, win, size, cursor) {
     case 'v1all':
       return readAll(client, name, spec, win, size, cursor);
     case 'v1since':
-      return readV1(client, name, spec, spec.path, true, win, size, cursor);
     case 'v1scan':
-      return readV1(client, name, spec, spec.path, false, win, size, cursor);
+      return readMerged(name, [v1Source(client, name, spec, spec.path, spec.kind === 'v1since', win)], win, size, cursor);
     case 'lead':
       return readLeads(client, spec, win, size, cursor);
     case 'dealProduct':
@@ -1095,6 +1187,11 @@ function forEachRecord(records, write) {
 function recordId(rec, spec) {
   const id = rec.id ?? (rec.values && rec.values.id);
   if (id === undefined || id === null || id === '') throw new ValidationError('the record has no id');
+  if (spec && spec.composite) {
+    // "<deal id>:<attachment id>", or the attachment id with values.deal_id.
+    if (!/^\d+(:\d+)?$/.test(String(id))) throw new ValidationError(`id ${JSON.stringify(id)} is not a deal product id ("<deal id>:<attachment id>")`);
+    return String(id).replace(/^\d+:/, '');
+  }
   if (spec && spec.uuid) {
     // Lead ids are UUIDs.
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(String(id))) {
@@ -1106,11 +1203,14 @@ function recordId(rec, spec) {
   return String(id);
 }
 
-// dealIdOf is the deal a deal product belongs to: values.deal_id.
+// dealIdOf is the deal a deal product belongs to: the first part of its
+// id, or values.deal_id.
 function dealIdOf(rec) {
+  const m = /^(\d+):\d+$/.exec(String(rec.id ?? ''));
+  if (m) return m[1];
   const v = rec.values && rec.values.deal_id;
   if (v === undefined || v === null || !/^\d+$/.test(String(v))) {
-    throw new ValidationError('a deal_product record needs values.deal_id, the deal it is attached to');
+    throw new ValidationError('a deal_product record needs its deal: an id "<deal id>:<attachment id>" or values.deal_id');
   }
   return String(v);
 }
@@ -1361,7 +1461,7 @@ module.exports = {
       try {
         if (spec.kind === 'dealProduct') {
           const dealId = dealIdOf(rec);
-          r = dealProductsOf(client, [dealId]).find((x) => x.id === id);
+          r = dealProductsOf(client, [dealId]).find((x) => x.id === dealId + ':' + id);
           if (!r) continue;
         } else {
           const item = send(client, 'GET', itemPath(spec, id)).json().data;
@@ -1392,7 +1492,8 @@ module.exports = {
         return send(client, 'POST', '/v1/users', { json: body }).json().data.id;
       }
       if (spec.kind === 'dealProduct') {
-        return send(client, 'POST', '/api/v2/deals/' + dealIdOf(rec) + '/products', { json: writeBody(name, values, 'c') }).json().data.id;
+        const dealId = dealIdOf(rec);
+        return dealId + ':' + send(client, 'POST', '/api/v2/deals/' + dealId + '/products', { json: writeBody(name, values, 'c') }).json().data.id;
       }
       return send(client, 'POST', collectionPath(spec), { json: writeBody(name, values, 'c') }).json().data.id;
     });
@@ -1417,7 +1518,7 @@ module.exports = {
       const path = spec.kind === 'dealProduct' ? '/api/v2/deals/' + dealIdOf(rec) + '/products/' + id : itemPath(spec, id);
       const method = spec.write === 'put' ? 'PUT' : 'PATCH';
       send(client, method, path, { json: writeBody(name, values, 'u') });
-      return id;
+      return spec.composite ? dealIdOf(rec) + ':' + id : id;
     });
   },
 
@@ -1436,7 +1537,7 @@ module.exports = {
         // Already gone is what a delete wants.
         if (!(e instanceof NotFoundError)) throw e;
       }
-      return id;
+      return spec.composite ? dealIdOf(rec) + ':' + id : id;
     });
   },
 

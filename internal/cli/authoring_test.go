@@ -39,13 +39,15 @@ func TestDemoReportsEveryStep(t *testing.T) {
 	}
 	steps := []string{"start the sandbox", "load", "synapse_info", "test", "describe",
 		"sync person", "sync organization", "sync deal", "sync activity", "sync product", "sync user",
+		"sync pipeline", "sync stage", "sync note", "sync lead", "sync activity_type", "sync currency", "sync file",
+		"sync filter", "sync deal_product",
 		"get_by_id person", "create person", "update person", "sync person (incremental)", "delete person"}
 	for _, s := range steps {
 		if !strings.Contains(r.stdout, "ok   "+s+" ") {
 			t.Errorf("no ok line for %q in:\n%s", s, r.stdout)
 		}
 	}
-	if !strings.Contains(r.stdout, "300 records in 1 page") || !strings.Contains(r.stdout, "All 16 steps passed") {
+	if !strings.Contains(r.stdout, "300 records in 1 page") || !strings.Contains(r.stdout, "All 25 steps passed") {
 		t.Errorf("report:\n%s", r.stdout)
 	}
 	if r.stderr != "" {

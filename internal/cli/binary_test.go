@@ -37,7 +37,7 @@ func TestBinary(t *testing.T) {
 		cmd := exec.CommandContext(ctx, bin, "demo", "--records", "200", "--log-level", "warn")
 		cmd.Dir = t.TempDir()
 		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "All 16 steps passed") || !strings.Contains(string(out), "the copy built into synapse-js") {
+		if err != nil || !strings.Contains(string(out), "All 25 steps passed") || !strings.Contains(string(out), "the copy built into synapse-js") {
 			t.Fatalf("%v\n%s", err, out)
 		}
 	})

@@ -234,6 +234,7 @@ func (sp *objSpec) formatTime(sec int64) string {
 type objQuery struct {
 	sortKey  string
 	desc     bool
+	then     []sortField // v1: further sort fields, for ties
 	since    int64
 	hasSince bool
 	eq       map[string]string // filter param -> wanted value
@@ -265,11 +266,20 @@ func (q *objQuery) match(o *obj) bool {
 	return true
 }
 
+// sortField is one field of a v1 sort.
+type sortField struct {
+	key  string
+	desc bool
+}
+
 // sortValue is o's value for sorting by key: numbers compare as numbers,
-// the rest as text, null first.
+// the rest as text, null first. Leads' ids are UUIDs: they sort as text.
 func (o *obj) sortValue(key string) (float64, string, bool) {
 	switch key {
 	case "id":
+		if o.sid != "" {
+			return 0, o.sid, false
+		}
 		return float64(o.id), "", true
 	case "add_time":
 		return float64(o.add), "", true
@@ -294,7 +304,8 @@ func (o *obj) sortValue(key string) (float64, string, bool) {
 	return -1e18, "", true
 }
 
-func cmpObj(key string, a, b *obj) int {
+// cmpKey compares a and b by key alone (0 on a tie).
+func cmpKey(key string, a, b *obj) int {
 	an, as, anum := a.sortValue(key)
 	bn, bs, bnum := b.sortValue(key)
 	switch {
@@ -304,9 +315,14 @@ func cmpObj(key string, a, b *obj) int {
 		}
 		return 1
 	case !anum || !bnum:
-		if c := strings.Compare(as, bs); c != 0 {
-			return c
-		}
+		return strings.Compare(as, bs)
+	}
+	return 0
+}
+
+func cmpObj(key string, a, b *obj) int {
+	if c := cmpKey(key, a, b); c != 0 {
+		return c
 	}
 	return cmpInt(a.id, b.id)
 }
@@ -322,9 +338,25 @@ func (st *objStore) selected(q *objQuery) []*obj {
 	}
 	st.mu.RUnlock()
 	slices.SortFunc(all, func(a, b *obj) int {
-		c := cmpObj(q.sortKey, a, b)
+		c := cmpKey(q.sortKey, a, b)
 		if q.desc {
-			return -c
+			c = -c
+		}
+		for _, f := range q.then {
+			if c != 0 {
+				break
+			}
+			if c = cmpKey(f.key, a, b); f.desc {
+				c = -c
+			}
+		}
+		if c == 0 {
+			// Ties go by the order records were made in, in the sort's
+			// direction.
+			c = cmpInt(a.id, b.id)
+			if q.desc {
+				c = -c
+			}
 		}
 		return c
 	})
@@ -352,20 +384,26 @@ func (s *Sandbox) listObj(rq *request, k objKind, q *objQuery) reply {
 			return apiError(400, "Validation failed: sort_direction: Parameter 'sort_direction' must be one of asc, desc")
 		}
 	} else if v := strings.TrimSpace(rq.q.Get("sort")); v != "" && sp.paging != pageNone {
-		// v1: "field ASC|DESC"; only the first field is honoured.
-		first, _, _ := strings.Cut(v, ",")
-		f := strings.Fields(first)
-		if len(f) == 0 || len(f) > 2 || !slices.Contains(sp.sortKeys, f[0]) {
-			return apiError(400, fmt.Sprintf("Validation failed: sort: field must be one of %s, optionally followed by ASC or DESC", strings.Join(sp.sortKeys, ", ")))
-		}
-		q.sortKey = f[0]
-		if len(f) == 2 {
-			switch strings.ToUpper(f[1]) {
-			case "ASC":
-			case "DESC":
-				q.desc = true
-			default:
-				return apiError(400, "Validation failed: sort: the direction must be ASC or DESC")
+		// v1: "field_1 ASC, field_2 DESC".
+		for i, part := range strings.Split(v, ",") {
+			f := strings.Fields(part)
+			if len(f) == 0 || len(f) > 2 || !slices.Contains(sp.sortKeys, f[0]) {
+				return apiError(400, fmt.Sprintf("Validation failed: sort: field must be one of %s, optionally followed by ASC or DESC", strings.Join(sp.sortKeys, ", ")))
+			}
+			sf := sortField{key: f[0]}
+			if len(f) == 2 {
+				switch strings.ToUpper(f[1]) {
+				case "ASC":
+				case "DESC":
+					sf.desc = true
+				default:
+					return apiError(400, "Validation failed: sort: the direction must be ASC or DESC")
+				}
+			}
+			if i == 0 {
+				q.sortKey, q.desc = sf.key, sf.desc
+			} else {
+				q.then = append(q.then, sf)
 			}
 		}
 	}
