@@ -87,8 +87,9 @@ const ENTITIES = {
 const ENTITY_ORDER = ['person', 'organization', 'deal', 'activity', 'product', 'user', 'pipeline', 'stage', 'note', 'lead',
   'activity_type', 'currency', 'file', 'filter', 'deal_product'];
 
-// Keys Pipedrive sets itself: never sent on create/update.
-const READ_ONLY = { id: true, add_time: true, update_time: true, is_deleted: true };
+// Keys Pipedrive sets itself: never sent on create/update. (The rest is
+// limited to what each body takes: WRITABLE.)
+const READ_ONLY = { id: true, update_time: true };
 
 // What the v2 entities' POST and PATCH bodies accept, from Pipedrive's
 // OpenAPI definition (API v2 2.0.0); anything else describe marks
@@ -613,16 +614,17 @@ function attribute(name, f) {
       a.isCreatedAtField = true;
       break;
   }
-  const w = WRITABLE[name];
-  if (!a.custom && w) {
-    // Only what Pipedrive's POST and PATCH bodies take is writable.
-    a.initializable = w.create.indexOf(key) >= 0;
-    a.updateable = w.update.indexOf(key) >= 0;
-  }
   if (key === 'id' || key === 'add_time' || key === 'update_time' || key === 'creator_user_id' || f.is_optional_response_field) {
     a.updateable = false;
     a.initializable = false;
     a.isSystem = true;
+  }
+  const w = WRITABLE[name];
+  if (!a.custom && w) {
+    // Exactly what Pipedrive's POST and PATCH bodies take is writable
+    // (add_time on create, for imports; a deal's is_deleted, to restore it).
+    a.initializable = w.create.indexOf(key) >= 0;
+    a.updateable = w.update.indexOf(key) >= 0;
   }
   return a;
 }
@@ -731,7 +733,9 @@ function schemaFor(client, name) {
     }
   }
   if (!seen.is_deleted) {
-    attrs.push({ apiName: 'is_deleted', displayName: 'Deleted', dataType: 'boolean', updateable: false, initializable: false, isSystem: true });
+    const w = WRITABLE[name];
+    attrs.push({ apiName: 'is_deleted', displayName: 'Deleted', dataType: 'boolean', isSystem: true,
+      updateable: w.update.indexOf('is_deleted') >= 0, initializable: w.create.indexOf('is_deleted') >= 0 });
   }
   return schema;
 }
