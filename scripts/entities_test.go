@@ -396,3 +396,46 @@ func TestWritesSendOnlyWritableFields(t *testing.T) {
 		t.Errorf("PATCH body %v", bodies[0])
 	}
 }
+
+// TestPositionSurvivesUpdatesMidCycle: v1 notes page by position, not by
+// offset, so notes updated between two pages (they move to the end of
+// Pipedrive's update order) do not shift the rest and make the next page
+// skip some: every note is read, and the updated ones once more, as they
+// are now.
+func TestPositionSurvivesUpdatesMidCycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, pipedrive.Options{Records: 200, Now: aMinuteAgo})
+	conn := e.connection(nil)
+	wm := fullWindow(10)
+	want := idsIn(t, e.sandboxItems("/v1/notes", nil), wm.Start, wm.End)
+	first := decode[ReadResponse](t, e.call("read", conn, readRequest("note", wm)))
+	if len(first.Data) != 10 || first.Watermark.Cursor == nil {
+		t.Fatalf("first page: %d records, cursor %v", len(first.Data), first.Watermark.Cursor)
+	}
+	// Update the first two notes read: they move to the end of Pipedrive's
+	// order (past the window's end, so out of this cycle).
+	for _, r := range first.Data[:2] {
+		res := decode[[]Result](t, e.call("update", conn, crud("note", map[string]any{"id": r.ID, "values": map[string]any{"content": "edited mid-cycle"}})))
+		if !res[0].Success {
+			t.Fatalf("update note %s: %+v", r.ID, res)
+		}
+	}
+	rest, _ := e.readAll(conn, "note", first.Watermark, 10)
+	seen := map[string]int{}
+	for _, r := range append(first.Data, rest...) {
+		seen[r.ID]++
+	}
+	for id := range want {
+		if seen[id] == 0 {
+			t.Errorf("note %s was skipped", id)
+		}
+	}
+	for i, r := range first.Data {
+		if n := seen[r.ID]; (i < 2) != (n == 2) {
+			t.Errorf("note %s (updated: %v) read %d times", r.ID, i < 2, n)
+		}
+	}
+	if last := rest[len(rest)-1]; last.Values["content"] != "edited mid-cycle" {
+		t.Errorf("the last note read is %s %v, want an edited one", last.ID, last.Values["content"])
+	}
+}
