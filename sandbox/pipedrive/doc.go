@@ -192,7 +192,7 @@
 //
 // Not served: /v1/recents, webhooks, field writes, v1 entity writes (the
 // deprecated /v1/persons and friends are read-only), file uploads and
-// downloads, activity type writes, OAuth revoke. Stages and activity types
-// created through the API are not known to deal and activity validation,
-// which checks the generated sets.
+// downloads, activity type writes, OAuth revoke. Deals are checked against
+// the stages served (created ones included), activities against the active
+// activity types.
 package pipedrive

@@ -306,12 +306,9 @@ func (d *deal) core() itemCore {
 
 var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 
+// normalize expects the stage checked and the pipeline set (applyPatch
+// does, from the stage store: stages can be created through the API).
 func (d *deal) normalize(prev item, set map[string]json.RawMessage, now string) error {
-	st, ok := stageByID(d.StageID)
-	if !ok {
-		return fmt.Errorf("stage_id: stage %d does not exist", d.StageID)
-	}
-	d.PipelineID = st.pipeline
 	if !currencyRE.MatchString(d.Currency) {
 		return fmt.Errorf("currency: must be a 3-letter ISO 4217 code")
 	}
@@ -409,9 +406,6 @@ var (
 )
 
 func (a *activity) normalize(prev item, set map[string]json.RawMessage, now string) error {
-	if !activityTypeOK(a.Type) {
-		return fmt.Errorf("type: unknown activity type %q", a.Type)
-	}
 	if a.DueDate != nil && !validDate(*a.DueDate) {
 		return fmt.Errorf("due_date: must be a date in the format YYYY-MM-DD")
 	}
@@ -613,15 +607,6 @@ func validDate(s string) bool {
 }
 
 var dateRE = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
-
-func activityTypeOK(t string) bool {
-	for _, at := range activityTypes {
-		if at == t {
-			return true
-		}
-	}
-	return false
-}
 
 // customStrings returns the string values of custom fields (varchar and
 // friends), which is what search looks at for `fields=custom_fields`.

@@ -66,15 +66,6 @@ var stages = []stage{
 	{6, "Lead In", 2, 10}, {7, "Evaluation", 2, 50}, {8, "Contract Sent", 2, 90},
 }
 
-func stageByID(id int64) (stage, bool) {
-	for _, s := range stages {
-		if s.id == id {
-			return s, true
-		}
-	}
-	return stage{}, false
-}
-
 var addressSubfields = []subfield{
 	{"value", "Value", "varchar"}, {"street_number", "Street number", "varchar"}, {"route", "Street/road name", "varchar"},
 	{"sublocality", "District/sublocality", "varchar"}, {"locality", "City/town/village/locality", "varchar"},

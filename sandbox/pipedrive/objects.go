@@ -1063,3 +1063,14 @@ func (s *Sandbox) objCount(name string) (int, bool) {
 	}
 	return 0, false
 }
+
+// activityTypeOK reports whether key is an active activity type's
+// key_string.
+func (s *Sandbox) activityTypeOK(key string) bool {
+	for _, o := range s.objs[objActivityType].live() {
+		if o.vals["key_string"] == key && o.vals["active_flag"] == true {
+			return true
+		}
+	}
+	return false
+}

@@ -219,6 +219,12 @@ func TestObjectsWrites(t *testing.T) {
 	s := e.mustOK(e.do("POST", "/api/v2/stages", map[string]any{"name": "Due", "pipeline_id": pid, "deal_probability": 50}, nil))["data"].(map[string]any)
 	genericError(t, e.do("POST", "/api/v2/stages", map[string]any{"name": "Due", "pipeline_id": 99}, nil), 400)
 	e.mustOK(e.do("PATCH", "/api/v2/stages/"+itoa(num(s["id"])), map[string]any{"name": "Due soon"}, nil))
+	// A deal can go into the new stage, and takes its pipeline.
+	d0 := e.mustOK(e.do("POST", "/api/v2/deals", map[string]any{"title": "Renewal", "stage_id": num(s["id"])}, nil))["data"].(map[string]any)
+	if num(d0["pipeline_id"]) != pid {
+		t.Errorf("deal in stage %v has pipeline %v, want %d", s["id"], d0["pipeline_id"], pid)
+	}
+	genericError(t, e.do("POST", "/api/v2/deals", map[string]any{"title": "Nowhere", "stage_id": 999}, nil), 400)
 	e.mustOK(e.do("DELETE", "/api/v2/pipelines/"+itoa(pid), nil, nil))
 	genericError(t, e.get("/api/v2/pipelines/"+itoa(pid)), 404)
 

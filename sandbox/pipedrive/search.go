@@ -221,9 +221,12 @@ func (s *Sandbox) searchItem(k kind, h searchHit) any {
 		return orgSearchItem{ID: it.ID, Type: "organization", Name: it.Name, Address: addr, VisibleTo: it.VisibleTo,
 			Owner: idRef{it.OwnerID}, CustomFields: customs, Notes: []string{}}
 	case *deal:
-		st, _ := stageByID(it.StageID)
+		stageName := ""
+		if st := s.objs[objStage].get(itoa(it.StageID)); st != nil {
+			stageName, _ = st.vals["name"].(string)
+		}
 		item := dealSearchItem{ID: it.ID, Type: "deal", Title: it.Title, Value: it.Value, Currency: it.Currency,
-			Status: it.Status, VisibleTo: it.VisibleTo, Owner: idRef{it.OwnerID}, Stage: nameRef{st.id, st.name},
+			Status: it.Status, VisibleTo: it.VisibleTo, Owner: idRef{it.OwnerID}, Stage: nameRef{it.StageID, stageName},
 			Organization: s.orgRef(it.OrgID), CustomFields: customs, Notes: []string{}}
 		if it.PersonID != nil {
 			if r := s.stores[kindPerson].get(*it.PersonID); r != nil {

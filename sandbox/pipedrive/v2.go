@@ -367,6 +367,19 @@ func (s *Sandbox) applyPatch(k kind, base item, raw []byte, ts int64, owner int6
 	if !s.users.exists(*c.owner) {
 		return nil, fmt.Errorf("Validation failed: owner_id: user %d does not exist", *c.owner)
 	}
+	// References to the smaller entities, which the API can create too.
+	switch x := it.(type) {
+	case *deal:
+		st := s.objs[objStage].get(itoa(x.StageID))
+		if st == nil || st.deleted {
+			return nil, fmt.Errorf("Validation failed: stage_id: stage %d does not exist", x.StageID)
+		}
+		x.PipelineID = st.vals["pipeline_id"].(int64)
+	case *activity:
+		if !s.activityTypeOK(x.Type) {
+			return nil, fmt.Errorf("Validation failed: type: unknown activity type %q", x.Type)
+		}
+	}
 	// normalize may derive the label (a person's name from first_name and
 	// last_name), so the required-field check comes after it.
 	if err := it.normalize(prev, patch, v2Time(ts)); err != nil {
