@@ -439,3 +439,39 @@ func TestPositionSurvivesUpdatesMidCycle(t *testing.T) {
 		t.Errorf("the last note read is %s %v, want an edited one", last.ID, last.Values["content"])
 	}
 }
+
+// TestLeadCustomFields: leads share the deals' custom fields; describe
+// takes them from /v1/leadFields and writes send them as top-level keys.
+func TestLeadCustomFields(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, pipedrive.Options{Records: 50})
+	conn := e.connection(nil)
+	schemas := decode[[]Schema](t, e.call("describe", conn, map[string]any{"entities": []string{"lead", "note"}}))
+	seats := customKey("deal", "Seats")
+	var found *Attribute
+	for i, a := range schemas[0].Attributes {
+		if a.APIName == seats {
+			found = &schemas[0].Attributes[i]
+		}
+	}
+	if found == nil || !found.Custom || found.DataType != "integer" || !found.Updateable || found.DisplayName != "Seats" {
+		t.Fatalf("lead's Seats attribute: %+v", found)
+	}
+	for _, a := range schemas[1].Attributes {
+		if a.APIName == "content" && a.DisplayName != "Content" {
+			t.Errorf("note content named %q, want noteFields' name", a.DisplayName)
+		}
+	}
+	res := decode[[]Result](t, e.call("create", conn, crud("lead", map[string]any{"values": map[string]any{"title": "Seats lead", "person_id": 1, seats: 40}})))
+	if !res[0].Success {
+		t.Fatalf("create: %+v", res)
+	}
+	got := decode[[]Record](t, e.call("get_by_id", conn, crud("lead", map[string]any{"id": *res[0].ID})))
+	if len(got) != 1 || got[0].Values[seats] != 40.0 {
+		t.Fatalf("lead read back: %+v", got)
+	}
+	bad := decode[[]Result](t, e.call("update", conn, crud("lead", map[string]any{"id": *res[0].ID, "values": map[string]any{seats: "forty"}})))
+	if bad[0].Success || !strings.Contains(bad[0].Errors[0], "integer") {
+		t.Errorf("a text Seats: %+v", bad)
+	}
+}

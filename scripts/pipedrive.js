@@ -74,8 +74,9 @@ const ENTITIES = {
   user: { kind: 'users', plural: 'users', v1: true, display: 'User', pluralName: 'Users', search: false },
   pipeline: { kind: 'v2all', plural: 'pipelines', path: '/api/v2/pipelines', display: 'Pipeline', pluralName: 'Pipelines', write: 'v2' },
   stage: { kind: 'v2all', plural: 'stages', path: '/api/v2/stages', display: 'Stage', pluralName: 'Stages', write: 'v2' },
-  note: { kind: 'v1since', path: '/v1/notes', display: 'Note', pluralName: 'Notes', write: 'put' },
-  lead: { kind: 'lead', path: '/v1/leads', display: 'Lead', pluralName: 'Leads', write: 'patch', uuid: true },
+  note: { kind: 'v1since', path: '/v1/notes', fieldsV1: '/v1/noteFields', display: 'Note', pluralName: 'Notes', write: 'put' },
+  // Leads share the deals' custom fields, which /v1/leadFields lists.
+  lead: { kind: 'lead', path: '/v1/leads', fieldsV1: '/v1/leadFields', display: 'Lead', pluralName: 'Leads', write: 'patch', uuid: true },
   activity_type: { kind: 'v1all', path: '/v1/activityTypes', display: 'Activity type', pluralName: 'Activity types' },
   currency: { kind: 'v1all', path: '/v1/currencies', display: 'Currency', pluralName: 'Currencies', noTimes: true },
   file: { kind: 'v1scan', path: '/v1/files', display: 'File', pluralName: 'Files' },
@@ -699,6 +700,39 @@ function fields(client, spec) {
   }
 }
 
+// addV1Fields completes the fixed attributes of notes or leads from their
+// v1 fields endpoint: the account's names for the built-in fields, and the
+// custom fields (for leads, the deals' custom fields), which are writable.
+function addV1Fields(client, name, spec, attrs) {
+  const byKey = {};
+  for (const a of attrs) byKey[a.apiName] = a;
+  let start = 0;
+  for (let page = 0; ; page++) {
+    if (page === MAX_FIELD_PAGES) throw new HttpError(`Pipedrive's ${spec.fieldsV1} did not end after ${MAX_FIELD_PAGES} pages; giving up`, { status: 502 });
+    const body = send(client, 'GET', spec.fieldsV1, { query: { start: start, limit: MAX_PAGE } }).json();
+    const items = body.data || [];
+    for (const f of items) {
+      const known = byKey[f.key];
+      if (known) {
+        if (f.name) known.displayName = f.name;
+        continue;
+      }
+      if (!isCustomKey(String(f.key))) continue; // a field records do not carry
+      const a = attribute(name, { field_code: f.key, field_name: f.name, field_type: f.field_type, options: f.options, is_custom_field: true });
+      a.updateable = true;
+      a.initializable = true;
+      attrs.push(a);
+      byKey[f.key] = a;
+      if (f.field_type === 'monetary') {
+        attrs.push({ apiName: f.key + '_currency', displayName: (f.name || f.key) + ' (currency)', dataType: 'string', custom: true });
+      }
+    }
+    const next = nextStart(body, start, items.length, spec.fieldsV1);
+    if (next === null) return;
+    start = next;
+  }
+}
+
 // checkCursor throws when Pipedrive hands back the cursor it was sent: the
 // next page would be this one again, forever.
 function checkCursor(sent, next, what) {
@@ -717,6 +751,7 @@ function schemaFor(client, name) {
   if (spec.kind !== 'v2') {
     schema.attributes = fixedAttributes(name);
     schema.readOnly = !spec.write;
+    if (spec.fieldsV1) addV1Fields(client, name, spec, schema.attributes);
     return schema;
   }
   const attrs = schema.attributes;
@@ -1250,6 +1285,10 @@ function writeBody(name, values, mode) {
   const body = {};
   for (const row of FIXED_SCHEMAS[name]) {
     if (row[2].indexOf(mode) >= 0 && values[row[0]] !== undefined) body[row[0]] = values[row[0]];
+  }
+  if (name === 'lead') {
+    // A lead's custom fields (the deals') are top-level keys in v1.
+    for (const k of Object.keys(values)) if (isCustomKey(k)) body[k] = values[k];
   }
   return body;
 }

@@ -173,6 +173,8 @@
 //	GET /v1/activityTypes, GET /v1/currencies[?term=]        everything at once
 //	GET /v1/files, GET /v1/files/{id}                        start/limit, sort (no time filter)
 //	GET, POST /v1/filters[?type=]; GET, PUT, DELETE /v1/filters/{id}   everything at once
+//	GET /v1/noteFields, GET /v1/leadFields                  start/limit; leadFields ends with the
+//	                                                        deals' custom fields, which leads carry
 //
 // Records have exactly the keys of Pipedrive's definitions for them (v1
 // times "YYYY-MM-DD HH:MM:SS", leads' "2006-01-02T15:04:05.000Z"). v1 sort

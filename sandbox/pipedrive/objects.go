@@ -647,6 +647,11 @@ func (s *Sandbox) createObj(rq *request, k objKind, fixed map[string]any) reply 
 	if err != nil {
 		return apiError(400, err.Error())
 	}
+	if k == objLead {
+		if err := s.leadCustom(s.withLeadCustom(vals), raw); err != nil {
+			return apiError(400, err.Error())
+		}
+	}
 	if err := s.finishObj(k, vals, set, true); err != nil {
 		return apiError(400, err.Error())
 	}
@@ -676,6 +681,11 @@ func (s *Sandbox) updateObj(rq *request, k objKind, key string) reply {
 	vals, set, err := applyObj(sp.update, prev.vals, raw)
 	if err != nil {
 		return apiError(400, err.Error())
+	}
+	if k == objLead {
+		if err := s.leadCustom(vals, raw); err != nil {
+			return apiError(400, err.Error())
+		}
 	}
 	if err := s.finishObj(k, vals, set, false); err != nil {
 		return apiError(400, err.Error())
@@ -986,6 +996,15 @@ func (s *Sandbox) routeObjV2(rq *request, segs []string) (reply, bool) {
 // routeObjV1 serves /v1/notes, /leads, /activityTypes, /currencies, /files
 // and /filters; ok is false for other paths.
 func (s *Sandbox) routeObjV1(rq *request, segs []string) (reply, bool) {
+	if len(segs) == 1 && (segs[0] == "noteFields" || segs[0] == "leadFields") {
+		if rq.r.Method != "GET" {
+			return methodNotAllowed("GET"), true
+		}
+		if segs[0] == "noteFields" {
+			return s.listObjFields(rq, objNote), true
+		}
+		return s.listObjFields(rq, objLead), true
+	}
 	for k := objKind(0); k < numObjKinds; k++ {
 		sp := &objSpecs[k]
 		if sp.v2 || segs[0] != sp.path {

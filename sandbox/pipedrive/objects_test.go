@@ -209,6 +209,27 @@ func TestObjectsWrites(t *testing.T) {
 		t.Error("archived lead not in /leads/archived")
 	}
 	genericError(t, e.do("POST", "/v1/leads", map[string]any{"title": "x", "person_id": 2, "value": 900}, nil), 400)
+	// Leads carry the deals' custom fields, listed by leadFields.
+	var seats string
+	for _, f := range e.listLeads("/v1/leadFields") {
+		if f["name"] == "Seats" {
+			seats = f["key"].(string)
+		}
+	}
+	if seats == "" {
+		t.Fatal("leadFields lists no deal custom field Seats")
+	}
+	if v := e.mustOK(e.get("/v1/leads/" + lid))["data"].(map[string]any); v[seats] != nil {
+		t.Errorf("a new lead's Seats is %v, want null", v[seats])
+	}
+	withSeats := e.mustOK(e.do("PATCH", "/v1/leads/"+lid, map[string]any{seats: 12}, nil))["data"].(map[string]any)
+	if withSeats[seats] != 12.0 {
+		t.Errorf("lead Seats after PATCH: %v", withSeats[seats])
+	}
+	genericError(t, e.do("PATCH", "/v1/leads/"+lid, map[string]any{seats: "twelve"}, nil), 400)
+	if n := len(e.listLeads("/v1/noteFields")); n < 8 {
+		t.Errorf("noteFields: %d", n)
+	}
 	if r := e.mustOK(e.do("DELETE", "/v1/leads/"+lid, nil, nil)); r["data"].(map[string]any)["id"] != lid {
 		t.Errorf("lead delete %v", r)
 	}

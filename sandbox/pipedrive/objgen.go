@@ -158,7 +158,7 @@ func (s *Sandbox) genObjects(g *gen) {
 		if p.OrgID != nil {
 			vals["organization_id"] = *p.OrgID
 		}
-		leads = append(leads, newObj(id, sid, plan.add[i], plan.upd[i], plan.deleted[i], vals))
+		leads = append(leads, newObj(id, sid, plan.add[i], plan.upd[i], plan.deleted[i], s.withLeadCustom(vals)))
 	}
 	mk(objLead, leads)
 
