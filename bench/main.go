@@ -204,7 +204,9 @@ func run(ctx context.Context, c *config) (*results, error) {
 		name string
 		fn   func() (sample, error)
 	}{
-		{"sync", func() (sample, error) { return runSync(ctx, bin, script, connFile, filepath.Join(tmp, "persons.ndjson")) }},
+		{"sync", func() (sample, error) {
+			return runSync(ctx, bin, script, connFile, filepath.Join(tmp, "persons.ndjson"))
+		}},
 		{"read", func() (sample, error) { return timed(func() (int, error) { return eng.readAll() }) }},
 		{"go", func() (sample, error) { return timed(func() (int, error) { return goR.readAll() }) }},
 	}
