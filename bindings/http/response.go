@@ -141,7 +141,7 @@ func (in *instance) jsonFn() goja.Value {
 	if in.json == nil {
 		in.json = in.rt.ToValue(func(c goja.FunctionCall) goja.Value {
 			r := in.thisResponse(c, "json")
-			v, err := jsjson.Parse(in.rt, r.res.body)
+			v, err := jsjson.ParseLazy(in.rt, r.res.body)
 			if err != nil {
 				redact := in.vu.Call().Secrets.Redact
 				var se *jsjson.SyntaxError

@@ -55,6 +55,9 @@ func appendJSON(dst []byte, v goja.Value, depth int, replace bool) ([]byte, erro
 		return AppendDate(dst, v.(*goja.Object)), nil
 	case jsvalue.Array:
 		o := v.(*goja.Object)
+		if out, ok, err := appendLazy(dst, o, depth); ok {
+			return out, err
+		}
 		n := jsvalue.ArrayLen(o)
 		dst = append(dst, '[')
 		var err error
@@ -69,6 +72,9 @@ func appendJSON(dst []byte, v goja.Value, depth int, replace bool) ([]byte, erro
 		return append(dst, ']'), nil
 	default:
 		o := v.(*goja.Object)
+		if out, ok, err := appendLazy(dst, o, depth); ok {
+			return out, err
+		}
 		if replace {
 			if alt, ok, err := replacement(o); err != nil {
 				return dst, err

@@ -1,0 +1,652 @@
+package jsjson
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/dop251/goja"
+
+	"github.com/synapsejs/synapse-js/internal/jsvalue"
+)
+
+// ParseLazy decodes data for rt as Parse does, but builds nothing up
+// front: objects and arrays are goja dynamic objects over one parsed tape,
+// and a value becomes a JS value only when the script reads it. To the
+// script they are ordinary objects and arrays: Object.keys, for…in,
+// spread, JSON.stringify, mutation, delete and key order behave as on what
+// JSON.parse returns. The differences: they cannot be frozen, sealed or
+// given accessor, read-only or symbol-keyed properties, and arrays hold no
+// named (non-index) properties.
+//
+// What the script never changed is written back by Append as the
+// document's own bytes: the same number text (1.0, 1e-7, -0.0, integers of
+// any length) and the same strings. A number the script reads is what
+// Parse gives: a JS number, or for an integer beyond ±2^53 a string of
+// its digits.
+func ParseLazy(rt *goja.Runtime, data []byte) (goja.Value, error) {
+	t, err := parseTape(data)
+	if err != nil {
+		return nil, err
+	}
+	d := &doc{tape: t, rt: rt, keys: make(map[string]string, 32)}
+	d.objectProto = rt.NewObject().Prototype()
+	d.arrayProto = rt.NewArray().Prototype()
+	return d.value(0, nil), nil
+}
+
+// doc is one lazily decoded document of a runtime.
+type doc struct {
+	*tape
+	rt          *goja.Runtime
+	keys        map[string]string // interned keys
+	shapes      []*shape          // recently seen key lists
+	buf         []byte
+	objectProto *goja.Object
+	arrayProto  *goja.Object
+}
+
+// shape is a key list that objects of one document share (list pages
+// repeat the same keys in every record), with an index once it is long.
+type shape struct {
+	keys    []string
+	index   map[string]int32
+	indexed bool // some key is an array index ("0", "42"): Keys reorders
+}
+
+func (s *shape) find(key string) int32 {
+	if s.index != nil {
+		if i, ok := s.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range s.keys {
+		if k == key {
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+// Slot states.
+const (
+	sTape    uint8 = iota // the document's value (maybe read: v caches it)
+	sSet                  // set by the script: v
+	sDeleted              // deleted
+)
+
+type slot struct {
+	v     goja.Value
+	node  int32
+	state uint8
+}
+
+// base is what lazy objects and arrays share: where they are in the
+// document, and whether anything in them changed.
+type base struct {
+	d      *doc
+	node   int32
+	parent *base
+	// dirty: something in this value (or below) changed, so its bytes
+	// no longer say what it holds.
+	dirty bool
+}
+
+func (b *base) touch() {
+	for c := b; c != nil && !c.dirty; c = c.parent {
+		c.dirty = true
+	}
+}
+
+// value is the JS value of node i, a child of parent.
+func (d *doc) value(i int32, parent *base) goja.Value {
+	nd := &d.nodes[i]
+	switch nd.kind {
+	case nNull:
+		return goja.Null()
+	case nTrue:
+		return d.rt.ToValue(true)
+	case nFalse:
+		return d.rt.ToValue(false)
+	case nNumber:
+		return d.number(d.rt, i)
+	case nString:
+		return d.rt.ToValue(d.str(i, &d.buf))
+	case nObject:
+		o := &lazyObject{base: base{d: d, node: i, parent: parent}}
+		return d.rt.NewDynamicObject(o)
+	default:
+		a := &lazyArray{base: base{d: d, node: i, parent: parent}, n: int(nd.n)}
+		return d.rt.NewDynamicArray(a)
+	}
+}
+
+// key returns node i's string, interned.
+func (d *doc) key(i int32) string {
+	nd := &d.nodes[i]
+	if nd.flags&fPlain != 0 {
+		raw := d.data[nd.start+1 : nd.end-1]
+		if s, ok := d.keys[string(raw)]; ok {
+			return s
+		}
+		s := string(raw)
+		if len(d.keys) < 4096 {
+			d.keys[s] = s
+		}
+		return s
+	}
+	return d.str(i, &d.buf)
+}
+
+// shapeOf returns the shape of object node i, from the recent shapes when
+// one matches, and the value nodes of its keys. A document with a repeated
+// key gets a shape of its own, first position and last value, as
+// JSON.parse does.
+func (d *doc) shapeOf(i int32, vals []int32) (*shape, []int32) {
+	nd := &d.nodes[i]
+	n := int(nd.n)
+	vals = vals[:0]
+	c := i + 1
+	for range n {
+		vals = append(vals, c+1)
+		c = d.nodes[c+1].next
+	}
+	for _, s := range d.shapes {
+		if len(s.keys) == n && d.sameKeys(i, s) {
+			return s, vals
+		}
+	}
+	s := &shape{keys: make([]string, 0, n)}
+	c = i + 1
+	for range n {
+		s.keys = append(s.keys, d.key(c))
+		c = d.nodes[c+1].next
+	}
+	if n > 8 {
+		s.index = make(map[string]int32, n)
+	}
+	dup := false
+	for j, k := range s.keys {
+		if isIndex(k) {
+			s.indexed = true
+		}
+		if s.index != nil {
+			if _, ok := s.index[k]; ok {
+				dup = true
+				continue
+			}
+			s.index[k] = int32(j)
+		} else if s.find(k) != int32(j) {
+			dup = true
+		}
+	}
+	if dup {
+		return dedupe(s, vals)
+	}
+	if len(d.shapes) < 8 {
+		d.shapes = append(d.shapes, s)
+	} else {
+		copy(d.shapes, d.shapes[1:])
+		d.shapes[len(d.shapes)-1] = s
+	}
+	return s, vals
+}
+
+// dedupe keeps each key once, at its first position with its last value.
+func dedupe(s *shape, vals []int32) (*shape, []int32) {
+	out := &shape{indexed: s.indexed, index: map[string]int32{}}
+	var ov []int32
+	for j, k := range s.keys {
+		if at, ok := out.index[k]; ok {
+			ov[at] = vals[j]
+			continue
+		}
+		out.index[k] = int32(len(out.keys))
+		out.keys = append(out.keys, k)
+		ov = append(ov, vals[j])
+	}
+	return out, ov
+}
+
+func (d *doc) sameKeys(i int32, s *shape) bool {
+	c := i + 1
+	for _, k := range s.keys {
+		nd := &d.nodes[c]
+		if nd.flags&fPlain == 0 || string(d.data[nd.start+1:nd.end-1]) != k {
+			return false
+		}
+		c = d.nodes[c+1].next
+	}
+	return true
+}
+
+// isIndex reports an array index key, which plain objects list first.
+func isIndex(k string) bool {
+	if k == "" || len(k) > 10 || (k[0] == '0' && len(k) > 1) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+	}
+	n, _ := strconv.ParseUint(k, 10, 64)
+	return n < 1<<32-1
+}
+
+// lazyObject is a JSON object as a goja.DynamicObject.
+type lazyObject struct {
+	base
+	shape *shape // nil until first used
+	slots []slot // the shape's keys, then extra
+	extra []string
+	// extraIndex finds extra keys once there are many.
+	extraIndex map[string]int32
+	indexed    bool // an extra key is an array index
+}
+
+func (o *lazyObject) open() {
+	if o.shape != nil {
+		return
+	}
+	var buf [64]int32
+	s, vals := o.d.shapeOf(o.node, buf[:0])
+	o.shape = s
+	o.slots = make([]slot, len(vals), len(vals)+4)
+	for j, v := range vals {
+		o.slots[j] = slot{node: v}
+	}
+}
+
+// find returns the slot of a live key, or -1.
+func (o *lazyObject) find(key string) int {
+	o.open()
+	if j := o.shape.find(key); j >= 0 && o.slots[j].state != sDeleted {
+		return int(j)
+	}
+	if len(o.extra) == 0 {
+		return -1
+	}
+	base := len(o.shape.keys)
+	if o.extraIndex != nil {
+		if j, ok := o.extraIndex[key]; ok {
+			return base + int(j)
+		}
+		return -1
+	}
+	for j, k := range o.extra {
+		if k == key && o.slots[base+j].state != sDeleted {
+			return base + j
+		}
+	}
+	return -1
+}
+
+func (o *lazyObject) get(j int) goja.Value {
+	s := &o.slots[j]
+	if s.v == nil {
+		s.v = o.d.value(s.node, &o.base)
+	}
+	return s.v
+}
+
+// Get implements goja.DynamicObject.
+func (o *lazyObject) Get(key string) goja.Value {
+	j := o.find(key)
+	if j < 0 {
+		return nil
+	}
+	return o.get(j)
+}
+
+// Set implements goja.DynamicObject.
+func (o *lazyObject) Set(key string, v goja.Value) bool {
+	o.touch()
+	if j := o.find(key); j >= 0 {
+		o.slots[j] = slot{v: v, node: -1, state: sSet}
+		return true
+	}
+	// A new key goes last, as on a plain object.
+	o.slots = append(o.slots, slot{v: v, node: -1, state: sSet})
+	o.extra = append(o.extra, key)
+	if isIndex(key) {
+		o.indexed = true
+	}
+	if o.extraIndex != nil {
+		o.extraIndex[key] = int32(len(o.extra) - 1)
+	} else if len(o.extra) > 16 {
+		o.extraIndex = make(map[string]int32, 2*len(o.extra))
+		base := len(o.shape.keys)
+		for j, k := range o.extra {
+			if o.slots[base+j].state != sDeleted {
+				o.extraIndex[k] = int32(j)
+			}
+		}
+	}
+	return true
+}
+
+// Has implements goja.DynamicObject.
+func (o *lazyObject) Has(key string) bool { return o.find(key) >= 0 }
+
+// Delete implements goja.DynamicObject.
+func (o *lazyObject) Delete(key string) bool {
+	j := o.find(key)
+	if j < 0 {
+		return true
+	}
+	o.touch()
+	o.slots[j] = slot{node: -1, state: sDeleted}
+	if base := len(o.shape.keys); j >= base && o.extraIndex != nil {
+		delete(o.extraIndex, o.extra[j-base])
+	}
+	return true
+}
+
+// Keys implements goja.DynamicObject: plain-object order (array indexes
+// ascending, then the other keys in the order they were added).
+func (o *lazyObject) Keys() []string {
+	o.open()
+	keys := make([]string, 0, len(o.slots))
+	base := len(o.shape.keys)
+	for j := range o.slots {
+		if o.slots[j].state == sDeleted {
+			continue
+		}
+		if j < base {
+			keys = append(keys, o.shape.keys[j])
+		} else {
+			keys = append(keys, o.extra[j-base])
+		}
+	}
+	if o.shape.indexed || o.indexed {
+		orderKeys(keys)
+	}
+	return keys
+}
+
+// orderKeys moves array-index keys first, ascending, keeping the order of
+// the others.
+func orderKeys(keys []string) {
+	var idx, rest []string
+	for _, k := range keys {
+		if isIndex(k) {
+			idx = append(idx, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	slices.SortFunc(idx, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		if a < b {
+			return -1
+		}
+		if a > b {
+			return 1
+		}
+		return 0
+	})
+	copy(keys, idx)
+	copy(keys[len(idx):], rest)
+}
+
+// lazyArray is a JSON array as a goja.DynamicArray.
+type lazyArray struct {
+	base
+	n     int    // length
+	slots []slot // nil until an element is used
+}
+
+func (a *lazyArray) open() {
+	if a.slots != nil || a.n == 0 {
+		return
+	}
+	a.slots = make([]slot, a.n)
+	c := a.node + 1
+	for j := range a.slots {
+		a.slots[j].node = c
+		c = a.d.nodes[c].next
+	}
+}
+
+// Len implements goja.DynamicArray.
+func (a *lazyArray) Len() int { return a.n }
+
+// Get implements goja.DynamicArray.
+func (a *lazyArray) Get(idx int) goja.Value {
+	if idx < 0 || idx >= a.n {
+		return nil
+	}
+	a.open()
+	s := &a.slots[idx]
+	if s.v == nil {
+		if s.state == sSet {
+			return goja.Undefined()
+		}
+		s.v = a.d.value(s.node, &a.base)
+	}
+	return s.v
+}
+
+// Set implements goja.DynamicArray.
+func (a *lazyArray) Set(idx int, v goja.Value) bool {
+	if idx < 0 {
+		return false
+	}
+	a.open()
+	a.touch()
+	if idx >= a.n {
+		a.grow(idx + 1)
+	}
+	a.slots[idx] = slot{v: v, node: -1, state: sSet}
+	return true
+}
+
+func (a *lazyArray) grow(n int) {
+	for len(a.slots) < n {
+		a.slots = append(a.slots, slot{v: goja.Undefined(), node: -1, state: sSet})
+	}
+	a.n = n
+}
+
+// SetLen implements goja.DynamicArray.
+func (a *lazyArray) SetLen(n int) bool {
+	if n < 0 {
+		return false
+	}
+	if n == a.n {
+		return true
+	}
+	a.open()
+	a.touch()
+	if n < a.n {
+		clear(a.slots[n:])
+		a.slots = a.slots[:n]
+		a.n = n
+		return true
+	}
+	a.grow(n)
+	return true
+}
+
+// appendLazy writes a lazy value as JSON, or reports that v is not one.
+// Untouched values are their document bytes; changed ones are written
+// member by member, untouched members again as bytes.
+func appendLazy(dst []byte, o *goja.Object, depth int) ([]byte, bool, error) {
+	switch x := o.Export().(type) {
+	case *lazyObject:
+		if !x.d.plainProtos(o, x.d.objectProto) || (x.dirty && x.Has("toJSON")) {
+			// JSON.stringify would call a toJSON: the generic path does.
+			return dst, false, nil
+		}
+		dst, err := x.appendTo(dst, depth)
+		return dst, true, err
+	case *lazyArray:
+		if !x.d.plainProtos(o, x.d.arrayProto) {
+			return dst, false, nil
+		}
+		dst, err := x.appendTo(dst, depth)
+		return dst, true, err
+	}
+	return dst, false, nil
+}
+
+// plainProtos reports that nothing can make JSON.stringify treat the
+// document's values specially: o has its original prototype and neither
+// Object.prototype nor Array.prototype has gained a toJSON.
+func (d *doc) plainProtos(o, proto *goja.Object) bool {
+	if o.Prototype() != proto {
+		return false
+	}
+	if _, ok := goja.AssertFunction(d.objectProto.Get("toJSON")); ok {
+		return false
+	}
+	if _, ok := goja.AssertFunction(d.arrayProto.Get("toJSON")); ok {
+		return false
+	}
+	return true
+}
+
+// appendSlot writes one member: the document's bytes unless the script
+// set it or changed something inside it.
+func (b *base) appendSlot(dst []byte, s *slot, depth int) ([]byte, error) {
+	if s.state == sTape {
+		if s.v == nil {
+			return b.d.appendNode(dst, s.node, &b.d.buf), nil
+		}
+		if o, ok := s.v.(*goja.Object); !ok || !b.d.changed(o) {
+			return b.d.appendNode(dst, s.node, &b.d.buf), nil
+		}
+	}
+	return appendValue(dst, s.v, depth+1)
+}
+
+// changed reports that a value read from the document may no longer be
+// what its bytes say: something in it changed, or its prototype did.
+func (d *doc) changed(o *goja.Object) bool {
+	switch x := o.Export().(type) {
+	case *lazyObject:
+		return x.dirty || o.Prototype() != d.objectProto
+	case *lazyArray:
+		return x.dirty || o.Prototype() != d.arrayProto
+	}
+	return true
+}
+
+func (o *lazyObject) appendTo(dst []byte, depth int) ([]byte, error) {
+	if depth > 1000 {
+		return dst, errTooDeep
+	}
+	if !o.dirty {
+		return o.d.appendNode(dst, o.node, &o.d.buf), nil
+	}
+	o.open()
+	var order []int
+	if o.shape.indexed || o.indexed {
+		order = o.slotOrder()
+	}
+	dst = append(dst, '{')
+	first := true
+	base := len(o.shape.keys)
+	for n := range o.slots {
+		j := n
+		if order != nil {
+			j = order[n]
+		}
+		s := &o.slots[j]
+		if s.state == sDeleted {
+			continue
+		}
+		if s.state == sSet {
+			switch jsvalue.KindOf(s.v) {
+			case jsvalue.Undefined, jsvalue.Function, jsvalue.Other:
+				continue
+			}
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		if j < base {
+			dst = AppendString(dst, o.shape.keys[j])
+		} else {
+			dst = AppendString(dst, o.extra[j-base])
+		}
+		dst = append(dst, ':')
+		var err error
+		if dst, err = o.appendSlot(dst, s, depth); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// slotOrder is the slots in plain-object key order, for objects with
+// array-index keys.
+func (o *lazyObject) slotOrder() []int {
+	order := make([]int, 0, len(o.slots))
+	for j := range o.slots {
+		order = append(order, j)
+	}
+	if !o.shape.indexed && !o.indexed {
+		return order
+	}
+	base := len(o.shape.keys)
+	name := func(j int) string {
+		if j < base {
+			return o.shape.keys[j]
+		}
+		return o.extra[j-base]
+	}
+	var idx, rest []int
+	for _, j := range order {
+		if isIndex(name(j)) {
+			idx = append(idx, j)
+		} else {
+			rest = append(rest, j)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		x, _ := strconv.ParseUint(name(a), 10, 64)
+		y, _ := strconv.ParseUint(name(b), 10, 64)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+	return append(idx, rest...)
+}
+
+func (a *lazyArray) appendTo(dst []byte, depth int) ([]byte, error) {
+	if depth > 1000 {
+		return dst, errTooDeep
+	}
+	if !a.dirty {
+		return a.d.appendNode(dst, a.node, &a.d.buf), nil
+	}
+	a.open()
+	dst = append(dst, '[')
+	for j := range a.slots {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		s := &a.slots[j]
+		if s.state == sSet {
+			switch jsvalue.KindOf(s.v) {
+			case jsvalue.Undefined, jsvalue.Function, jsvalue.Other:
+				dst = append(dst, "null"...)
+				continue
+			}
+		}
+		var err error
+		if dst, err = a.appendSlot(dst, s, depth); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, ']'), nil
+}
