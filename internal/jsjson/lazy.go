@@ -15,8 +15,9 @@ import (
 // script they are ordinary objects and arrays: Object.keys, for…in,
 // spread, JSON.stringify, mutation, delete and key order behave as on what
 // JSON.parse returns. The differences: they cannot be frozen, sealed or
-// given accessor, read-only or symbol-keyed properties, and arrays hold no
-// named (non-index) properties.
+// given accessor, read-only or symbol-keyed properties; arrays hold no
+// named (non-index) properties, and a deleted element reads undefined but
+// stays listed (i in arr is true), as goja's dynamic arrays do.
 //
 // What the script never changed is written back by Append as the
 // document's own bytes: the same number text (1.0, 1e-7, -0.0, integers of
@@ -90,6 +91,10 @@ type base struct {
 	// dirty: something in this value (or below) changed, so its bytes
 	// no longer say what it holds.
 	dirty bool
+	// kids counts the objects and arrays read out of it: the script may
+	// have changed their prototypes, which nothing reports, so they are
+	// looked at before the bytes are copied.
+	kids int
 }
 
 func (b *base) touch() {
@@ -113,9 +118,15 @@ func (d *doc) value(i int32, parent *base) goja.Value {
 	case nString:
 		return d.rt.ToValue(d.str(i, &d.buf))
 	case nObject:
+		if parent != nil {
+			parent.kids++
+		}
 		o := &lazyObject{base: base{d: d, node: i, parent: parent}}
 		return d.rt.NewDynamicObject(o)
 	default:
+		if parent != nil {
+			parent.kids++
+		}
 		a := &lazyArray{base: base{d: d, node: i, parent: parent}, n: int(nd.n)}
 		return d.rt.NewDynamicArray(a)
 	}
@@ -252,7 +263,7 @@ func (o *lazyObject) open() {
 	var buf [64]int32
 	s, vals := o.d.shapeOf(o.node, buf[:0])
 	o.shape = s
-	o.slots = make([]slot, len(vals), len(vals)+4)
+	o.slots = make([]slot, len(vals))
 	for j, v := range vals {
 		o.slots[j] = slot{node: v}
 	}
@@ -306,8 +317,15 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 		o.slots[j] = slot{v: v, node: -1, state: sSet}
 		return true
 	}
-	// A new key goes last, as on a plain object.
+	// A new key goes last, as on a plain object. A script that adds one
+	// key usually adds several (flattening nested fields): grow once.
+	if len(o.slots) == cap(o.slots) {
+		o.slots = append(make([]slot, 0, 2*len(o.slots)+8), o.slots...)
+	}
 	o.slots = append(o.slots, slot{v: v, node: -1, state: sSet})
+	if o.extra == nil {
+		o.extra = make([]string, 0, 16)
+	}
 	o.extra = append(o.extra, key)
 	if isIndex(key) {
 		o.indexed = true
@@ -528,9 +546,9 @@ func (b *base) appendSlot(dst []byte, s *slot, depth int) ([]byte, error) {
 func (d *doc) changed(o *goja.Object) bool {
 	switch x := o.Export().(type) {
 	case *lazyObject:
-		return x.dirty || o.Prototype() != d.objectProto
+		return x.dirty || x.kids > 0 || o.Prototype() != d.objectProto
 	case *lazyArray:
-		return x.dirty || o.Prototype() != d.arrayProto
+		return x.dirty || x.kids > 0 || o.Prototype() != d.arrayProto
 	}
 	return true
 }
@@ -539,7 +557,7 @@ func (o *lazyObject) appendTo(dst []byte, depth int) ([]byte, error) {
 	if depth > 1000 {
 		return dst, errTooDeep
 	}
-	if !o.dirty {
+	if !o.dirty && o.kids == 0 {
 		return o.d.appendNode(dst, o.node, &o.d.buf), nil
 	}
 	o.open()
@@ -626,7 +644,7 @@ func (a *lazyArray) appendTo(dst []byte, depth int) ([]byte, error) {
 	if depth > 1000 {
 		return dst, errTooDeep
 	}
-	if !a.dirty {
+	if !a.dirty && a.kids == 0 {
 		return a.d.appendNode(dst, a.node, &a.d.buf), nil
 	}
 	a.open()

@@ -66,7 +66,7 @@ func parseTape(data []byte) (*tape, error) {
 	if len(data) > math.MaxInt32 {
 		return nil, &SyntaxError{Msg: "document larger than 2 GiB"}
 	}
-	p := tapeParser{parser: parser{data: data}, nodes: make([]node, 0, 16+len(data)/12)}
+	p := tapeParser{parser: parser{data: data}, nodes: make([]node, 0, 16+len(data)/16)}
 	p.space()
 	if err := p.value(0); err != nil {
 		return nil, err
@@ -271,6 +271,7 @@ func (p *tapeParser) object(depth int) error {
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		p.close(i)
+		p.flagContainer(i, ws, bad)
 		return nil
 	}
 	n := int32(0)
@@ -324,6 +325,7 @@ func (p *tapeParser) array(depth int) error {
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
 		p.close(i)
+		p.flagContainer(i, ws, bad)
 		return nil
 	}
 	n := int32(0)

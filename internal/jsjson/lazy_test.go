@@ -1,0 +1,391 @@
+package jsjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
+)
+
+// The lazy values are held to the plain ones (Parse: ordinary goja
+// objects, which TestParseMatchesJSONParse holds to JSON.parse): the same
+// script run over each must see the same things, and what it leaves must
+// be written as the same JSON, except that untouched numbers keep their
+// text.
+
+// snippets are functions of x run over both. Each returns what it saw, so
+// the comparison covers reads as well as what is written afterwards.
+var lazySnippets = map[string]string{
+	"untouched": `return null`,
+	"keys":      `return typeof x === 'object' && x !== null ? [Object.keys(x), Object.getOwnPropertyNames(x)] : x`,
+	"walk": `const out = [];
+		(function walk(v, path) {
+			out.push([path, typeof v, Array.isArray(v), v === null ? 'null' : (typeof v === 'object' ? Object.keys(v).length : String(v))]);
+			if (v !== null && typeof v === 'object') for (const k in v) walk(v[k], path + '/' + k);
+		})(x, '');
+		return out`,
+	"stringify": `return [JSON.stringify(x), JSON.stringify(x, null, 2)]`,
+	"spread":    `return Array.isArray(x) ? [...x] : (typeof x === 'object' && x !== null ? {...x, added: 1} : x)`,
+	"entries":   `return typeof x === 'object' && x !== null ? [Object.entries(x), Object.assign({}, x), Object.values(x)] : x`,
+	"has": `if (typeof x !== 'object' || x === null) return x;
+		const ks = Object.keys(x);
+		return ks.map((k) => [k in x, Object.prototype.hasOwnProperty.call(x, k), Object.getOwnPropertyDescriptor(x, k) !== undefined, 'nope' in x, x.nope]);`,
+	"identity": `if (typeof x !== 'object' || x === null) return x;
+		return Object.keys(x).map((k) => x[k] === x[k]);`,
+	// mutate changes every other key of every object, deletes one, adds
+	// one, doubles numbers, and pushes onto arrays.
+	"mutate": `let n = 0;
+		(function walk(v) {
+			if (v === null || typeof v !== 'object') return;
+			if (Array.isArray(v)) {
+				for (let i = 0; i < v.length; i++) walk(v[i]);
+				if (n++ % 2 === 0) v.push('pushed', {p: 1}); else if (v.length) v[0] = 'first';
+				return;
+			}
+			const ks = Object.keys(v);
+			ks.forEach((k, i) => {
+				walk(v[k]);
+				if (i % 2 === 1 && typeof v[k] === 'number') v[k] = v[k] * 2;
+				else if (i % 3 === 2) v[k] = 'set';
+			});
+			if (ks.length > 1) delete v[ks[0]];
+			v['new' + (n++)] = n;
+			v['7'] = 'index key';
+		})(x);
+		return null`,
+	"deleteReadd": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
+		const ks = Object.keys(x);
+		for (const k of ks) { const v = x[k]; delete x[k]; x[k] = v; }
+		return Object.keys(x)`,
+	"deleteAll": `if (typeof x !== 'object' || x === null) return x;
+		if (Array.isArray(x)) { x.length = 0; return x.length }
+		for (const k of Object.keys(x)) delete x[k];
+		return [Object.keys(x), JSON.stringify(x)]`,
+	"arrays": `if (!Array.isArray(x)) return x;
+		const c = x.slice();
+		const r = [x.length, x.indexOf(x[0]), x.map((v) => typeof v), x.filter((v) => typeof v === 'number'), c.reverse().length];
+		x.splice(0, 1, 'spliced');
+		x[x.length + 2] = 'far';
+		delete x[1];
+		// (not 1 in x: a deleted element of a lazy array is undefined
+		// but still there, see ParseLazy)
+		r.push(x.length, x[1]);
+		return r`,
+	"move": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
+		const ks = Object.keys(x);
+		if (ks.length < 2) return x;
+		x.moved = x[ks[0]];
+		x[ks[1]] = x[ks[0]];
+		if (typeof x.moved === 'object' && x.moved !== null && !Array.isArray(x.moved)) x.moved.inner = 'changed';
+		return ks`,
+}
+
+// lazyEnv runs snippets over plain and lazy values in one runtime.
+type lazyEnv struct {
+	rt  *goja.Runtime
+	fns map[string]goja.Callable
+}
+
+func newLazyEnv(t testing.TB) *lazyEnv {
+	e := &lazyEnv{rt: goja.New(), fns: map[string]goja.Callable{}}
+	for name, body := range lazySnippets {
+		v, err := e.rt.RunString("(function(x) { 'use strict';\n" + body + "\n})")
+		if err != nil {
+			t.Fatalf("snippet %s: %v", name, err)
+		}
+		fn, _ := goja.AssertFunction(v)
+		e.fns[name] = fn
+	}
+	return e
+}
+
+// run applies snippet to a fresh value of src parsed with parse and
+// returns what the script saw (as JSON.stringify writes it inside JS) and
+// the value written afterwards by Append.
+func (e *lazyEnv) run(t testing.TB, snippet, src string, parse func(*goja.Runtime, []byte) (goja.Value, error)) (saw string, wire []byte) {
+	t.Helper()
+	x, err := parse(e.rt, []byte(src))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	res, err := e.fns[snippet](goja.Undefined(), x)
+	if err != nil {
+		t.Fatalf("%s: %v", snippet, err)
+	}
+	stringify, _ := goja.AssertFunction(e.rt.Get("JSON").ToObject(e.rt).Get("stringify"))
+	s, err := stringify(goja.Undefined(), e.rt.ToValue([]goja.Value{res}))
+	if err != nil {
+		t.Fatalf("%s: JSON.stringify: %v", snippet, err)
+	}
+	wire, err = Append(nil, x)
+	if err != nil {
+		t.Fatalf("%s: Append: %v", snippet, err)
+	}
+	return s.String(), wire
+}
+
+// sameWire compares two JSON texts as values: numbers by the double they
+// denote (an untouched 1.0 is the 1 the plain path writes), and a string
+// of digits the plain path made of a long integer equals the number the
+// lazy path kept. Object keys are compared in order, except that the
+// lazy path may keep an untouched object's document order.
+func sameWire(plain, lazy []byte) error {
+	var p, l any
+	dp := json.NewDecoder(bytes.NewReader(plain))
+	dp.UseNumber()
+	dl := json.NewDecoder(bytes.NewReader(lazy))
+	dl.UseNumber()
+	if err := dp.Decode(&p); err != nil {
+		return fmt.Errorf("plain: %w", err)
+	}
+	if err := dl.Decode(&l); err != nil {
+		return fmt.Errorf("lazy: %w", err)
+	}
+	if !equalJSON(p, l) {
+		return fmt.Errorf("differ:\nplain %s\nlazy  %s", plain, lazy)
+	}
+	return nil
+}
+
+func equalJSON(p, l any) bool {
+	switch pv := p.(type) {
+	case json.Number:
+		ln, ok := l.(json.Number)
+		if !ok {
+			return false
+		}
+		pf, _ := strconv.ParseFloat(string(pv), 64)
+		lf, _ := strconv.ParseFloat(string(ln), 64)
+		return pf == lf || (math.IsInf(pf, 0) && math.IsInf(lf, 0))
+	case string:
+		if ln, ok := l.(json.Number); ok {
+			return string(ln) == pv // a long integer: digits vs number
+		}
+		return l == p
+	case []any:
+		la, ok := l.([]any)
+		if !ok || len(la) != len(pv) {
+			return false
+		}
+		for i := range pv {
+			if !equalJSON(pv[i], la[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		lm, ok := l.(map[string]any)
+		if !ok || len(lm) != len(pv) {
+			return false
+		}
+		for k, v := range pv {
+			if lv, ok := lm[k]; !ok || !equalJSON(v, lv) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(p, l)
+}
+
+func lazyCorpus(t testing.TB) []string {
+	docs := jsonCorpus()
+	// Pages of the Pipedrive sandbox: every entity's list, as a
+	// connector reads them.
+	sb := pipedrive.New(pipedrive.Options{Records: 120, Now: func() time.Time { return time.Unix(1767225600, 0) }})
+	srv := httptest.NewServer(sb.Handler())
+	defer srv.Close()
+	for _, path := range []string{"/api/v2/persons?limit=40", "/api/v2/organizations?limit=40", "/api/v2/deals?limit=40",
+		"/api/v2/activities?limit=40", "/api/v2/products?limit=40", "/v1/users", "/api/v2/personFields?limit=10"} {
+		resp, err := srv.Client().Get(srv.URL + path + sep(path) + "api_token=" + sb.Token())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		docs = append(docs, string(body))
+	}
+	return append(docs,
+		`{"n":[1.0,1e-7,-0.0,12345678901234567890,1E5,0.10,-1.50e+3],"s":["\u00e9","\/","a\u0000b"]}`,
+		`{"b":1,"2":2,"a":3,"1":4,"nested":{"z":1,"0":0}}`,
+	)
+}
+
+func sep(path string) string {
+	if strings.Contains(path, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// TestLazyMatchesPlain runs every snippet over every document, plain and
+// lazy, and compares what the script saw (exactly) and what is written
+// afterwards (as values).
+func TestLazyMatchesPlain(t *testing.T) {
+	t.Parallel()
+	docs := lazyCorpus(t)
+	e := newLazyEnv(t)
+	for _, src := range docs {
+		for name := range lazySnippets {
+			sawP, wireP := e.run(t, name, src, Parse)
+			sawL, wireL := e.run(t, name, src, ParseLazy)
+			if sawP != sawL {
+				t.Errorf("%s over %.80s: the script saw\nplain %s\nlazy  %s", name, src, sawP, sawL)
+				continue
+			}
+			if err := sameWire(wireP, wireL); err != nil {
+				t.Errorf("%s over %.80s: written %v", name, src, err)
+			}
+		}
+	}
+}
+
+// TestLazyPassthroughKeepsBytes: what the script did not touch is written
+// as the document's bytes, compacted.
+func TestLazyPassthroughKeepsBytes(t *testing.T) {
+	t.Parallel()
+	rt := goja.New()
+	for _, c := range []struct{ src, want string }{
+		{`{"a":1.0,"b":1e-7,"c":-0.0,"d":12345678901234567890,"e":"\u00e9\/"}`, ""},
+		{`[1.50, -0, 1E+2, 0.1e1]`, `[1.50,-0,1E+2,0.1e1]`},
+		{" { \"a\" : [ 1 , 2.0 ] ,\n \"b\" : { } } ", `{"a":[1,2.0],"b":{}}`},
+		{`{"b":1,"2":2,"a":3}`, ""},
+		{"\"bad \xff utf8\"", "\"bad \uFFFD utf8\""},
+		{"{\"k\":[\"bad \xff\",1.0]}", "{\"k\":[\"bad \uFFFD\",1.0]}"},
+	} {
+		if c.want == "" {
+			c.want = c.src
+		}
+		v, err := ParseLazy(rt, []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Append(nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != c.want {
+			t.Errorf("Append(ParseLazy(%q)) = %s, want %s", c.src, got, c.want)
+		}
+	}
+}
+
+// TestLazyNumbersThroughChanges: numbers keep their text in a changed
+// object as long as they themselves are not replaced; what the script
+// computes is written as JS would.
+func TestLazyNumbersThroughChanges(t *testing.T) {
+	t.Parallel()
+	rt := goja.New()
+	v, err := ParseLazy(rt, []byte(`{"a":1.0,"b":1e-7,"c":-0.0,"d":12345678901234567890,"e":1.10,"f":{"g":2.50},"h":[3.0,4]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rt.Set("x", v)
+	res, err := rt.RunString(`
+		const seen = [x.a, x.b, Object.is(x.c, -0), x.d, typeof x.d, x.f.g];
+		x.e = x.e * 2;     // computed
+		x.added = 0.5;
+		x.h.push(5);       // h changes, its 3.0 does not
+		delete x.b;
+		JSON.stringify(seen)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[1,1e-7,true,"12345678901234567890","string",2.5]`; res.String() != want {
+		t.Errorf("the script saw %s, want %s", res, want)
+	}
+	got, err := Append(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a":1.0,"c":-0.0,"d":12345678901234567890,"e":2.2,"f":{"g":2.50},"h":[3.0,4,5],"added":0.5}`
+	if string(got) != want {
+		t.Errorf("Append = %s\nwant     %s", got, want)
+	}
+}
+
+// TestLazyKeyOrder: keys list as on a plain object: array indexes first,
+// ascending; a deleted and re-added key goes last.
+func TestLazyKeyOrder(t *testing.T) {
+	t.Parallel()
+	rt := goja.New()
+	v, err := ParseLazy(rt, []byte(`{"b":1,"2":2,"a":3,"1":4}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rt.Set("x", v)
+	res, err := rt.RunString(`
+		const a = Object.keys(x).join();
+		delete x.b; x.b = 5; x['0'] = 0; x.c = 6;
+		const fi = []; for (const k in x) fi.push(k);
+		[a, Object.keys(x).join(), fi.join(), JSON.stringify(x), JSON.stringify({...x})].join(' | ')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `1,2,b,a | 0,1,2,a,b,c | 0,1,2,a,b,c | {"0":0,"1":4,"2":2,"a":3,"b":5,"c":6} | {"0":0,"1":4,"2":2,"a":3,"b":5,"c":6}`
+	if res.String() != want {
+		t.Errorf("got  %s\nwant %s", res, want)
+	}
+	got, _ := Append(nil, v)
+	if string(got) != `{"0":0,"1":4,"2":2,"a":3,"b":5,"c":6}` {
+		t.Errorf("Append = %s", got)
+	}
+}
+
+// TestLazyPrototypeToJSON: a toJSON the script adds is honoured, so the
+// bytes are not copied then.
+func TestLazyPrototypeToJSON(t *testing.T) {
+	t.Parallel()
+	rt := goja.New()
+	v, err := ParseLazy(rt, []byte(`{"a":{"b":1},"c":[1]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rt.Set("x", v)
+	if _, err := rt.RunString(`Object.setPrototypeOf(x.a, {toJSON() { return 'A' }})`); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := Append(nil, v)
+	if string(got) != `{"a":"A","c":[1]}` {
+		t.Errorf("Append = %s", got)
+	}
+	if _, err := rt.RunString(`x.t = function() {}; x.toJSON = function() { return 'X' }`); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = Append(nil, v)
+	if string(got) != `"X"` {
+		t.Errorf("Append with an own toJSON = %s", got)
+	}
+}
+
+// TestLazySyntaxErrors: ParseLazy rejects what Parse rejects, with the
+// same message.
+func TestLazySyntaxErrors(t *testing.T) {
+	t.Parallel()
+	rt := goja.New()
+	for _, src := range []string{`{`, `[1,]`, `{"a" 1}`, `"abc`, `01`, `1.`, `-`, `{"a":1}x`, `[1 2]`, `"\x"`, "\"a\tb\"", `tru`, `{1:1}`, `"\u12"`} {
+		_, errP := Parse(rt, []byte(src))
+		_, errL := ParseLazy(rt, []byte(src))
+		if errP == nil || errL == nil {
+			t.Errorf("%q: Parse err %v, ParseLazy err %v", src, errP, errL)
+			continue
+		}
+		if errP.Error() != errL.Error() {
+			t.Errorf("%q:\nParse     %v\nParseLazy %v", src, errP, errL)
+		}
+	}
+}
