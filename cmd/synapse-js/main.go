@@ -9,9 +9,11 @@ import (
 	"syscall"
 
 	"github.com/synapsejs/synapse-js/internal/cli"
+	"github.com/synapsejs/synapse-js/internal/gctune"
 )
 
 func main() {
+	gctune.Apply(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, cli.NewApp(), os.Args[1:])
 	stop()
