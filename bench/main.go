@@ -36,6 +36,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/synapsejs/synapse-js/internal/gctune"
 )
 
 type config struct {
@@ -56,6 +58,8 @@ func main() {
 	flag.StringVar(&c.bin, "bin", "", "a synapse-js binary to use (default: build one from this tree)")
 	flag.Parse()
 	c.out = os.Stdout
+	// The in-process sides run with the binary's GC defaults.
+	gctune.Apply(os.Getenv)
 	root, err := repoRoot()
 	if err != nil {
 		fatal(err)
