@@ -254,6 +254,10 @@ type lazyObject struct {
 	// extraIndex finds extra keys once there are many.
 	extraIndex map[string]int32
 	indexed    bool // an extra key is an array index
+	reshaped   bool // a key was added or deleted: keys differ from the shape's
+	// last remembers the last lookup: goja asks Has before every Set.
+	lastKey string
+	lastIdx int
 }
 
 func (o *lazyObject) open() {
@@ -271,6 +275,15 @@ func (o *lazyObject) open() {
 
 // find returns the slot of a live key, or -1.
 func (o *lazyObject) find(key string) int {
+	if o.shape != nil && key == o.lastKey {
+		return o.lastIdx
+	}
+	j := o.lookup(key)
+	o.lastKey, o.lastIdx = key, j
+	return j
+}
+
+func (o *lazyObject) lookup(key string) int {
 	o.open()
 	if j := o.shape.find(key); j >= 0 && o.slots[j].state != sDeleted {
 		return int(j)
@@ -327,6 +340,8 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 		o.extra = make([]string, 0, 16)
 	}
 	o.extra = append(o.extra, key)
+	o.reshaped = true
+	o.lastKey, o.lastIdx = key, len(o.slots)-1
 	if isIndex(key) {
 		o.indexed = true
 	}
@@ -354,6 +369,8 @@ func (o *lazyObject) Delete(key string) bool {
 		return true
 	}
 	o.touch()
+	o.reshaped = true
+	o.lastKey, o.lastIdx = key, -1
 	o.slots[j] = slot{node: -1, state: sDeleted}
 	if base := len(o.shape.keys); j >= base && o.extraIndex != nil {
 		delete(o.extraIndex, o.extra[j-base])
@@ -365,6 +382,9 @@ func (o *lazyObject) Delete(key string) bool {
 // ascending, then the other keys in the order they were added).
 func (o *lazyObject) Keys() []string {
 	o.open()
+	if !o.reshaped && !o.shape.indexed {
+		return o.shape.keys // goja only reads it
+	}
 	keys := make([]string, 0, len(o.slots))
 	base := len(o.shape.keys)
 	for j := range o.slots {
