@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/synapsejs/synapse-js/internal/gctune"
@@ -148,10 +149,14 @@ func (s *sandbox) stop() {
 type sample struct {
 	records int
 	took    time.Duration
-	rssKiB  int64 // peak RSS of the process, when it is its own
+	cpu     time.Duration // the process's CPU time (user+system) for the run
+	rssKiB  int64         // peak RSS of the process, when it is its own
 }
 
 func (s sample) rate() float64 { return float64(s.records) / s.took.Seconds() }
+
+// cpuPerRecord is in µs; steadier than wall time on a shared machine.
+func (s sample) cpuPerRecord() float64 { return float64(s.cpu.Microseconds()) / float64(s.records) }
 
 // results holds every sample by side.
 type results struct {
@@ -275,44 +280,58 @@ func run(ctx context.Context, c *config) (*results, error) {
 }
 
 func timed(fn func() (int, error)) (sample, error) {
+	cpu := cpuTime()
 	start := time.Now()
 	n, err := fn()
-	return sample{records: n, took: time.Since(start)}, err
+	return sample{records: n, took: time.Since(start), cpu: cpuTime() - cpu}, err
 }
 
 func timedPages(rounds int, page func() (int, error)) (sample, error) {
 	var s sample
 	for range rounds {
+		cpu := cpuTime()
 		start := time.Now()
 		n, err := page()
 		if err != nil {
 			return s, err
 		}
 		s.took += time.Since(start)
+		s.cpu += cpuTime() - cpu
 		s.records += n
 	}
 	return s, nil
+}
+
+// cpuTime is this process's user+system time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // runSync runs `synapse-js sync` as the platform's stand-in would, with
 // the default GC settings of the binary.
 func runSync(ctx context.Context, bin, script, connFile, out string) (sample, error) {
 	cmd := exec.CommandContext(ctx, bin, "sync", script, "--entity", "person", "--connection", connFile, "--out", out)
-	cmd.Stderr = os.Stderr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return sample{}, fmt.Errorf("sync: %w", err)
 	}
 	peak := watchPeakRSS(cmd.Process.Pid)
 	if err := cmd.Wait(); err != nil {
-		return sample{}, fmt.Errorf("sync: %w", err)
+		return sample{}, fmt.Errorf("sync: %w: %s", err, stderr.Bytes())
 	}
 	took := time.Since(start)
 	n, err := countLines(out)
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{records: n, took: took, rssKiB: peak()}, nil
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return sample{records: n, took: took, cpu: cpu, rssKiB: peak()}, nil
 }
 
 // watchPeakRSS polls the process's VmHWM (its peak RSS) until it exits
@@ -374,73 +393,84 @@ func runNode(ctx context.Context, c *config, sb *sandbox, mode string, rounds in
 	}
 	out := stdout.Bytes()
 	var r struct {
-		Records   int     `json:"records"`
-		Seconds   float64 `json:"seconds"`
-		MaxRssKiB int64   `json:"maxRssKiB"`
+		Records    int     `json:"records"`
+		Seconds    float64 `json:"seconds"`
+		CPUSeconds float64 `json:"cpuSeconds"`
 	}
 	if err := json.Unmarshal(out, &r); err != nil {
 		return sample{}, fmt.Errorf("node said %q: %w", out, err)
 	}
 	// node's own maxRSS has the same fork problem as rusage; VmHWM is its own.
-	return sample{records: r.Records, took: time.Duration(r.Seconds * float64(time.Second)), rssKiB: peak()}, nil
+	return sample{records: r.Records, took: time.Duration(r.Seconds * float64(time.Second)),
+		cpu: time.Duration(r.CPUSeconds * float64(time.Second)), rssKiB: peak()}, nil
 }
 
 // stats are a side's median, min and max rate and its peak RSS.
 type stats struct {
 	median, lo, hi float64
+	cpu            float64 // median CPU µs per record
 	rssKiB         int64
 }
 
 func statsOf(ss []sample) stats {
 	rates := make([]float64, len(ss))
+	cpus := make([]float64, len(ss))
 	var st stats
 	for i, s := range ss {
 		rates[i] = s.rate()
+		cpus[i] = s.cpuPerRecord()
 		st.rssKiB = max(st.rssKiB, s.rssKiB)
 	}
-	slices.Sort(rates)
-	st.lo, st.hi = rates[0], rates[len(rates)-1]
-	st.median = rates[len(rates)/2]
-	if len(rates)%2 == 0 {
-		st.median = (rates[len(rates)/2-1] + rates[len(rates)/2]) / 2
-	}
+	st.median, st.lo, st.hi = medianRange(rates)
+	st.cpu, _, _ = medianRange(cpus)
 	return st
 }
 
-// ratios are per round, so each compares runs made moments apart.
-func (r *results) ratio(a, b string) (median, lo, hi float64, ok bool) {
+func medianRange(xs []float64) (median, lo, hi float64) {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	median = xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		median = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	return median, xs[0], xs[len(xs)-1]
+}
+
+// ratio compares two sides round by round, so each compares runs made
+// moments apart: of records/s (wall), and of CPU time per record (b's
+// over a's: above 1 means a needs less CPU per record).
+func (r *results) ratio(a, b string) (wall, wallLo, wallHi, cpu float64, ok bool) {
 	as, bs := r.sides[a], r.sides[b]
 	if len(as) == 0 || len(as) != len(bs) {
-		return 0, 0, 0, false
+		return 0, 0, 0, 0, false
 	}
-	rs := make([]float64, len(as))
+	ws := make([]float64, len(as))
+	cs := make([]float64, len(as))
 	for i := range as {
-		rs[i] = as[i].rate() / bs[i].rate()
+		ws[i] = as[i].rate() / bs[i].rate()
+		cs[i] = bs[i].cpuPerRecord() / as[i].cpuPerRecord()
 	}
-	slices.Sort(rs)
-	median = rs[len(rs)/2]
-	if len(rs)%2 == 0 {
-		median = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
-	}
-	return median, rs[0], rs[len(rs)-1], true
+	wall, wallLo, wallHi = medianRange(ws)
+	cpu, _, _ = medianRange(cs)
+	return wall, wallLo, wallHi, cpu, true
 }
 
 func (r *results) report(w *os.File, c *config) {
 	fmt.Fprintf(w, "%d persons, pages of 500, %d interleaved rounds (page sides: %d pages per round), GOMAXPROCS %d, %d CPUs\n\n",
 		c.records, c.rounds, c.pageRounds, runtime.GOMAXPROCS(0), runtime.NumCPU())
-	fmt.Fprintf(w, "| side | records/s (median) | range | peak RSS |\n|---|---|---|---|\n")
+	fmt.Fprintf(w, "| side | records/s (median) | range | CPU µs/record | peak RSS |\n|---|---|---|---|---|\n")
 	for _, side := range r.order {
 		st := statsOf(r.sides[side])
 		rss := "—"
 		if st.rssKiB > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(st.rssKiB)/1024)
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.0f–%.0f | %s |\n", side, st.median, st.lo, st.hi, rss)
+		fmt.Fprintf(w, "| %s | %.0f | %.0f–%.0f | %.1f | %s |\n", side, st.median, st.lo, st.hi, st.cpu, rss)
 	}
 	fmt.Fprintln(w)
 	for _, p := range [][2]string{{"sync", "node"}, {"read", "node"}, {"read", "go"}, {"sync", "read"}, {"read page", "node page"}, {"read page", "go page"}} {
-		if m, lo, hi, ok := r.ratio(p[0], p[1]); ok {
-			fmt.Fprintf(w, "%s / %s records/s: %.2f (%.2f–%.2f per round)\n", p[0], p[1], m, lo, hi)
+		if m, lo, hi, cpu, ok := r.ratio(p[0], p[1]); ok {
+			fmt.Fprintf(w, "%s / %s: records/s %.2f (%.2f–%.2f per round), CPU per record %.2f× less\n", p[0], p[1], m, lo, hi, cpu)
 		}
 	}
 	if s, n := statsOf(r.sides["sync"]), r.sides["node"]; len(n) > 0 && len(r.sides["sync"]) > 0 {

@@ -11,7 +11,8 @@
 //   node bench/node-synapse.mjs loop BASE_URL TOKEN           all persons, paged
 //   node bench/node-synapse.mjs page BASE_URL TOKEN ROUNDS    one 500-record page, execute() alone
 //
-// It prints one JSON line: {"records", "seconds", "maxRssKiB", ...}.
+// It prints one JSON line: {"records", "seconds", "cpuSeconds", ...}; the
+// Go side reads the peak RSS from /proc.
 'use strict';
 
 const MAX_PAGE = 500;
@@ -137,6 +138,7 @@ async function main() {
   const connection = { name: 'bench', authConfig: { endpoint: base, token: token } };
   if (mode === 'loop') {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     let wm = window500();
     let records = 0;
     let pages = 0;
@@ -148,7 +150,8 @@ async function main() {
       wm = next;
     }
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(JSON.stringify({ mode, records, pages, seconds: secs, maxRssKiB: process.resourceUsage().maxRSS }));
+    const cpu = process.cpuUsage(c0);
+    console.log(JSON.stringify({ mode, records, pages, seconds: secs, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
   } else if (mode === 'page') {
     const rounds = Number(roundsArg) || 20;
     const env = envelopeFor(connection, window500());
@@ -156,13 +159,17 @@ async function main() {
     for (let i = 0; i < 3; i++) await execute(env);
     let records = 0;
     let secs = 0;
+    let cpuSecs = 0;
     for (let i = 0; i < rounds; i++) {
       const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       const answer = await execute(env);
       secs += Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(c0);
+      cpuSecs += (cpu.user + cpu.system) / 1e6;
       records += scan(answer).n;
     }
-    console.log(JSON.stringify({ mode, records, rounds, seconds: secs, maxRssKiB: process.resourceUsage().maxRSS }));
+    console.log(JSON.stringify({ mode, records, rounds, seconds: secs, cpuSeconds: cpuSecs }));
   } else {
     console.error('usage: node-synapse.mjs loop|page BASE_URL TOKEN [ROUNDS]');
     process.exit(2);
