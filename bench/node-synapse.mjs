@@ -10,6 +10,7 @@
 //
 //   node bench/node-synapse.mjs loop BASE_URL TOKEN           all persons, paged
 //   node bench/node-synapse.mjs page BASE_URL TOKEN ROUNDS    one 500-record page, execute() alone
+//   node bench/node-synapse.mjs dump BASE_URL TOKEN           every answer, one per line (tests)
 //
 // It prints one JSON line: {"records", "seconds", "cpuSeconds", ...}; the
 // Go side reads the peak RSS from /proc.
@@ -152,6 +153,16 @@ async function main() {
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(c0);
     console.log(JSON.stringify({ mode, records, pages, seconds: secs, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
+  } else if (mode === 'dump') {
+    // Every page's answer, one per line, for the harness's tests.
+    let wm = window500();
+    for (;;) {
+      const answer = await execute(envelopeFor(connection, wm));
+      console.log(answer);
+      const { n, wm: next } = scan(answer);
+      if (n === 0 || n < wm.limit) break;
+      wm = next;
+    }
   } else if (mode === 'page') {
     const rounds = Number(roundsArg) || 20;
     const env = envelopeFor(connection, window500());
@@ -171,7 +182,7 @@ async function main() {
     }
     console.log(JSON.stringify({ mode, records, rounds, seconds: secs, cpuSeconds: cpuSecs }));
   } else {
-    console.error('usage: node-synapse.mjs loop|page BASE_URL TOKEN [ROUNDS]');
+    console.error('usage: node-synapse.mjs loop|page|dump BASE_URL TOKEN [ROUNDS]');
     process.exit(2);
   }
 }
