@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/synapsejs/synapse-js/bindings"
@@ -17,7 +18,7 @@ func (c *Connector) prepareConnection(ctx context.Context, call *bindings.Call, 
 	if isAbsent(raw) {
 		return raw, nil
 	}
-	conn, err := connection.Parse(raw)
+	conn, err := c.conns.parse(raw)
 	if err != nil {
 		return nil, malformed(err.Error())
 	}
@@ -38,4 +39,35 @@ func (c *Connector) prepareConnection(ctx context.Context, call *bindings.Call, 
 	call.Rotated = &r
 	call.Log.Debug().Msg("using OAuth tokens rotated by an earlier call")
 	return out, nil
+}
+
+// connCache holds the connections of recent calls, parsed: the platform
+// sends the same connection with every call, and decoding it with
+// encoding/json was a sixth of a trivial call's server time. Entries are
+// read-only; the cache is bounded and starts over when full.
+type connCache struct {
+	mu sync.Mutex
+	m  map[string]*connection.Connection
+}
+
+const connCacheSize = 64
+
+func (cc *connCache) parse(raw json.RawMessage) (*connection.Connection, error) {
+	cc.mu.Lock()
+	conn, ok := cc.m[string(raw)]
+	cc.mu.Unlock()
+	if ok {
+		return conn, nil
+	}
+	conn, err := connection.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	if cc.m == nil || len(cc.m) >= connCacheSize {
+		cc.m = make(map[string]*connection.Connection, connCacheSize)
+	}
+	cc.m[string(raw)] = conn
+	cc.mu.Unlock()
+	return conn, nil
 }

@@ -36,6 +36,8 @@ type Connector struct {
 	// next one's buffer starts big enough (a 500-record page is ~0.5 MiB;
 	// growing to it by doubling costs a fifth of the page's allocations).
 	sizeHints map[string]*atomic.Int64
+	// conns remembers the last connections parsed (see parsedConnection).
+	conns connCache
 }
 
 func newSizeHints() map[string]*atomic.Int64 {
