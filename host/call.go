@@ -55,6 +55,13 @@ func (r *Response) ContentType() string {
 type CallOptions struct {
 	// Timeout overrides the engine's default deadline for this call.
 	Timeout time.Duration
+	// OnRead, when set on a READ call, is told as soon as the script's
+	// result is in and before it is encoded: the number of records and
+	// the watermark as it will be written. A pager can start the next
+	// page's call with it while this one is still being encoded. It runs
+	// on the call's goroutine and must not block. It is not called for a
+	// result that is not a ReadResponse (the call then fails).
+	OnRead func(records int, watermark json.RawMessage, offsetType string)
 }
 
 // Invoke runs one call from a wire envelope and answers in the wire format,
@@ -153,7 +160,7 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 	var out []byte
 	reusable, err := rt.exec(ctx, call, func() error {
 		var err error
-		out, err = c.execute(ctx, rt, call, m, env, wire)
+		out, err = c.execute(ctx, rt, call, m, env, wire, opts)
 		return err
 	})
 	c.pool.put(rt, reusable)
@@ -182,7 +189,7 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 
 // execute builds req and ctx in the runtime, calls the export, waits for
 // its promise, and encodes the result.
-func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call, m *Method, env *Envelope, wire bool) ([]byte, error) {
+func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call, m *Method, env *Envelope, wire bool, opts CallOptions) ([]byte, error) {
 	vm := r.vm
 	raw, err := c.prepareConnection(ctx, call, env.Connection)
 	if err != nil {
@@ -227,6 +234,11 @@ func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call
 	}
 	if res, err = r.settle(ctx, res); err != nil {
 		return nil, err
+	}
+	if opts.OnRead != nil && m.Type == "READ" {
+		if n, wm, ot, ok := c.peekRead(res, m); ok {
+			opts.OnRead(n, wm, ot)
+		}
 	}
 	out, err := c.encodeResult(res, m, wire, in)
 	if err == nil && call.Rotated != nil && m.returnsConnection() {

@@ -40,6 +40,30 @@ type Pager struct {
 	capped      bool   // it ended because the limit was reached
 	sentOffsets map[int64]bool
 	sentCursors map[string]bool
+
+	// Prefetch makes Next start the call for the following page as soon
+	// as the connector has returned the current one, while the host still
+	// encodes it and the caller handles it: the end system's answer and
+	// the connector's mapping of page N+1 overlap the encoding and
+	// writing of page N. The pages, their order and every paging decision
+	// stay the same; at most one call runs ahead. Call Close when done.
+	Prefetch bool
+	ahead    *flight
+}
+
+// flight is a READ call running on its own goroutine.
+type flight struct {
+	sent   Watermark
+	cancel context.CancelFunc
+	peek   chan peeked        // the result's paging fields, before encoding
+	done   chan *host.Response // the answer
+}
+
+type peeked struct {
+	n          int
+	wm         Watermark
+	offsetType string
+	ok         bool
 }
 
 // NewPager starts a window with wm as the first watermark.
@@ -79,20 +103,99 @@ func (p *Pager) Next(ctx context.Context) (*Page, Watermark, error) {
 	if c := sent.CursorString(); c != "" {
 		p.sentCursors[c] = true
 	}
-	resp := p.c.Call(ctx, "read", p.conn, ReadBody(p.schema, sent), host.CallOptions{Timeout: p.timeout})
+	var resp *host.Response
+	if !p.Prefetch {
+		resp = p.c.Call(ctx, "read", p.conn, ReadBody(p.schema, sent), host.CallOptions{Timeout: p.timeout})
+	} else {
+		f := p.ahead
+		p.ahead = nil
+		if f != nil && !sameWatermark(f.sent, sent) {
+			f.stop()
+			f = nil
+		}
+		if f == nil {
+			f = p.start(ctx, sent)
+		}
+		select {
+		case pk := <-f.peek:
+			if next, goOn := p.predict(sent, pk); goOn {
+				p.ahead = p.start(ctx, next)
+			}
+			resp = <-f.done
+		case resp = <-f.done:
+		}
+		f.cancel()
+	}
 	if resp.Err != nil {
+		p.Close()
 		return nil, sent, &CallError{Method: "read", Err: resp.Err}
 	}
 	page, err := ParseReadPage(resp.Body, nil)
 	if err != nil {
+		p.Close()
 		return nil, sent, err
 	}
 	p.pages++
 	p.records += int64(len(page.Records))
 	if err := p.advance(sent, page); err != nil {
+		p.Close()
 		return page, sent, err
 	}
+	if p.done {
+		p.Close()
+	}
 	return page, sent, nil
+}
+
+// Close stops a call running ahead, if any, and waits for it.
+func (p *Pager) Close() {
+	if p.ahead != nil {
+		p.ahead.stop()
+		p.ahead = nil
+	}
+}
+
+// start runs the call for wm on its own goroutine.
+func (p *Pager) start(ctx context.Context, wm Watermark) *flight {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &flight{sent: wm, cancel: cancel, peek: make(chan peeked, 1), done: make(chan *host.Response, 1)}
+	opts := host.CallOptions{Timeout: p.timeout, OnRead: func(n int, raw json.RawMessage, offsetType string) {
+		pk := peeked{n: n, offsetType: offsetType}
+		pk.ok = json.Unmarshal(raw, &pk.wm) == nil
+		f.peek <- pk
+	}}
+	go func() {
+		f.done <- p.c.Call(ctx, "read", p.conn, ReadBody(p.schema, wm), opts)
+	}()
+	return f
+}
+
+// stop cancels the call and waits for it to end.
+func (f *flight) stop() {
+	f.cancel()
+	<-f.done
+}
+
+// predict applies the paging rules to a result that is not encoded yet:
+// the watermark the next call would send, if the window goes on.
+func (p *Pager) predict(sent Watermark, pk peeked) (Watermark, bool) {
+	if !pk.ok {
+		return Watermark{}, false
+	}
+	q := *p
+	q.ahead, q.Prefetch = nil, false
+	q.records += int64(pk.n)
+	q.pages++
+	if err := q.decide(sent, pk.n, pk.wm, pk.offsetType); err != nil || q.done {
+		return Watermark{}, false
+	}
+	return q.wm, true
+}
+
+func sameWatermark(a, b Watermark) bool {
+	return a.Start == b.Start && a.End == b.End && a.Offset == b.Offset && a.Limit == b.Limit &&
+		a.CursorString() == b.CursorString() && (a.Cursor == nil) == (b.Cursor == nil) &&
+		a.IsResync == b.IsResync && a.IsTest == b.IsTest && a.Initial == b.Initial
 }
 
 // Done reports whether the window has ended.
@@ -119,8 +222,13 @@ func (p *Pager) end(reason string) {
 
 // advance applies the platform's rules to a page.
 func (p *Pager) advance(sent Watermark, page *Page) error {
-	got := page.Watermark
-	n := len(page.Records)
+	return p.decide(sent, len(page.Records), page.Watermark, page.OffsetType)
+}
+
+// decide applies the platform's rules to a page of n records that
+// returned got: it ends the window or moves p.wm on. It only reads and
+// sets p's own fields (predict runs it on a copy).
+func (p *Pager) decide(sent Watermark, n int, got Watermark, offsetType string) error {
 	switch {
 	case n == 0:
 		p.end("an empty page")
@@ -130,14 +238,14 @@ func (p *Pager) advance(sent Watermark, page *Page) error {
 		p.capped = true
 		return nil
 	}
-	switch page.OffsetType {
+	switch offsetType {
 	case "PAGE_NUMBER", "RECORD_COUNT":
 		if got.Offset == 0 {
 			p.end("offset 0 (the last page)")
 			return nil
 		}
 		if p.sentOffsets[got.Offset] || got.Offset == sent.Offset {
-			return &PagingError{fmt.Sprintf("read returned offset %d again (page %d, offsetType %s): the platform would loop forever", got.Offset, p.pages, page.OffsetType)}
+			return &PagingError{fmt.Sprintf("read returned offset %d again (page %d, offsetType %s): the platform would loop forever", got.Offset, p.pages, offsetType)}
 		}
 	default:
 		cur := got.CursorString()

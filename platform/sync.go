@@ -346,8 +346,17 @@ func (r *Sync) read(ctx context.Context, jobs chan<- pageJob, failed <-chan stru
 	if st.HighWater != nil {
 		r.hwIDs = toSet(st.HighWater.IDs)
 	}
+	var p *Pager
+	defer func() {
+		if p != nil {
+			p.Close() // a call may be running ahead
+		}
+	}()
 	for {
-		p := NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, *st.Next)
+		p = NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, *st.Next)
+		// The next page's call runs while this one is encoded, scanned
+		// and handed to the writer.
+		p.Prefetch = true
 		wrote := int64(0)
 		for !p.Done() {
 			if err := ctx.Err(); err != nil {
