@@ -55,7 +55,7 @@ type Pager struct {
 type flight struct {
 	sent   Watermark
 	cancel context.CancelFunc
-	peek   chan peeked        // the result's paging fields, before encoding
+	peek   chan peeked         // the result's paging fields, before encoding
 	done   chan *host.Response // the answer
 }
 
