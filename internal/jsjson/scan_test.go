@@ -14,3 +14,35 @@ func TestParseInt(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipValueStrings: strings end at the first quote not escaped by an
+// odd run of backslashes, also inside containers.
+func TestSkipValueStrings(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		src  string
+		want int // index just past the value; -1 for an error
+	}{
+		{`"abc",1`, 5},
+		{`"a\"b",1`, 6},
+		{`"a\\",1`, 5},
+		{`"a\\\"",1`, 7},
+		{`"\\\\"x`, 6},
+		{`""`, 2},
+		{`"unterminated`, -1},
+		{`"a\"`, -1},
+		{`{"k":"v\"}","n":[1,"]"]},`, 24},
+		{`["\\",{"a":"}"}] `, 16},
+	} {
+		got, err := SkipValue([]byte(c.src), 0)
+		if c.want < 0 {
+			if err == nil {
+				t.Errorf("SkipValue(%s) = %d, want an error", c.src, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("SkipValue(%s) = %d, %v; want %d", c.src, got, err, c.want)
+		}
+	}
+}
