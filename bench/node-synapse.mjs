@@ -45,7 +45,8 @@ function pageSize(wm, connection) {
   return Math.max(1, Math.min(MAX_PAGE, Math.floor(n)));
 }
 
-// toRecord is pipedrive.js's, line for line.
+// toRecord is pipedrive.js's, line for line (plus the Record's
+// syncariEntityId, which a Python synapse writes as null by default).
 function toRecord(name, r) {
   const cf = r.custom_fields;
   if (cf) {
@@ -65,6 +66,7 @@ function toRecord(name, r) {
   return {
     name: name,
     id: String(r.id),
+    syncariEntityId: null, // the SDK's default, which the host also writes
     deleted: r.is_deleted === true,
     values: r,
     lastModified: v2Millis(r.update_time),
@@ -86,6 +88,7 @@ async function read(req, connection) {
       sort_by: 'update_time',
       sort_direction: 'asc',
       limit: String(size),
+      include_fields: 'open_deals_count',
     });
     if (cursor) q.set('cursor', cursor);
     const base = String(connection.authConfig.endpoint).replace(/\/+$/, '');

@@ -4,18 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"math"
-	"net/http"
-	"net/url"
 	"reflect"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/benchkit"
 	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
 )
 
@@ -91,30 +86,11 @@ func scanPage(tb testing.TB, body []byte) (int, Watermark) {
 	return bytes.Count(body[:i], []byte(`,"lastModified":`)), wm
 }
 
-// goReader is the baseline: net/http and encoding/json doing exactly what
-// pipedrive.js does for a READ of persons.
-type goReader struct {
-	client *http.Client
-	base   string
-	token  string
-}
-
-// goRecord is the contract's Record as the Go baseline builds it.
-type goRecord struct {
-	Name            string         `json:"name"`
-	ID              string         `json:"id"`
-	SyncariEntityID *string        `json:"syncariEntityId"`
-	Deleted         bool           `json:"deleted"`
-	Values          map[string]any `json:"values"`
-	LastModified    *int64         `json:"lastModified"`
-	CreatedAt       *int64         `json:"createdAt"`
-}
-
-type goReadResponse struct {
-	Data       []goRecord `json:"data"`
-	Watermark  Watermark  `json:"watermark"`
-	OffsetType string     `json:"offsetType"`
-}
+// goReader is the baseline: the fastest reasonable plain-Go client
+// (internal/benchkit: a reused fastjson parser, values copied as JSON)
+// doing exactly what pipedrive.js does for a READ of persons, so js/go
+// says how far the engine is from Go, not from encoding/json.
+type goReader struct{ r *benchkit.GoReader }
 
 func (g *goReader) read(tb testing.TB, wm Watermark) (records, wireBytes int) {
 	for {
@@ -131,98 +107,12 @@ func (g *goReader) read(tb testing.TB, wm Watermark) (records, wireBytes int) {
 	}
 }
 
-func rfc3339(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
-
-func millis(s any) *int64 {
-	str, ok := s.(string)
-	if !ok {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, str)
-	if err != nil {
-		return nil
-	}
-	ms := t.UnixMilli()
-	return &ms
-}
-
-// page is one READ: the window after read skew, the v2 list request, the
-// records and the wire answer.
+// page is one READ; the wire answer is valid until the next call.
 func (g *goReader) page(wm Watermark) (wire []byte, n int, next Watermark, err error) {
-	if wm.Cursor != nil && *wm.Cursor == "end:" {
-		// The page after a full last page (see pipedrive.js read).
-		next = wm
-		next.Cursor = nil
-		wire, err = json.Marshal(goReadResponse{Data: []goRecord{}, Watermark: next, OffsetType: "CUSTOM"})
-		return wire, 0, next, err
-	}
-	end := min(wm.End, time.Now().UnixMilli()-5000)
-	if end < wm.Start {
-		end = wm.Start
-	}
-	q := url.Values{
-		"updated_since":  {rfc3339(int64(math.Ceil(float64(wm.Start) / 1000)))},
-		"updated_until":  {rfc3339(int64(math.Ceil(float64(end) / 1000)))},
-		"sort_by":        {"update_time"},
-		"sort_direction": {"asc"},
-		"limit":          {strconv.FormatInt(min(max(wm.Limit, 1), 500), 10)},
-		"include_fields": {"open_deals_count"},
-	}
-	if wm.Cursor != nil {
-		q.Set("cursor", *wm.Cursor)
-	}
-	req, err := http.NewRequest("GET", g.base+"/api/v2/persons?"+q.Encode(), nil)
-	if err != nil {
-		return nil, 0, next, err
-	}
-	req.Header.Set("x-api-token", g.token)
-	req.Header.Set("Accept", "application/json")
-	resp, err := g.client.Do(req)
-	if err != nil {
-		return nil, 0, next, err
-	}
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		return nil, 0, next, fmt.Errorf("GET persons: %d %v", resp.StatusCode, err)
-	}
-	var list struct {
-		Data           []map[string]any `json:"data"`
-		AdditionalData struct {
-			NextCursor *string `json:"next_cursor"`
-		} `json:"additional_data"`
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, 0, next, err
-	}
-	out := goReadResponse{Data: make([]goRecord, len(list.Data)), OffsetType: "CUSTOM"}
-	for i, r := range list.Data {
-		if cf, ok := r["custom_fields"].(map[string]any); ok {
-			for k, v := range cf {
-				if m, ok := v.(map[string]any); ok && m["currency"] != nil {
-					r[k] = m["value"]
-					r[k+"_currency"] = m["currency"]
-				} else {
-					r[k] = v
-				}
-			}
-			delete(r, "custom_fields")
-		}
-		id, _ := r["id"].(float64)
-		deleted, _ := r["is_deleted"].(bool)
-		out.Data[i] = goRecord{Name: "person", ID: strconv.FormatInt(int64(id), 10), Deleted: deleted, Values: r,
-			LastModified: millis(r["update_time"]), CreatedAt: millis(r["add_time"])}
-	}
+	wire, n, bn, err := g.r.Page(benchkit.Watermark{Start: wm.Start, End: wm.End, Limit: wm.Limit, Cursor: wm.Cursor, IsResync: wm.IsResync})
 	next = wm
-	next.End = end
-	next.Cursor = list.AdditionalData.NextCursor
-	if next.Cursor == nil && len(out.Data) == int(wm.Limit) {
-		s := "end:"
-		next.Cursor = &s
-	}
-	out.Watermark = next
-	wire, err = json.Marshal(out)
-	return wire, len(out.Data), next, err
+	next.End, next.Cursor = bn.End, bn.Cursor
+	return wire, n, next, err
 }
 
 // cost is what one read took: wall time, process CPU time and bytes
@@ -248,7 +138,7 @@ func measure(tb testing.TB, read readFn, wm Watermark) (int, cost) {
 }
 
 func (be *benchEnv) goReader() *goReader {
-	return &goReader{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}, base: be.srv.URL, token: be.sb.Token()}
+	return &goReader{benchkit.NewGoReader(be.srv.URL, be.sb.Token())}
 }
 
 // BenchmarkReadPersons compares both paths in one run: each iteration reads

@@ -107,6 +107,7 @@ func (g *GoReader) Page(wm Watermark) (wire []byte, n int, next Watermark, err e
 		"sort_by":        {"update_time"},
 		"sort_direction": {"asc"},
 		"limit":          {strconv.FormatInt(min(max(wm.Limit, 1), 500), 10)},
+		"include_fields": {"open_deals_count"},
 	}
 	if wm.Cursor != nil {
 		q.Set("cursor", *wm.Cursor)
@@ -170,13 +171,14 @@ func readAll(dst []byte, r io.Reader) ([]byte, error) {
 	}
 }
 
-// appendRecord writes toRecord's Record: values are the item with its
-// custom fields flattened ({value, currency} split in two).
+// appendRecord writes toRecord's Record as the host writes it (the SDK's
+// fields and defaults): values are the item with its custom fields
+// flattened ({value, currency} split in two).
 func appendRecord(out []byte, r *fastjson.Value) []byte {
 	o, _ := r.Object()
 	out = append(out, `{"name":"person","id":`...)
 	out = strconv.AppendQuote(out, r.Get("id").String())
-	out = append(out, `,"deleted":`...)
+	out = append(out, `,"syncariEntityId":null,"deleted":`...)
 	out = strconv.AppendBool(out, r.GetBool("is_deleted"))
 	out = append(out, `,"values":{`...)
 	first := true
