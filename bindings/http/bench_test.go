@@ -134,6 +134,52 @@ func BenchmarkJSONRatio(b *testing.B) {
 	b.ReportMetric(float64(tParse.Nanoseconds())/float64(b.N), "parse_ns/op")
 }
 
+// BenchmarkJSONWalkRatio is BenchmarkJSONRatio with a script that reads
+// every value of the page (for…in over every object and array), the
+// worst case for resp.json()'s lazy values, which BenchmarkJSONRatio
+// (reading one length) flatters.
+func BenchmarkJSONWalkRatio(b *testing.B) {
+	page := pipedrivePage(500)
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		w.Write(page)
+	}))
+	defer srv.Close()
+	vu := benchVU(b)
+	vu.MustRun(b, fmt.Sprintf(`var resp = http.get(%q);
+		function walk(v) {
+			if (v === null || typeof v !== 'object') return 1;
+			let n = 0;
+			for (const k in v) n += walk(v[k]);
+			return n;
+		}
+		function viaJSON() { return walk(resp.json()) }
+		function viaParse() { return walk(JSON.parse(resp.text())) }`, srv.URL))
+	viaJSON, viaParse := fn(b, vu, "viaJSON"), fn(b, vu, "viaParse")
+	var tJSON, tParse time.Duration
+	for b.Loop() {
+		runtime.GC()
+		t0 := time.Now()
+		a, err := viaJSON(goja.Undefined())
+		if err != nil {
+			b.Fatal(err)
+		}
+		tJSON += time.Since(t0)
+		runtime.GC()
+		t1 := time.Now()
+		p, err := viaParse(goja.Undefined())
+		if err != nil {
+			b.Fatal(err)
+		}
+		tParse += time.Since(t1)
+		if a.ToInteger() != p.ToInteger() {
+			b.Fatalf("walked %d values in resp.json(), %d in JSON.parse", a.ToInteger(), p.ToInteger())
+		}
+	}
+	b.ReportMetric(float64(tParse)/float64(tJSON), "x_faster")
+	b.ReportMetric(float64(tJSON.Nanoseconds())/float64(b.N), "json_ns/op")
+	b.ReportMetric(float64(tParse.Nanoseconds())/float64(b.N), "parse_ns/op")
+}
+
 // BenchmarkGetRatio alternates http.get and a plain resty request in each
 // iteration and reports the ratio of their times (x_resty).
 func BenchmarkGetRatio(b *testing.B) {
