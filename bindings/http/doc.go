@@ -38,9 +38,11 @@
 // for 2xx, url is the final URL after redirects, headers has lower-case
 // names (several values of one header are joined with ", "). text()
 // returns the body as a string (decoded as UTF-8); json() parses it
-// straight from the bytes, much faster than JSON.parse(resp.text()), and
-// returns a fresh value on each call. Integers beyond ±2^53 (which a JS
-// number would round) come back as strings with their exact digits.
+// straight from the bytes into lazy values (jsjson.ParseLazy: built as the
+// script reads them, and written back to the wire as the response's own
+// bytes where the script left them untouched), and returns a fresh value
+// on each call. Integers beyond ±2^53 (which a JS number would round) read
+// as strings with their exact digits.
 // Malformed JSON throws an Error naming the byte offset and quoting the
 // start of the body. The response's own properties are read-only (a
 // script may add others), and text and json are methods: call them as
