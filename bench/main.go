@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ type config struct {
 	root       string // the repository
 	node       string // node binary ("" to skip)
 	bin        string // synapse-js binary ("" to build one)
+	profile    string // CPU profile of the read side alone
 	out        *os.File
 }
 
@@ -57,6 +59,7 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 5, "interleaved rounds")
 	flag.IntVar(&c.pageRounds, "page-rounds", 20, "single 500-record pages timed per round")
 	flag.StringVar(&c.bin, "bin", "", "a synapse-js binary to use (default: build one from this tree)")
+	flag.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the in-process read side (run alone, -rounds times) to this file")
 	flag.Parse()
 	c.out = os.Stdout
 	// The in-process sides run with the binary's GC defaults.
@@ -75,6 +78,11 @@ func main() {
 	res, err := run(ctx, &c)
 	if err != nil {
 		fatal(err)
+	}
+	if c.profile != "" {
+		st := statsOf(res.sides["read"])
+		fmt.Fprintf(c.out, "read: %.0f records/s (median of %d), CPU profile in %s\n", st.median, c.rounds, c.profile)
+		return
 	}
 	res.report(c.out, &c)
 }
@@ -208,6 +216,9 @@ func run(ctx context.Context, c *config) (*results, error) {
 	defer eng.close()
 	goR := newGoReader(sb.base, sb.token)
 	want := -1
+	if c.profile != "" {
+		return profileRead(c, eng)
+	}
 
 	sides := []struct {
 		name string
@@ -275,6 +286,32 @@ func run(ctx context.Context, c *config) (*results, error) {
 	}
 	if c.node == "" {
 		res.notes = append(res.notes, "node is not on PATH: the Node.js sides were skipped")
+	}
+	return res, nil
+}
+
+// profileRead profiles the in-process read alone: a warm-up, then
+// c.rounds whole windows.
+func profileRead(c *config, eng *engineReader) (*results, error) {
+	if _, err := eng.readAll(); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(c.profile)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, err
+	}
+	defer pprof.StopCPUProfile()
+	res := &results{}
+	for range c.rounds {
+		s, err := timed(func() (int, error) { return eng.readAll() })
+		if err != nil {
+			return nil, err
+		}
+		res.add("read", s)
 	}
 	return res, nil
 }
@@ -470,7 +507,7 @@ func (r *results) report(w *os.File, c *config) {
 	fmt.Fprintln(w)
 	for _, p := range [][2]string{{"sync", "node"}, {"read", "node"}, {"read", "go"}, {"sync", "read"}, {"read page", "node page"}, {"read page", "go page"}} {
 		if m, lo, hi, cpu, ok := r.ratio(p[0], p[1]); ok {
-			fmt.Fprintf(w, "%s / %s: records/s %.2f (%.2f–%.2f per round), CPU per record %.2f× less\n", p[0], p[1], m, lo, hi, cpu)
+			fmt.Fprintf(w, "%s / %s: records/s %.2f (%.2f–%.2f per round); CPU per record, %s's over %s's: %.2f\n", p[0], p[1], m, lo, hi, p[1], p[0], cpu)
 		}
 	}
 	if s, n := statsOf(r.sides["sync"]), r.sides["node"]; len(n) > 0 && len(r.sides["sync"]) > 0 {

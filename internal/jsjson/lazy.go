@@ -52,6 +52,19 @@ type shape struct {
 	keys    []string
 	index   map[string]int32
 	indexed bool // some key is an array index ("0", "42"): Keys reorders
+	// quoted holds the keys as JSON strings, made on the first write.
+	quoted [][]byte
+}
+
+// quotedKey returns key j as a JSON string.
+func (s *shape) quotedKey(j int) []byte {
+	if s.quoted == nil {
+		s.quoted = make([][]byte, len(s.keys))
+		for i, k := range s.keys {
+			s.quoted[i] = AppendString(nil, k)
+		}
+	}
+	return s.quoted[j]
 }
 
 func (s *shape) find(key string) int32 {
@@ -608,7 +621,7 @@ func (o *lazyObject) appendTo(dst []byte, depth int) ([]byte, error) {
 		}
 		first = false
 		if j < base {
-			dst = AppendString(dst, o.shape.keys[j])
+			dst = append(dst, o.shape.quotedKey(j)...)
 		} else {
 			dst = AppendString(dst, o.extra[j-base])
 		}
