@@ -457,3 +457,42 @@ func (t *tape) appendNode(dst []byte, i int32, buf *[]byte) []byte {
 		return append(dst, '}')
 	}
 }
+
+// ObjectMembers checks that data is one well-formed JSON document and, when
+// it is an object, calls fn with each member's key and value bytes, in
+// document order (a repeated key comes as often as it appears). key is the
+// decoded key, valid only during the call. isObject is false for a
+// well-formed document of another kind.
+func ObjectMembers(data []byte, fn func(key, val []byte)) (isObject bool, err error) {
+	t, err := parseTape(data)
+	if err != nil {
+		return false, err
+	}
+	root := &t.nodes[0]
+	if root.kind != nObject {
+		return false, nil
+	}
+	var buf []byte
+	c := int32(1)
+	for range root.n {
+		k := &t.nodes[c]
+		if k.flags&fPlain != 0 {
+			fn(data[k.start+1:k.end-1], t.raw(c+1))
+		} else {
+			fn([]byte(t.str(c, &buf)), t.raw(c+1))
+		}
+		c = t.nodes[c+1].next
+	}
+	return true, nil
+}
+
+// StringValue decodes raw, the bytes of one JSON value: ok is false when it
+// is not a string.
+func StringValue(raw []byte) (s string, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	p := parser{data: raw}
+	s, err := p.str()
+	return s, err == nil && p.pos == len(raw)
+}
