@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -219,6 +221,15 @@ func lazyCorpus(t testing.TB) []string {
 		}
 		docs = append(docs, string(body))
 	}
+	// The request documents the repository's tests and examples use.
+	files, _ := filepath.Glob("../../testdata/requests/*.json")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(b))
+	}
 	return append(docs,
 		`{"n":[1.0,1e-7,-0.0,12345678901234567890,1E5,0.10,-1.50e+3],"s":["\u00e9","\/","a\u0000b"]}`,
 		`{"b":1,"2":2,"a":3,"1":4,"nested":{"z":1,"0":0}}`,
@@ -388,4 +399,48 @@ func TestLazySyntaxErrors(t *testing.T) {
 			t.Errorf("%q:\nParse     %v\nParseLazy %v", src, errP, errL)
 		}
 	}
+}
+
+// FuzzParseLazy holds ParseLazy to Parse on any input: the same documents
+// accepted with the same error, the same values for a script that reads
+// everything, and an untouched value written back as the compacted input
+// (given Parse's rules on invalid UTF-8).
+func FuzzParseLazy(f *testing.F) {
+	for _, s := range jsonCorpus() {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{`[1,]`, `01`, `{"a" 1}`, `"\x"`, "\"\xff\"", `{"a":[1.0,-0.0,1e-7,123456789012345678901]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rt := goja.New()
+		pv, perr := Parse(rt, data)
+		lv, lerr := ParseLazy(rt, data)
+		if (perr == nil) != (lerr == nil) || (perr != nil && perr.Error() != lerr.Error()) {
+			t.Fatalf("%q: Parse error %v, ParseLazy error %v", data, perr, lerr)
+		}
+		if perr != nil {
+			return
+		}
+		stringify, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
+		ps, err1 := stringify(goja.Undefined(), pv)
+		ls, err2 := stringify(goja.Undefined(), lv)
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("%q: JSON.stringify errors %v and %v", data, err1, err2)
+		}
+		if err1 == nil && ps.String() != ls.String() {
+			t.Fatalf("%q: the script sees\nplain %s\nlazy  %s", data, ps, ls)
+		}
+		wire, err := Append(nil, lv)
+		if err != nil {
+			return // nested too deep for the encoder
+		}
+		plain, err := Append(nil, pv)
+		if err != nil {
+			return
+		}
+		if err := sameWire(plain, wire); err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+	})
 }

@@ -286,8 +286,8 @@ func (p *tapeParser) object(depth int) error {
 		}
 		p.space()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			key := p.nodes[k]
-			return p.errorf("unexpected %s, want ':' after key %s", p.describe(), p.data[key.start:key.end])
+			t := tape{data: p.data, nodes: p.nodes}
+			return p.errorf("unexpected %s, want ':' after key %q", p.describe(), t.str(int32(k), &p.buf))
 		}
 		p.pos++
 		p.space()
