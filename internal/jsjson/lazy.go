@@ -1,6 +1,7 @@
 package jsjson
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -526,6 +527,12 @@ func (a *lazyArray) SetLen(n int) bool {
 // Untouched values are their document bytes; changed ones are written
 // member by member, untouched members again as bytes.
 func appendLazy(dst []byte, o *goja.Object, depth int) ([]byte, bool, error) {
+	// ExportType first: Export of a plain object would copy all of it.
+	switch o.ExportType() {
+	case typeLazyObject, typeLazyArray:
+	default:
+		return dst, false, nil
+	}
 	switch x := o.Export().(type) {
 	case *lazyObject:
 		if !x.d.plainProtos(o, x.d.objectProto) || (x.dirty && x.Has("toJSON")) {
@@ -573,6 +580,11 @@ func (b *base) appendSlot(dst []byte, s *slot, depth int) ([]byte, error) {
 	}
 	return appendValue(dst, s.v, depth+1)
 }
+
+var (
+	typeLazyObject = reflect.TypeOf((*lazyObject)(nil))
+	typeLazyArray  = reflect.TypeOf((*lazyArray)(nil))
+)
 
 // changed reports that a value read from the document may no longer be
 // what its bytes say: something in it changed, or its prototype did.
