@@ -65,6 +65,22 @@ func joinPath(segs []string) string {
 }
 
 func (e *encoder) push(seg string) { e.path = append(e.path, seg) }
+
+// indexSegs are the path segments of the first array indexes, made once:
+// a page of records would otherwise build two strings per record.
+var indexSegs = func() (s [1024]string) {
+	for i := range s {
+		s[i] = "[" + strconv.Itoa(i) + "]"
+	}
+	return
+}()
+
+func indexSeg(i int) string {
+	if i < len(indexSegs) {
+		return indexSegs[i]
+	}
+	return "[" + strconv.Itoa(i) + "]"
+}
 func (e *encoder) pop()            { e.path = e.path[:len(e.path)-1] }
 
 func got(v goja.Value) string { return "got " + jsvalue.KindOf(v).String() }
@@ -206,7 +222,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
-			e.push("[" + strconv.Itoa(i) + "]")
+			e.push(indexSeg(i))
 			if err := e.value(o.Get(jsvalue.Index(i)), s.elem); err != nil {
 				return err
 			}
