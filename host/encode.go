@@ -81,7 +81,7 @@ func indexSeg(i int) string {
 	}
 	return "[" + strconv.Itoa(i) + "]"
 }
-func (e *encoder) pop()            { e.path = e.path[:len(e.path)-1] }
+func (e *encoder) pop() { e.path = e.path[:len(e.path)-1] }
 
 func got(v goja.Value) string { return "got " + jsvalue.KindOf(v).String() }
 
