@@ -65,6 +65,7 @@ func joinPath(segs []string) string {
 }
 
 func (e *encoder) push(seg string) { e.path = append(e.path, seg) }
+func (e *encoder) pop()            { e.path = e.path[:len(e.path)-1] }
 
 // indexSegs are the path segments of the first array indexes, made once:
 // a page of records would otherwise build two strings per record.
@@ -81,7 +82,6 @@ func indexSeg(i int) string {
 	}
 	return "[" + strconv.Itoa(i) + "]"
 }
-func (e *encoder) pop() { e.path = e.path[:len(e.path)-1] }
 
 func got(v goja.Value) string { return "got " + jsvalue.KindOf(v).String() }
 
