@@ -448,7 +448,7 @@ func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Va
 			scratch = encoder{method: enc.method, path: enc.path, buf: scratch.buf[:0]}
 			target = &scratch
 		}
-		target.push("[" + strconv.Itoa(i) + "]")
+		target.push(indexSeg(i))
 		target.inputID = nil
 		if i < len(ids) {
 			target.inputID = ids[i]
