@@ -39,8 +39,12 @@ type HTTPConfig struct {
 	// refused, the mark of a stuck paging cursor (default 10; negative:
 	// off). A script's http.client({maxRepeats}) overrides it.
 	MaxIdenticalRepeats int
-	// Transport, if set, is the round tripper under resty (tests, proxies).
+	// Transport, if set, is the round tripper under resty (tests, proxies,
+	// cassettes).
 	Transport http.RoundTripper
+	// Clock, if set, replaces the wall clock for scripts' time (Date,
+	// timers), retry waits and token expiry (record and replay).
+	Clock Clock
 }
 
 // DefaultDeny returns what is denied unless AllowMetadata is set: the

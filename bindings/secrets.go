@@ -1,6 +1,8 @@
 package bindings
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
@@ -44,7 +46,7 @@ func (s *Secrets) Add(values ...string) {
 		if len(v) < minSecretLen {
 			continue
 		}
-		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+		for _, form := range secretForms(v) {
 			if _, ok := s.values[form]; !ok {
 				s.values[form] = struct{}{}
 				s.forms = nil
@@ -121,4 +123,19 @@ func (s *Secrets) Redact(text string) string {
 	}
 	b.WriteString(text[pos:])
 	return b.String()
+}
+
+// secretForms lists the texts a secret may appear as: as given,
+// URL-query- and path-escaped, JSON-escaped, and base64 (standard and URL
+// alphabets, padded or not), so a cassette or a log line that holds an
+// encoded copy hides it too.
+func secretForms(v string) []string {
+	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
+	if j, err := json.Marshal(v); err == nil {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		forms = append(forms, enc.EncodeToString([]byte(v)))
+	}
+	return forms
 }

@@ -34,6 +34,9 @@ type runtime struct {
 	// unhandled holds the promises rejected with no handler yet; what is
 	// left when a call ends is logged, since nothing will ever see it.
 	unhandled []*goja.Promise
+	// clock is the engine's (the wall clock, or a cassette's): Date,
+	// timers and their waits all read it, so a replay is hermetic.
+	clock bindings.Clock
 }
 
 type timer struct {
@@ -57,8 +60,11 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	e := c.engine
 	rt := goja.New()
 	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
-	v := &runtime{vm: rt, env: e.env, file: c.file}
+	v := &runtime{vm: rt, env: e.env, file: c.file, clock: bindings.ClockOf(e.env.HTTP)}
 	rt.SetPromiseRejectionTracker(v.trackRejection)
+	if e.env.HTTP != nil && e.env.HTTP.Clock != nil {
+		rt.SetTimeSource(v.clock.Now)
+	}
 	v.call = c.idleCall(ctx)
 	defer func() {
 		if r := recover(); r != nil {
@@ -144,7 +150,7 @@ func (v *runtime) installTimers() {
 			ms = 0
 		}
 		v.nextTimer++
-		t := &timer{id: v.nextTimer, when: time.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
+		t := &timer{id: v.nextTimer, when: v.clock.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
 		if len(call.Arguments) > 2 {
 			t.args = append([]goja.Value(nil), call.Arguments[2:]...)
 		}
@@ -216,13 +222,9 @@ func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error
 		sort.SliceStable(v.timers, func(i, j int) bool { return v.timers[i].when.Before(v.timers[j].when) })
 		t := v.timers[0]
 		v.timers = v.timers[1:]
-		if d := time.Until(t.when); d > 0 {
-			tm := time.NewTimer(d)
-			select {
-			case <-tm.C:
-			case <-ctx.Done():
-				tm.Stop()
-				return nil, ctx.Err()
+		if d := t.when.Sub(v.clock.Now()); d > 0 {
+			if err := v.clock.Sleep(ctx, d); err != nil {
+				return nil, err
 			}
 		}
 		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {

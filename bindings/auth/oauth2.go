@@ -127,7 +127,7 @@ func (a *oauth2Auth) due(t connection.Tokens) bool {
 	a.mu.Lock()
 	seen := a.seen
 	a.mu.Unlock()
-	return time.Until(t.ExpiresAt) < refreshMargin(t, seen)
+	return t.ExpiresAt.Sub(bindings.ClockOf(a.env.HTTP).Now()) < refreshMargin(t, seen)
 }
 
 // Apply implements Authenticator: it refreshes first when the token is due.
@@ -231,7 +231,7 @@ func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, clie
 	if a.scope != "" {
 		form.Set("scope", a.scope)
 	}
-	req := client.R().SetContext(ctx).SetDoNotParseResponse(true).SetHeader("Accept", "application/json")
+	req := client.R().SetContext(bindings.WithCall(ctx, call)).SetDoNotParseResponse(true).SetHeader("Accept", "application/json")
 	if a.clientInBody || a.clientSecret == "" {
 		if a.clientID != "" {
 			form.Set("client_id", a.clientID)
@@ -243,7 +243,7 @@ func (a *oauth2Auth) requestToken(ctx context.Context, call *bindings.Call, clie
 		req.SetBasicAuth(a.clientID, a.clientSecret)
 	}
 	req.SetFormDataFromValues(form)
-	start := time.Now()
+	start := bindings.ClockOf(a.env.HTTP).Now()
 	resp, err := req.Post(a.tokenURL)
 	status := 0
 	if err == nil && resp.RawResponse != nil {

@@ -102,7 +102,7 @@ func (in *instance) do(s *spec) goja.Value {
 				wait := backoff(cl.baseWait, attempt)
 				if fits(ctx, wait) {
 					in.logRetry(call, s, label, 0, wait, err)
-					if serr := sleep(ctx, wait); serr != nil {
+					if serr := in.clock().Sleep(ctx, wait); serr != nil {
 						in.throwCtx(ctx, label)
 					}
 					attempt++
@@ -126,7 +126,7 @@ func (in *instance) do(s *spec) goja.Value {
 			}
 		}
 		if attempt < retries && retryableStatus(res.status, s.idempotent()) && in.retryWanted(ctx, s, res, label) {
-			hdrWait, fromHeader := serverWait(res.status, res.header, time.Now())
+			hdrWait, fromHeader := serverWait(res.status, res.header, in.clock().Now())
 			wait := max(backoff(cl.baseWait, attempt), hdrWait)
 			if !fits(ctx, wait) {
 				if s.throws() && (fromHeader || res.status == nethttp.StatusTooManyRequests) {
@@ -136,7 +136,7 @@ func (in *instance) do(s *spec) goja.Value {
 				break // no time for another attempt: report this answer as is
 			}
 			in.logRetry(call, s, label, res.status, wait, nil)
-			if serr := sleep(ctx, wait); serr != nil {
+			if serr := in.clock().Sleep(ctx, wait); serr != nil {
 				in.logDone(call, s, label, res.status, start, attempt, serr)
 				in.throwCtx(ctx, label)
 			}
@@ -150,7 +150,7 @@ func (in *instance) do(s *spec) goja.Value {
 	if s.throws() && (res.status < 200 || res.status > 299) {
 		retryAfter := -1
 		if res.status == nethttp.StatusTooManyRequests {
-			if w, ok := serverWait(res.status, res.header, time.Now()); ok {
+			if w, ok := serverWait(res.status, res.header, in.clock().Now()); ok {
 				retryAfter = ceilSeconds(w)
 			}
 		}
@@ -206,7 +206,7 @@ func (in *instance) attempt(ctx context.Context, call *bindings.Call, cl *client
 		rc = s.jar.restyFor(call, cl)
 	}
 	r := rc.R()
-	r.SetContext(actx)
+	r.SetContext(bindings.WithCall(actx, call))
 	r.SetDoNotParseResponse(true)
 	// The spec's header and query are this request's own copies (newSpec
 	// cloned the client's): resty and the authenticator may add to them,
@@ -392,20 +392,6 @@ func fits(ctx context.Context, d time.Duration) bool {
 	return d < time.Until(deadline)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // throwCtx throws the error for a call whose context ended; the host sees
 // ctx.Err() and answers 504.
 func (in *instance) throwCtx(ctx context.Context, label string) {
@@ -559,4 +545,12 @@ func sprintf(format string, args ...any) string {
 		return format
 	}
 	return fmt.Sprintf(format, args...)
+}
+
+// clock is the engine's clock (a cassette's under record and replay).
+func (in *instance) clock() bindings.Clock {
+	if in.mod.env == nil {
+		return bindings.RealClock{}
+	}
+	return bindings.ClockOf(in.mod.env.HTTP)
 }
