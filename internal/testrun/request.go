@@ -1,0 +1,234 @@
+package testrun
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// buildRequest turns a helper's short form into the request the platform
+// would send, as `run`'s flags do: {entity, since, until, limit, cursor,
+// offset} for read, {entity, ids|id} for get_by_id, {entity, data, ids}
+// for create/update/delete, {entities|entity} for describe. A short form
+// holding "request" is sent as that request unchanged; methods whose
+// request is the connection (test, refresh_token, get_headers) or nothing
+// (synapse_info) ignore it.
+func buildRequest(method string, short map[string]any, now time.Time) (json.RawMessage, error) {
+	if raw, ok := short["request"]; ok {
+		return json.Marshal(raw)
+	}
+	known := func(keys ...string) error {
+		for k := range short {
+			ok := false
+			for _, w := range keys {
+				ok = ok || k == w
+			}
+			if !ok {
+				return fmt.Errorf("%s: unknown field %q in the request (want %s, or request for a whole request body)", method, k, strings.Join(keys, ", "))
+			}
+		}
+		return nil
+	}
+	entity := func() (any, error) {
+		switch e := short["entity"].(type) {
+		case string:
+			if e == "" {
+				break
+			}
+			return map[string]any{"apiName": e, "displayName": e, "attributes": []any{}}, nil
+		case map[string]any:
+			return e, nil
+		}
+		return nil, fmt.Errorf("%s needs entity: an apiName or a Schema", method)
+	}
+	switch method {
+	case "synapse_info", "test", "refresh_token", "get_headers":
+		return nil, nil
+	case "describe":
+		if err := known("entities", "entity"); err != nil {
+			return nil, err
+		}
+		ents := []any{}
+		if e, ok := short["entity"].(string); ok {
+			ents = append(ents, e)
+		}
+		if es, ok := short["entities"].([]any); ok {
+			ents = append(ents, es...)
+		}
+		return json.Marshal(map[string]any{"entities": ents})
+	case "read":
+		if err := known("entity", "since", "until", "limit", "cursor", "offset", "watermark"); err != nil {
+			return nil, err
+		}
+		ent, err := entity()
+		if err != nil {
+			return nil, err
+		}
+		var start int64
+		end := now.UnixMilli()
+		if v, ok := short["since"]; ok {
+			if start, err = timeArg(v, now); err != nil {
+				return nil, fmt.Errorf("read: since: %w", err)
+			}
+		}
+		if v, ok := short["until"]; ok {
+			if end, err = timeArg(v, now); err != nil {
+				return nil, fmt.Errorf("read: until: %w", err)
+			}
+		}
+		wm := map[string]any{"start": start, "end": end, "offset": num(short["offset"]), "limit": num(short["limit"]),
+			"cursor": nil, "isResync": start == 0, "isTest": false, "initial": start == 0}
+		if c, ok := short["cursor"]; ok {
+			wm["cursor"] = c
+		}
+		if w, ok := short["watermark"].(map[string]any); ok {
+			for k, v := range w {
+				wm[k] = v
+			}
+		}
+		return json.Marshal(map[string]any{"entity": ent, "entityWithMappedFields": ent, "watermark": wm})
+	case "get_by_id", "create", "update", "delete":
+		if err := known("entity", "ids", "id", "data"); err != nil {
+			return nil, err
+		}
+		ent, err := entity()
+		if err != nil {
+			return nil, err
+		}
+		ids := idsArg(short)
+		recs, err := recordsArg(method, short["data"])
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case len(recs) == 0:
+			for _, id := range ids {
+				recs = append(recs, map[string]any{"id": id, "values": map[string]any{}})
+			}
+		case len(ids) > 0:
+			if len(ids) != len(recs) {
+				return nil, fmt.Errorf("%s: %d ids for %d records in data", method, len(ids), len(recs))
+			}
+			for i, id := range ids {
+				recs[i]["id"] = id
+			}
+		}
+		if len(recs) == 0 {
+			return nil, fmt.Errorf("%s needs data (records or their values) or ids", method)
+		}
+		body := map[string]any{"entity": ent, "data": recs}
+		if method == "get_by_id" {
+			body["entityWithMappedFields"] = ent
+		}
+		return json.Marshal(body)
+	}
+	// search, webhooks, get_access_token: the short form is the request.
+	return json.Marshal(short)
+}
+
+func num(v any) any {
+	switch n := v.(type) {
+	case json.Number:
+		return n
+	case float64:
+		return n
+	}
+	return 0
+}
+
+func idsArg(short map[string]any) []string {
+	var out []string
+	add := func(v any) {
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case json.Number:
+			out = append(out, x.String())
+		case float64:
+			out = append(out, strconv.FormatFloat(x, 'f', -1, 64))
+		}
+	}
+	if v, ok := short["id"]; ok {
+		add(v)
+	}
+	if vs, ok := short["ids"].([]any); ok {
+		for _, v := range vs {
+			add(v)
+		}
+	}
+	return out
+}
+
+// recordsArg reads data: a Record (an object with a values object), the
+// values of one, or an array of either.
+func recordsArg(method string, data any) ([]map[string]any, error) {
+	var items []any
+	switch d := data.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		items = []any{d}
+	case []any:
+		items = d
+	default:
+		return nil, fmt.Errorf("%s: data must be an object or an array of objects", method)
+	}
+	out := make([]map[string]any, 0, len(items))
+	for i, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: data[%d] must be an object", method, i)
+		}
+		if _, isRecord := obj["values"].(map[string]any); isRecord {
+			if id, ok := obj["id"].(json.Number); ok {
+				obj["id"] = id.String()
+			}
+			out = append(out, obj)
+			continue
+		}
+		rec := map[string]any{"values": obj}
+		switch id := obj["id"].(type) {
+		case string:
+			rec["id"] = id
+		case json.Number:
+			rec["id"] = id.String()
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// timeArg reads a point in time as epoch ms: a number (epoch ms), RFC 3339,
+// a date (UTC), "now", or an age such as 30d, 12h or 90m.
+func timeArg(v any, now time.Time) (int64, error) {
+	switch t := v.(type) {
+	case json.Number:
+		return t.Int64()
+	case float64:
+		return int64(t), nil
+	case string:
+		s := strings.TrimSpace(t)
+		if s == "now" {
+			return now.UnixMilli(), nil
+		}
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, nil
+		}
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+			if tm, err := time.Parse(layout, s); err == nil {
+				return tm.UnixMilli(), nil
+			}
+		}
+		if d, ok := strings.CutSuffix(s, "d"); ok {
+			if n, err := strconv.Atoi(d); err == nil && n >= 0 {
+				return now.Add(-time.Duration(n) * 24 * time.Hour).UnixMilli(), nil
+			}
+		}
+		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+			return now.Add(-d).UnixMilli(), nil
+		}
+	}
+	return 0, fmt.Errorf("%v: want epoch ms, RFC 3339, a date, now, or an age (30d, 12h)", v)
+}
