@@ -132,7 +132,9 @@ func (s *Secrets) Redact(text string) string {
 func secretForms(v string) []string {
 	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
 	if j, err := json.Marshal(v); err == nil {
-		forms = append(forms, string(j[1:len(j)-1]))
+		js := string(j[1 : len(j)-1])
+		// Some encoders also escape "/" (PHP, some JS libraries).
+		forms = append(forms, js, strings.ReplaceAll(js, "/", `\/`))
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		forms = append(forms, enc.EncodeToString([]byte(v)))

@@ -271,9 +271,10 @@ func (s *Session) scrubHeaders(h http.Header) http.Header {
 	for k, vs := range h {
 		nv := make([]string, len(vs))
 		for i, v := range vs {
-			// A Basic header is base64 of "user:password": no encoding of
-			// the password alone is in it, so look inside.
-			if strings.EqualFold(k, "Authorization") && len(v) > 6 && strings.EqualFold(v[:6], "Basic ") {
+			// A Basic credential is base64 of "user:password": no encoding
+			// of the password alone is in it, so look inside (in any
+			// header: a server may echo it back).
+			if len(v) > 6 && strings.EqualFold(v[:6], "Basic ") {
 				if dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v[6:])); err == nil {
 					if r := s.redact(string(dec)); r != string(dec) {
 						v = "Basic " + r

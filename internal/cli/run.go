@@ -23,6 +23,7 @@ type runFlags struct {
 	request  string
 	envelope string
 	wire     bool
+	cas      cassetteFlags
 }
 
 func (a *App) runCmd() *cobra.Command {
@@ -78,6 +79,7 @@ any, becomes the Record's id). The entity is sent as a minimal Schema
 	}
 	f.conn.register(cmd)
 	f.req.register(cmd)
+	f.cas.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.request, "request", "", "request body JSON file, or - for stdin")
 	fl.StringVar(&f.envelope, "envelope", "", "a whole wire envelope JSON file (type, connection, body, ...)")
@@ -137,6 +139,14 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	if explicit && (f.request != "" || f.envelope != "") {
 		return usageError("request flags (--entity, --since, --id, --data, ...) cannot be combined with --request or --envelope")
 	}
+	sess, err := f.cas.start()
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if sess != nil {
+		now = sess.Now() // recorded, so a replay builds the same request
+	}
 	env := &host.Envelope{Type: wireType}
 	if f.envelope != "" {
 		raw, err := a.readJSONArg("envelope", f.envelope)
@@ -169,7 +179,7 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 		}
 		env.Body = raw
 	} else if f.envelope == "" && (explicit || len(m.Body) > 0) {
-		body, err := a.buildRequest(method, &f.req, time.Now(), f.conn.file == "-")
+		body, err := a.buildRequest(method, &f.req, now, f.conn.file == "-")
 		if err != nil {
 			return err
 		}
@@ -179,7 +189,10 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 		env.Connection = json.RawMessage(`{"name":"cli","authConfig":{}}`)
 	}
 	out := a.redacted(secrets)
-	e := a.newEngine(f.engineFlags)
+	e := a.engineWith(f.engineFlags, sess)
+	if sess != nil {
+		sess.Connection(env.Connection)
+	}
 	c, err := a.loadFile(cmd.Context(), e, file)
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
@@ -187,7 +200,13 @@ func (a *App) run(cmd *cobra.Command, file, typ string, f runFlags) error {
 	defer c.Close()
 	resp := c.InvokeEnvelope(cmd.Context(), env, host.CallOptions{Timeout: f.timeout}, f.wire)
 	if resp.Connection != nil {
+		if sess != nil {
+			sess.Connection(resp.Connection)
+		}
 		a.saveRotated(out.err, f.conn.file, resp.Connection)
+	}
+	if err := f.cas.finish(sess, out.err); err != nil {
+		return err
 	}
 	if f.wire {
 		var buf bytes.Buffer
