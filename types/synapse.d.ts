@@ -1193,3 +1193,116 @@ declare function require(name: "synapse/auth"): typeof import("synapse/auth");
 declare function require(name: "synapse/log"): typeof import("synapse/log");
 /** Returns the synapse/errors module (the same classes as the globals). */
 declare function require(name: "synapse/errors"): typeof import("synapse/errors");
+/** Returns synapse/test (only in test files run by `synapse-js test`). */
+declare function require(name: "synapse/test"): typeof import("synapse/test");
+/**
+ * In a test file: a file inside the connector's directory. A connector
+ * comes back as a `Handle` (its exports called through the engine), JSON
+ * parsed, any other module as its exports.
+ */
+declare function require(name: string): any;
+
+/**
+ * What test files (`*.test.js`, `*.test.ts`) require to test a connector,
+ * run by `synapse-js test`. Connectors cannot require it.
+ */
+declare module "synapse/test" {
+  import type { Connection } from "synapse/types";
+
+  /** Registers a test. `opts` is a timeout in ms or `{timeout, cassette}` (a cassette file, relative to the test file). */
+  export function test(name: string, fn: () => unknown, opts?: number | { timeout?: number; cassette?: string }): void;
+  export namespace test {
+    /** Registers a test that is reported as skipped and not run. */
+    function skip(name: string, fn: () => unknown, opts?: number | { timeout?: number; cassette?: string }): void;
+    /** Registers a test; when any test is `only`, the others are skipped. */
+    function only(name: string, fn: () => unknown, opts?: number | { timeout?: number; cassette?: string }): void;
+  }
+  /** The same as `test`. */
+  export const it: typeof test;
+  /** Groups tests; names join as "group > test". */
+  export function describe(name: string, fn: () => void): void;
+  export namespace describe {
+    function skip(name: string, fn: () => void): void;
+    function only(name: string, fn: () => void): void;
+  }
+  /** Runs before each test of the enclosing describe (or file). */
+  export function beforeEach(fn: () => unknown): void;
+  /** Runs after each test of the enclosing describe (or file), even a failed one. */
+  export function afterEach(fn: () => unknown): void;
+
+  /** The assertions of `expect(value)`. */
+  export interface Matchers<R> {
+    /** Object.is equality. */
+    toBe(expected: unknown): R;
+    /** Deep equality (properties that are undefined are ignored). */
+    toEqual(expected: unknown): R;
+    /** The value has at least these properties, recursively. */
+    toMatchObject(expected: object): R;
+    /** An array holding the item, or a string holding the substring. */
+    toContain(item: unknown): R;
+    toHaveLength(n: number): R;
+    toBeTruthy(): R;
+    toBeFalsy(): R;
+    toBeNull(): R;
+    toBeUndefined(): R;
+    toBeDefined(): R;
+    toBeGreaterThan(n: number): R;
+    toBeLessThan(n: number): R;
+    toMatch(pattern: string | RegExp): R;
+    /** The function throws: any error, an instance of a class, or a message containing a string or matching a RegExp. */
+    toThrow(expected?: string | RegExp | (new (...args: any[]) => unknown)): R;
+  }
+  export interface Expect extends Matchers<void> {
+    /** The opposite of every matcher. */
+    not: Matchers<void>;
+    /** The promise's value (await it). */
+    resolves: Matchers<Promise<void>> & { not: Matchers<Promise<void>> };
+    /** The promise's rejection (await it). */
+    rejects: Matchers<Promise<void>> & { not: Matchers<Promise<void>> };
+  }
+  /** Starts an assertion; a failure reports the file:line of this call. */
+  export function expect(value: unknown): Expect;
+  /** What a failing matcher throws. */
+  export class AssertionError extends Error {
+    /** file:line of the failing expect. */
+    location: string;
+  }
+  /** The connection helpers use unless given one: testdata/connection.json beside the test file, with the command line's overrides. */
+  export const connection: Connection;
+
+  /** Options of a handle's call. */
+  export interface CallOptions {
+    /** The connection to call with (default: `connection`). */
+    connection?: Connection;
+    /** The call's deadline in ms. */
+    timeout?: number;
+    /** Answer the exact wire body, as a string. */
+    wire?: boolean;
+  }
+  /** A request in short form, as `synapse-js run`'s flags. A `request` key sends that request as is. */
+  export interface ShortRequest {
+    entity?: string | object;
+    entities?: string[];
+    since?: string | number;
+    until?: string | number;
+    limit?: number;
+    cursor?: string;
+    offset?: number;
+    watermark?: object;
+    id?: string;
+    ids?: string[];
+    data?: object | object[];
+    request?: unknown;
+    [key: string]: unknown;
+  }
+  /** A connector as `require('./connector.js')` gives it to a test: each export, called through the engine. */
+  export interface Handle {
+    readonly name: string;
+    readonly methods: string[];
+    /** synapse_info's checked result. */
+    readonly info: any;
+    /** Calls a method with a whole request body. */
+    call(method: string, request?: unknown, opts?: CallOptions): any;
+    [method: string]: any;
+  }
+}

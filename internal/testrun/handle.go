@@ -116,20 +116,19 @@ func (fr *fileRun) invoke(c *host.Connector, method string, reqV, optsV goja.Val
 	}
 	fr.session.Connection(conn)
 	ctx := fr.call.Context()
-	opts := host.CallOptions{Timeout: timeout}
-	var resp *host.Response
-	if wire {
-		typ, ok := host.TypeForMethod(method)
-		if !ok {
-			fail("%q is not a synapse method", method)
-		}
-		if typ == "TEST" || typ == "REFRESH_TOKEN" || typ == "GET_HEADERS" {
-			body = nil
-		}
-		resp = c.InvokeEnvelope(ctx, &host.Envelope{Type: typ, Connection: conn, Body: body}, opts, true)
-	} else {
-		resp = c.Call(ctx, method, conn, body, opts)
+	typ, ok := host.TypeForMethod(method)
+	if !ok {
+		fail("%q is not a synapse method (want one of %s)", method, strings.Join(host.Methods(), ", "))
 	}
+	if typ == "TEST" || typ == "REFRESH_TOKEN" || typ == "GET_HEADERS" {
+		body = nil
+	}
+	if len(conn) == 0 {
+		conn = json.RawMessage(`{"name":"test","authConfig":{}}`)
+	}
+	// Always the wire encoding: the SDK's keys and defaults, exactly what
+	// the platform would get, then decoded for the test.
+	resp := c.InvokeEnvelope(ctx, &host.Envelope{Type: typ, Connection: conn, Body: body}, host.CallOptions{Timeout: timeout}, true)
 	if resp.Connection != nil {
 		fr.session.Connection(resp.Connection)
 	}
@@ -143,11 +142,37 @@ func (fr *fileRun) invoke(c *host.Connector, method string, reqV, optsV goja.Val
 	if resp.Err != nil {
 		panic(fr.callError(c, method, resp))
 	}
-	v, err := fr.jsonParse(goja.Undefined(), rt.ToValue(string(resp.Body)))
+	v, err := fr.decodeWire(typ, resp.Body)
 	if err != nil {
-		fail("internal: the answer is not JSON: %v", err)
+		fail("internal: the answer is not the wire format: %v", err)
 	}
 	return v
+}
+
+// decodeWire turns a wire body into the value it stands for: lists of
+// JSON-encoded strings become lists of objects, the bare webhook
+// identifier a string.
+func (fr *fileRun) decodeWire(typ string, body []byte) (goja.Value, error) {
+	rt := fr.rt
+	switch typ {
+	case "EXTRACT_WEBHOOK_IDENTIFIER":
+		return rt.ToValue(string(body)), nil
+	case "DESCRIBE", "GET_BY_ID", "CREATE", "UPDATE", "DELETE", "SEARCH", "PROCESS_WEBHOOK":
+		var elems []string
+		if err := json.Unmarshal(body, &elems); err != nil {
+			return nil, err
+		}
+		arr := make([]any, len(elems))
+		for i, e := range elems {
+			v, err := fr.jsonParse(goja.Undefined(), rt.ToValue(e))
+			if err != nil {
+				return nil, err
+			}
+			arr[i] = v
+		}
+		return rt.NewArray(arr...), nil
+	}
+	return fr.jsonParse(goja.Undefined(), rt.ToValue(string(body)))
 }
 
 var retryAfterRe = regexp.MustCompile(`retry after (\d+) s`)

@@ -357,9 +357,12 @@ var frameRe = regexp.MustCompile(`([^\s()]+):(\d+):(\d+)`)
 
 // locate finds the first frame of a stack in the test file, as file:line.
 func (fr *fileRun) locate(stack string) string {
+	// A TypeScript file's frames name it as its source map does: match
+	// on the base name (requires cannot leave the directory anyway).
+	base := filepath.Base(fr.path)
 	for _, m := range frameRe.FindAllStringSubmatch(stack, -1) {
-		if m[1] == fr.path {
-			return m[1] + ":" + m[2]
+		if m[1] == fr.path || filepath.Base(m[1]) == base {
+			return fr.path + ":" + m[2]
 		}
 	}
 	return ""

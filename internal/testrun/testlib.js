@@ -200,6 +200,20 @@
     return true;
   }
 
+  // project keeps of a received value only what the expected one has, so
+  // a toMatchObject diff shows just the keys that were asked about (a
+  // missing key shows as absent).
+  function project(r, e) {
+    if (typeof r !== 'object' || r === null || typeof e !== 'object' || e === null) return r;
+    if (Array.isArray(r) && Array.isArray(e)) return r.map((x, i) => (i < e.length ? project(x, e[i]) : x));
+    if (Array.isArray(r) || Array.isArray(e)) return r;
+    const out = {};
+    for (const k of Object.keys(e)) {
+      if (Object.prototype.hasOwnProperty.call(r, k)) out[k] = project(r[k], e[k]);
+    }
+    return out;
+  }
+
   // ---- expect ----
   class AssertionError extends Error {
     constructor(message, location) {
@@ -248,7 +262,7 @@
     },
     toMatchObject(r, e) {
       if (typeof e !== 'object' || e === null) throw new TypeError('toMatchObject(expected): expected must be an object');
-      return { pass: typeof r === 'object' && r !== null && equals(r, e, true), message: (not) => not ? 'expected the value not to match ' + show(e) : 'expected the value to match the object\n\n' + diff(e, r) };
+      return { pass: typeof r === 'object' && r !== null && equals(r, e, true), message: (not) => not ? 'expected the value not to match ' + show(e) : 'expected the value to match the object\n\n' + diff(e, project(r, e)) };
     },
     toContain(r, e) {
       let pass;

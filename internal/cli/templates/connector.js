@@ -15,9 +15,14 @@
 // Connection (authConfig.endpoint, authConfig.token, metaConfig, ...).
 //
 // Try it:
+//   synapse-js test                                # __NAME__.test.js, replayed from cassettes/
 //   synapse-js sandbox echo &                      # http://127.0.0.1:8090/, token echo-token
 //   synapse-js validate __NAME__.js
 //   synapse-js check __NAME__.js --connection testdata/connection.json --write
+//
+// synapse.d.ts (next to this file) gives editors completion and
+// documentation for require('synapse/...'), req and ctx.
+/// <reference path="./synapse.d.ts" />
 
 const http = require('synapse/http');
 const auth = require('synapse/auth');
@@ -27,8 +32,9 @@ const { ValidationError, NotFoundError } = require('synapse/errors');
 // one Schema per entity from describe() and switch on req.entity.apiName.
 const ENTITY = 'item';
 
-// Records per READ page. The platform calls read() again with the
-// watermark it returned, until next_cursor runs out.
+// Records per READ page unless the platform asks for fewer with
+// watermark.limit. It calls read() again with the watermark it returned,
+// until next_cursor runs out.
 const PAGE_SIZE = 100;
 
 // client builds an HTTP client for the connection: base URL, bearer token,
@@ -143,7 +149,7 @@ module.exports = {
     const query = {
       updated_since: new Date(w.start).toISOString(),
       updated_until: new Date(w.end + 1).toISOString(), // the API's until is exclusive
-      limit: PAGE_SIZE,
+      limit: w.limit > 0 ? Math.min(w.limit, PAGE_SIZE) : PAGE_SIZE,
     };
     if (w.cursor) {
       query.cursor = w.cursor;

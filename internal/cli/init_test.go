@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/synapsejs/synapse-js/sandbox/echo"
+)
+
+// TestInitScaffoldsPassingTests: both scaffolds ship synapse.d.ts (the
+// types/ file, byte for byte), a test file and cassettes, and pass
+// `synapse-js test` at once with no sandbox running; the TypeScript one
+// also passes check, and read honours watermark.limit.
+func TestInitScaffoldsPassingTests(t *testing.T) {
+	dts, err := os.ReadFile(filepath.Join(repoRoot(t), "types", "synapse.d.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{".js", ".ts"} {
+		t.Run(ext, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "acme")
+			args := []string{"init", "acme", "--dir", dir}
+			if ext == ".ts" {
+				args = append(args, "--ts")
+			}
+			if r := run(t, nil, args...); r.code != 0 {
+				t.Fatalf("init: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "synapse.d.ts"))
+			if err != nil || !bytes.Equal(got, dts) {
+				t.Fatalf("synapse.d.ts differs from types/synapse.d.ts (%v)", err)
+			}
+			cas, _ := filepath.Glob(filepath.Join(dir, "cassettes", "acme", "*.json"))
+			if len(cas) != 6 {
+				t.Fatalf("%d cassettes, want one per test (6): %v", len(cas), cas)
+			}
+			for _, f := range cas {
+				b, _ := os.ReadFile(f)
+				if strings.Contains(string(b), echo.DefaultToken) {
+					t.Errorf("%s holds the token", f)
+				}
+			}
+			r := run(t, nil, "test", dir, "--replay")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != "6 passed, 0 failed" {
+				t.Fatalf("test: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			base, stop, err := echo.New(echo.Options{Records: 50}).Start(context.Background(), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			file := filepath.Join(dir, "acme"+ext)
+			conn := filepath.Join(dir, "testdata", "connection.json")
+			if ext == ".ts" {
+				if r := run(t, nil, "check", file, "--connection", conn, "--endpoint", base); r.code != 0 {
+					t.Fatalf("check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+			}
+			r = run(t, nil, "run", file, "read", "--connection", conn, "--endpoint", base, "--entity", "item", "--limit", "7")
+			var page struct {
+				Data []json.RawMessage `json:"data"`
+			}
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &page) != nil || len(page.Data) != 7 {
+				t.Fatalf("read --limit 7: exit %d, %d records\n%.400s%s", r.code, len(page.Data), r.stdout, r.stderr)
+			}
+		})
+	}
+}
