@@ -202,8 +202,14 @@ func (fr *fileRun) callError(c *host.Connector, method string, resp *host.Respon
 			props["retryAfter"] = n
 		}
 	}
-	if ce.Status == 400 && strings.HasPrefix(ce.Message, "Failed to execute request") {
-		class = "Error"
+	if ce.Status == 400 {
+		// The wire carries only the status: a 400 the script threw on
+		// purpose is a ValidationError (a SynapseError too); an uncaught
+		// exception is a plain Error.
+		class = jserrors.Validation
+		if strings.HasPrefix(ce.Message, "Failed to execute request") {
+			class = "Error"
+		}
 	}
 	msg := ce.Message
 	if detail != "" {
