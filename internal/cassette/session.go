@@ -146,6 +146,14 @@ func (s *Session) Connection(conn json.RawMessage) {
 	}
 }
 
+// Redact hides every secret the session knows from text (for messages
+// printed about a recording or a replay).
+func (s *Session) Redact(text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.redact(text)
+}
+
 // Misses returns the requests replay could not answer since Start.
 func (s *Session) Misses() []string {
 	s.mu.Lock()

@@ -89,7 +89,7 @@ sync platform's wire format.`,
 	// Every command, each defined in its own file (NAME.go).
 	root.AddCommand(
 		a.demoCmd(), a.versionCmd(), // getting started
-		a.initCmd(), a.validateCmd(), a.runCmd(), a.syncCmd(), a.checkCmd(), a.sandboxCmd(), a.testCmd(), // writing a connector
+		a.initCmd(), a.validateCmd(), a.runCmd(), a.syncCmd(), a.checkCmd(), a.sandboxCmd(), a.testCmd(), a.devCmd(), // writing a connector
 		a.serveCmd(), a.uploadCmd(), a.synapsesCmd(), a.storeCmd(), // serving connectors
 	)
 	return root

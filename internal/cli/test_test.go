@@ -225,3 +225,62 @@ test('wire', () => {
 		t.Fatalf("replay without a cassette: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestDevReactsToASave drives `dev` with a temp file: the first run, a
+// save that changes the result (shown as a diff), a broken save (its
+// problem printed), then Ctrl-C (a cancelled context) ends it cleanly.
+func TestDevReactsToASave(t *testing.T) {
+	dir := t.TempDir()
+	js := writeFile(t, filepath.Join(dir, "herm.js"), hermeticJS)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	app := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() { done <- Main(ctx, app, []string{"dev", js, "synapse_info", "--interval", "20ms"}) }()
+	waitFor := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(out.String(), what) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the output:\n%s", what, out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor(`"displayName": "Herm"`)
+	waitFor("watching " + js)
+	writeFile(t, js, strings.Replace(hermeticJS, "displayName: 'Herm'", "displayName: 'Hermes'", 1))
+	waitFor("changed since the last run:")
+	waitFor("-     \"displayName\": \"Herm\"\n")
+	waitFor("+     \"displayName\": \"Hermes\"\n")
+	writeFile(t, js, strings.Replace(hermeticJS, "test(c) { return c; },", "test(c) { return c; ", 1))
+	waitFor(js + ":")
+	waitFor("syntax error")
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("dev did not stop on cancel")
+	}
+	if !strings.Contains(out.String(), "dev: stopped") {
+		t.Errorf("no clean stop:\n%s", out.String())
+	}
+}
+
+// TestTestOutputHidesSecrets: a failing test that prints the connection
+// does not print its token.
+func TestTestOutputHidesSecrets(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "testdata", "connection.json"), `{"name":"x","authConfig":{"token":"very-secret-token-1"}}`)
+	tf := writeFile(t, filepath.Join(dir, "s.test.js"), `const { test, expect, connection } = require('synapse/test');
+test('prints it', () => { expect(connection.authConfig.token).toBe('other'); });
+`)
+	r := run(t, nil, "test", tf)
+	if r.code != 1 || strings.Contains(r.stdout, "very-secret-token-1") || !strings.Contains(r.stdout, "[REDACTED]") {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -54,6 +55,38 @@ type fileRun struct {
 
 	timers    []*timer
 	nextTimer int64
+	// tokens is the engine's store of rotated OAuth tokens, emptied
+	// before each test so a test replays the same with or without the
+	// tests before it.
+	tokens *tokenStore
+}
+
+// tokenStore is a bindings.TokenStore that can be emptied.
+type tokenStore struct {
+	mu sync.Mutex
+	s  *bindings.MemTokenStore
+}
+
+func (t *tokenStore) store() *bindings.MemTokenStore {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.s
+}
+
+func (t *tokenStore) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.s = bindings.NewMemTokenStore()
+}
+
+// Rotated implements bindings.TokenStore.
+func (t *tokenStore) Rotated(synapse, connection string, old, fresh bindings.OAuthTokens) {
+	t.store().Rotated(synapse, connection, old, fresh)
+}
+
+// Newer implements bindings.TokenStore.
+func (t *tokenStore) Newer(synapse, connection string, carried bindings.OAuthTokens) (bindings.OAuthTokens, bool) {
+	return t.store().Newer(synapse, connection, carried)
 }
 
 type timer struct {
@@ -86,9 +119,11 @@ func newFileRun(ctx context.Context, path string, opts *Options) (*fileRun, erro
 		session:    cassette.NewSession(nil),
 		connectors: map[string]*host.Connector{},
 		modules:    map[string]goja.Value{},
+		tokens:     &tokenStore{s: bindings.NewMemTokenStore()},
 	}
 	fr.engine = host.New(host.StdOptions(host.Options{
 		Logger:      opts.Logger,
+		Tokens:      fr.tokens,
 		HTTP:        fr.session.Config(),
 		InitRuntime: fr.session.Install,
 	}))
@@ -125,6 +160,7 @@ func (fr *fileRun) newCall(ctx context.Context) *bindings.Call {
 }
 
 func (fr *fileRun) begin(ctx context.Context) {
+	fr.tokens.reset()
 	fr.call = fr.newCall(ctx)
 	fr.timers = fr.timers[:0]
 }

@@ -272,6 +272,9 @@ func (fr *fileRun) runOne(parent context.Context, tc testCase) (where, msg strin
 	}
 	fr.session.Start(mode, cas)
 	defer fr.session.Start(cassette.Live, nil)
+	// The connection's secrets never reach the output, even when a test
+	// prints a value that holds one (this runs before the reset above).
+	defer func() { msg = fr.session.Redact(msg) }()
 	fr.session.Connection(fr.defaultConn)
 
 	timeout := fr.opts.Timeout
