@@ -90,8 +90,8 @@ func (a *App) dev(cmd *cobra.Command, file, typ string, f devFlags) error {
 		return usageError("give a TYPE to call or --test, not both")
 	}
 	if typ != "" {
-		if _, _, ok := resolveMethod(typ); !ok {
-			return usageError("%q is not a synapse method or request type (want one of %s)", typ, strings.Join(host.Methods(), ", "))
+		if _, ok := host.ResolveMethod(typ); !ok {
+			return usageError("%q is not a synapse method or request type (want one of %s)", typ, strings.Join(host.MethodNames(), ", "))
 		}
 	}
 	if f.interval <= 0 {

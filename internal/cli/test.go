@@ -90,18 +90,15 @@ func (a *App) test(cmd *cobra.Command, args []string, f testFlags) error {
 		}
 		opts.Run = re
 	}
-	var secretsOut *connection
 	if f.conn.given() {
 		opts.Connection = func(base json.RawMessage) (json.RawMessage, error) {
 			c, err := a.buildConnection(&f.conn, false, base)
 			if err != nil {
 				return nil, err
 			}
-			secretsOut = c
 			return c.raw, nil
 		}
 	}
-	_ = secretsOut
 	files, err := testrun.Discover(args)
 	if err != nil {
 		return usageError("%v", err)

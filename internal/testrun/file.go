@@ -24,6 +24,7 @@ import (
 	jserrors "github.com/synapsejs/synapse-js/bindings/errors"
 	bhttp "github.com/synapsejs/synapse-js/bindings/http"
 	"github.com/synapsejs/synapse-js/bindings/log"
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/internal/cassette"
 )
@@ -59,15 +60,16 @@ type fileRun struct {
 	// before each test so a test replays the same with or without the
 	// tests before it.
 	tokens *tokenStore
+	env    *bindings.Env
 }
 
-// tokenStore is a bindings.TokenStore that can be emptied.
+// tokenStore is a connection.TokenStore that can be emptied.
 type tokenStore struct {
 	mu sync.Mutex
-	s  *bindings.MemTokenStore
+	s  *connection.MemTokenStore
 }
 
-func (t *tokenStore) store() *bindings.MemTokenStore {
+func (t *tokenStore) store() *connection.MemTokenStore {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.s
@@ -76,24 +78,22 @@ func (t *tokenStore) store() *bindings.MemTokenStore {
 func (t *tokenStore) reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.s = bindings.NewMemTokenStore()
+	t.s = connection.NewMemTokenStore()
 }
 
-// Rotated implements bindings.TokenStore.
-func (t *tokenStore) Rotated(synapse, connection string, old, fresh bindings.OAuthTokens) {
-	t.store().Rotated(synapse, connection, old, fresh)
+// Rotated implements connection.TokenStore.
+func (t *tokenStore) Rotated(ctx context.Context, k connection.Key, old, fresh connection.Tokens) error {
+	return t.store().Rotated(ctx, k, old, fresh)
 }
 
-// Newer implements bindings.TokenStore.
-func (t *tokenStore) Newer(synapse, connection string, carried bindings.OAuthTokens) (bindings.OAuthTokens, bool) {
-	return t.store().Newer(synapse, connection, carried)
+// Newer implements connection.TokenStore.
+func (t *tokenStore) Newer(ctx context.Context, k connection.Key, carried connection.Tokens) (connection.Tokens, bool, error) {
+	return t.store().Newer(ctx, k, carried)
 }
 
-type timer struct {
-	id   int64
-	when time.Time
-	fn   goja.Callable
-	args []goja.Value
+// Lock implements connection.TokenStore.
+func (t *tokenStore) Lock(ctx context.Context, k connection.Key) (func(), error) {
+	return t.store().Lock(ctx, k)
 }
 
 // Runtime implements bindings.VU.
@@ -101,6 +101,9 @@ func (fr *fileRun) Runtime() *goja.Runtime { return fr.rt }
 
 // Call implements bindings.VU.
 func (fr *fileRun) Call() *bindings.Call { return fr.call }
+
+// Env implements bindings.VU.
+func (fr *fileRun) Env() *bindings.Env { return fr.env }
 
 func newFileRun(ctx context.Context, path string, opts *Options) (*fileRun, error) {
 	abs, err := filepath.Abs(path)
@@ -119,8 +122,9 @@ func newFileRun(ctx context.Context, path string, opts *Options) (*fileRun, erro
 		session:    cassette.NewSession(nil),
 		connectors: map[string]*host.Connector{},
 		modules:    map[string]goja.Value{},
-		tokens:     &tokenStore{s: bindings.NewMemTokenStore()},
+		tokens:     &tokenStore{s: connection.NewMemTokenStore()},
 	}
+	fr.env = &bindings.Env{HTTP: fr.session.Config(), Tokens: fr.tokens}
 	fr.engine = host.New(host.StdOptions(host.Options{
 		Logger:      opts.Logger,
 		Tokens:      fr.tokens,
@@ -154,8 +158,6 @@ func (fr *fileRun) newCall(ctx context.Context) *bindings.Call {
 		ConnectionName: "test",
 		Log:            fr.opts.Logger.With().Str("file", fr.path).Logger(),
 		Secrets:        bindings.NewSecrets(),
-		Tokens:         bindings.NewMemTokenStore(),
-		HTTP:           fr.session.Config(),
 	}
 }
 
@@ -203,7 +205,13 @@ func (fr *fileRun) load(ctx context.Context) error {
 	if _, err := jserrors.Install(rt); err != nil {
 		return err
 	}
-	reg := bindings.NewRegistry(jserrors.Module{}, bhttp.New(), auth.New(), log.Module{}, testModule{fr})
+	mods := []bindings.Module{jserrors.Module{}, bhttp.New(), auth.New(), log.Module{}, testModule{fr}}
+	for _, m := range mods {
+		if c, ok := m.(bindings.Configurer); ok {
+			c.Configure(fr.env)
+		}
+	}
+	reg := bindings.NewRegistry(mods...)
 	if err := reg.Install(fr); err != nil {
 		return err
 	}
@@ -502,3 +510,10 @@ func (fr *fileRun) settle(ctx context.Context, val goja.Value) (goja.Value, erro
 type rejected struct{ val goja.Value }
 
 func (r *rejected) Error() string { return "rejected: " + r.val.String() }
+
+type timer struct {
+	id   int64
+	when time.Time
+	fn   goja.Callable
+	args []goja.Value
+}

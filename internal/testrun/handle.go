@@ -116,11 +116,12 @@ func (fr *fileRun) invoke(c *host.Connector, method string, reqV, optsV goja.Val
 	}
 	fr.session.Connection(conn)
 	ctx := fr.call.Context()
-	typ, ok := host.TypeForMethod(method)
+	m, ok := host.ResolveMethod(method)
 	if !ok {
-		fail("%q is not a synapse method (want one of %s)", method, strings.Join(host.Methods(), ", "))
+		fail("%q is not a synapse method (want one of %s)", method, strings.Join(host.MethodNames(), ", "))
 	}
-	if typ == "TEST" || typ == "REFRESH_TOKEN" || typ == "GET_HEADERS" {
+	typ := m.Type
+	if m.Request != host.RequestBody {
 		body = nil
 	}
 	if len(conn) == 0 {
@@ -142,7 +143,7 @@ func (fr *fileRun) invoke(c *host.Connector, method string, reqV, optsV goja.Val
 	if resp.Err != nil {
 		panic(fr.callError(c, method, resp))
 	}
-	v, err := fr.decodeWire(typ, resp.Body)
+	v, err := fr.decodeWire(m.Wire, resp.Body)
 	if err != nil {
 		fail("internal: the answer is not the wire format: %v", err)
 	}
@@ -152,12 +153,12 @@ func (fr *fileRun) invoke(c *host.Connector, method string, reqV, optsV goja.Val
 // decodeWire turns a wire body into the value it stands for: lists of
 // JSON-encoded strings become lists of objects, the bare webhook
 // identifier a string.
-func (fr *fileRun) decodeWire(typ string, body []byte) (goja.Value, error) {
+func (fr *fileRun) decodeWire(form host.WireForm, body []byte) (goja.Value, error) {
 	rt := fr.rt
-	switch typ {
-	case "EXTRACT_WEBHOOK_IDENTIFIER":
+	switch form {
+	case host.WireBareString:
 		return rt.ToValue(string(body)), nil
-	case "DESCRIBE", "GET_BY_ID", "CREATE", "UPDATE", "DELETE", "SEARCH", "PROCESS_WEBHOOK":
+	case host.WireStringList:
 		var elems []string
 		if err := json.Unmarshal(body, &elems); err != nil {
 			return nil, err
