@@ -292,6 +292,20 @@ func commands(text string) []string {
 		if cur.Len() == 0 && (strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#")) {
 			continue
 		}
+		// A here-document is part of its command, up to its terminator.
+		if m := heredocRe.FindStringSubmatch(line); m != nil {
+			cur.WriteString(line)
+			for sc.Scan() {
+				cur.WriteString("\n")
+				cur.WriteString(sc.Text())
+				if strings.TrimSpace(sc.Text()) == m[1] {
+					break
+				}
+			}
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		}
 		if strings.HasSuffix(line, "\\") {
 			cur.WriteString(strings.TrimSuffix(line, "\\"))
 			cur.WriteString(" ")
@@ -310,6 +324,7 @@ func commands(text string) []string {
 var (
 	// A sandbox the docs start (in the background, or in "terminal 1")
 	// is the test's, already serving.
+	heredocRe = regexp.MustCompile(`<<-?\s*['"]?(\w+)['"]?`)
 	sandboxBg = regexp.MustCompile(`^\s*(\./)?synapse-js\s+sandbox\s+(echo|pipedrive)\b[^&#]*&?\s*(#.*)?$`)
 	buildRe   = regexp.MustCompile(`^\s*go\s+build\s+-o\s+synapse-js\s+\./cmd/synapse-js\s*(#.*)?$`)
 	serveBg   = regexp.MustCompile(`^\s*(\./)?synapse-js\s+serve\b([^&#]*)&\s*(#.*)?$`)
