@@ -61,6 +61,8 @@ type fileRun struct {
 	// tests before it.
 	tokens *tokenStore
 	env    *bindings.Env
+	// interrupted is set when a test's deadline stopped the runtime.
+	interrupted bool
 }
 
 // tokenStore is a connection.TokenStore that can be emptied.
@@ -172,6 +174,15 @@ func (fr *fileRun) end() {
 	fr.rt.ClearInterrupt()
 }
 
+// reload starts the file over in a new runtime (after a timeout).
+func (fr *fileRun) reload(ctx context.Context) error {
+	fr.close()
+	fr.connectors = map[string]*host.Connector{}
+	fr.modules = map[string]goja.Value{}
+	fr.lib, fr.runFn, fr.timers, fr.interrupted = nil, nil, nil, false
+	return fr.load(ctx)
+}
+
 func (fr *fileRun) close() {
 	for _, c := range fr.connectors {
 		c.Close()
@@ -180,7 +191,8 @@ func (fr *fileRun) close() {
 
 // guard runs fn with the deadline interrupting JS and Go panics caught.
 func (fr *fileRun) guard(ctx context.Context, fn func() error) (err error) {
-	stop := context.AfterFunc(ctx, func() { fr.rt.Interrupt(ctx.Err()) })
+	rt := fr.rt // the runtime of now: a reload may replace fr.rt
+	stop := context.AfterFunc(ctx, func() { rt.Interrupt(ctx.Err()) })
 	defer func() {
 		stop()
 		if r := recover(); r != nil {

@@ -214,7 +214,8 @@ func (fr *fileRun) runAll(ctx context.Context, sum *Summary) {
 	for _, tc := range cases {
 		anyOnly = anyOnly || tc.only
 	}
-	for _, tc := range cases {
+	for i := 0; i < len(cases); i++ {
+		tc := cases[i]
 		if fr.opts.Run != nil && !fr.opts.Run.MatchString(tc.name) {
 			continue
 		}
@@ -236,6 +237,20 @@ func (fr *fileRun) runAll(ctx context.Context, sum *Summary) {
 		}
 		sum.Failed++
 		fmt.Fprintf(fr.opts.Out, "FAIL %s: %s\n%s\n", where, tc.name, indent(msg))
+		if fr.interrupted {
+			// A runtime stopped mid-run is not to be trusted with the
+			// next test: load the file afresh and go on from there.
+			if err := fr.reload(ctx); err != nil {
+				sum.Failed++
+				fmt.Fprintf(fr.opts.Out, "FAIL %s: reloading after a timeout:\n%s\n", fr.path, indent(err.Error()))
+				return
+			}
+			if cases, err = fr.cases(); err != nil || len(cases) <= i {
+				sum.Failed++
+				fmt.Fprintf(fr.opts.Out, "FAIL %s: the tests changed on reload\n", fr.path)
+				return
+			}
+		}
 	}
 }
 
@@ -295,6 +310,7 @@ func (fr *fileRun) runOne(parent context.Context, tc testCase) (where, msg strin
 	})
 	if err != nil {
 		if ctx.Err() != nil && parent.Err() == nil {
+			fr.interrupted = true
 			return where, fmt.Sprintf("timed out after %s (set a longer one with test(name, fn, {timeout: ms}) or --timeout)", timeout)
 		}
 		w, m := fr.failure(err)
