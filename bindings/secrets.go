@@ -17,8 +17,8 @@ const Redacted = "[REDACTED]"
 const minSecretLen = 4
 
 // Secrets replaces known secret values, by value, wherever they appear in a
-// text: as given, URL-query-escaped and path-escaped (so a token in a query
-// string is caught too). Every byte covered by any occurrence of any secret
+// text: as given, URL-query- and path-escaped (a token in a query string),
+// JSON-escaped and base64 (see secretForms). Every byte covered by any occurrence of any secret
 // is hidden, so two secrets that overlap in a text cannot leave a piece of
 // either visible. It is safe for concurrent use: auth refreshes add tokens
 // while other goroutines may be logging.
