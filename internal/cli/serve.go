@@ -34,6 +34,7 @@ type serveFlags struct {
 	maxUploadBytes  int64
 	maxInvokeBytes  int64
 	grace           time.Duration
+	iso             isolateFlags
 }
 
 func (a *App) serveCmd() *cobra.Command {
@@ -92,6 +93,7 @@ finish for up to --shutdown-grace.`,
 	fl.Int64Var(&f.maxUploadBytes, "max-upload-bytes", server.DefaultMaxUploadBytes, "the largest connector file accepted")
 	fl.Int64Var(&f.maxInvokeBytes, "max-invoke-bytes", server.DefaultMaxInvokeBytes, "the largest invoke or call request body accepted")
 	fl.DurationVar(&f.grace, "shutdown-grace", server.DefaultShutdownGrace, "how long calls in flight may run after SIGINT/SIGTERM")
+	f.iso.register(fl)
 	return cmd
 }
 
@@ -135,6 +137,10 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 	if queue == 0 {
 		queue = -1 // none may wait
 	}
+	newLoader, err := f.iso.loader()
+	if err != nil {
+		return err
+	}
 	spec := f.dataDir
 	if f.store != "" {
 		if !backend.IsPostgres(f.store) {
@@ -163,6 +169,7 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 		MaxUploadBytes: f.maxUploadBytes,
 		MaxInvokeBytes: f.maxInvokeBytes,
 		MaxTimeout:     f.maxTimeout,
+		NewLoader:      newLoader,
 	})
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}

@@ -1,0 +1,135 @@
+package isolate
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// limiter enforces the worker memory limit with what the OS offers. The
+// RSS watchdog (proc.watchdog) runs in every case.
+type limiter interface {
+	// apply puts the limit on a started worker.
+	apply(pid int) error
+	// oomKilled reports whether the OS killed pid for memory.
+	oomKilled(pid int) bool
+	// release drops what apply made, once pid has exited.
+	release(pid int)
+	// describe names the mechanism, for logs and docs.
+	describe() string
+}
+
+// newLimiter picks cgroup v2 when the server may create child cgroups of
+// its own (a delegated subtree), else an address-space rlimit.
+func newLimiter(limit int64) limiter {
+	if cg, err := newCgroupLimiter(limit); err == nil {
+		return cg
+	}
+	return rlimitLimiter{limit: limit}
+}
+
+// rlimitLimiter caps a worker's address space. A Go process reserves about
+// a gigabyte of address space it never touches, so the cap sits 2 GiB above
+// the limit: it stops a single huge allocation at once, while the RSS
+// watchdog and the worker's Go memory limit enforce the limit itself.
+type rlimitLimiter struct{ limit int64 }
+
+func (r rlimitLimiter) apply(pid int) error {
+	as := uint64(r.limit) + 2<<30
+	return unix.Prlimit(pid, unix.RLIMIT_AS, &unix.Rlimit{Cur: as, Max: as}, nil)
+}
+
+func (rlimitLimiter) oomKilled(int) bool { return false }
+func (rlimitLimiter) release(int)        {}
+func (rlimitLimiter) describe() string {
+	return "RSS watchdog (kills a worker over the limit) + Go memory limit in the worker + RLIMIT_AS backstop (limit + 2 GiB)"
+}
+
+// cgroupLimiter puts each worker in a cgroup v2 child with memory.max set
+// to the limit (and no swap), so the kernel's OOM killer stops it.
+type cgroupLimiter struct {
+	limit int64
+	dir   string // the parent of the workers' cgroups
+}
+
+func newCgroupLimiter(limit int64) (*cgroupLimiter, error) {
+	ctrl, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers")
+	if err != nil || !bytes.Contains(ctrl, []byte("memory")) {
+		return nil, errors.New("no cgroup v2 memory controller")
+	}
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return nil, err
+	}
+	var rel string
+	sc := bufio.NewScanner(bytes.NewReader(self))
+	for sc.Scan() {
+		if p, ok := strings.CutPrefix(sc.Text(), "0::"); ok {
+			rel = p
+		}
+	}
+	base := filepath.Join("/sys/fs/cgroup", rel)
+	dir := filepath.Join(base, "synapse-js-workers-"+strconv.Itoa(os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		return nil, err
+	}
+	// The workers' cgroups need the memory controller enabled below dir.
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+memory"), 0); err != nil {
+		_ = os.Remove(dir)
+		return nil, err
+	}
+	probe := filepath.Join(dir, "probe")
+	if err := os.Mkdir(probe, 0o755); err != nil {
+		_ = os.Remove(dir)
+		return nil, err
+	}
+	defer os.Remove(probe)
+	if err := os.WriteFile(filepath.Join(probe, "memory.max"), []byte("max"), 0); err != nil {
+		_ = os.Remove(dir)
+		return nil, err
+	}
+	return &cgroupLimiter{limit: limit, dir: dir}, nil
+}
+
+func (c *cgroupLimiter) path(pid int) string { return filepath.Join(c.dir, "w"+strconv.Itoa(pid)) }
+
+func (c *cgroupLimiter) apply(pid int) error {
+	p := c.path(pid)
+	if err := os.Mkdir(p, 0o755); err != nil {
+		return fmt.Errorf("cgroup: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(p, "memory.max"), []byte(strconv.FormatInt(c.limit, 10)), 0); err != nil {
+		return fmt.Errorf("cgroup memory.max: %w", err)
+	}
+	_ = os.WriteFile(filepath.Join(p, "memory.swap.max"), []byte("0"), 0)
+	if err := os.WriteFile(filepath.Join(p, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
+		return fmt.Errorf("cgroup.procs: %w", err)
+	}
+	return nil
+}
+
+func (c *cgroupLimiter) oomKilled(pid int) bool {
+	b, err := os.ReadFile(filepath.Join(c.path(pid), "memory.events"))
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if n, ok := strings.CutPrefix(l, "oom_kill "); ok && n != "0" {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cgroupLimiter) release(pid int) { _ = os.Remove(c.path(pid)) }
+
+func (c *cgroupLimiter) describe() string {
+	return "cgroup v2 memory.max per worker (" + c.dir + ") + RSS watchdog"
+}
