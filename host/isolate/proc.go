@@ -43,14 +43,14 @@ type proc struct {
 	exitErr error         // set before dead closes
 
 	mu      sync.Mutex
-	cause   string                   // why it ended (causeNone while alive)
-	waiting map[uint64]chan frame    // answers awaited, by frame id
-	locks   map[uint64]func()        // token locks this worker holds
-	loaded  map[string]bool          // connector keys it has loaded
-	tail    bytes.Buffer             // the last non-JSON lines of stderr
-	calls   int                      // calls run so far
-	highMem int                      // consecutive calls that ended with a high RSS
-	busy    atomic.Bool              // running a load or a call (the watchdog looks then)
+	cause   string                // why it ended (causeNone while alive)
+	waiting map[uint64]chan frame // answers awaited, by frame id
+	locks   map[uint64]func()     // token locks this worker holds
+	loaded  map[string]bool       // connector keys it has loaded
+	tail    bytes.Buffer          // the last non-JSON lines of stderr
+	calls   int                   // calls run so far
+	highMem int                   // consecutive calls that ended with a high RSS
+	busy    atomic.Bool           // running a load or a call (the watchdog looks then)
 	nextID  atomic.Uint64
 	lockID  atomic.Uint64
 }

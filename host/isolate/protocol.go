@@ -72,12 +72,12 @@ type header struct {
 	Connection json.RawMessage `json:"connection,omitempty"`
 
 	// token / reply
-	Fn      string            `json:"fn,omitempty"` // rotated, newer, lock, unlock
-	TokKey  *connection.Key   `json:"tokKey,omitempty"`
-	Old     *connection.Tokens `json:"old,omitempty"`
-	Fresh   *connection.Tokens `json:"fresh,omitempty"`
-	OK      bool              `json:"ok,omitempty"`
-	Lock    uint64            `json:"lock,omitempty"`
+	Fn     string             `json:"fn,omitempty"` // rotated, newer, lock, unlock
+	TokKey *connection.Key    `json:"tokKey,omitempty"`
+	Old    *connection.Tokens `json:"old,omitempty"`
+	Fresh  *connection.Tokens `json:"fresh,omitempty"`
+	OK     bool               `json:"ok,omitempty"`
+	Lock   uint64             `json:"lock,omitempty"`
 
 	// http
 	Status int `json:"status,omitempty"`
