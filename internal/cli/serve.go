@@ -141,6 +141,18 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	// Listen first: the outbound policy denies scripts the server's own
+	// address.
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", f.addr)
+	if err != nil {
+		return &ExitError{Code: 1, Err: listenError(f.addr, err)}
+	}
+	defer l.Close()
+	httpCfg, err := f.iso.httpConfig(l.Addr())
+	if err != nil {
+		return err
+	}
 	spec := f.dataDir
 	if f.store != "" {
 		if !backend.IsPostgres(f.store) {
@@ -160,6 +172,7 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 			PoolSize: f.poolSize,
 			Logger:   a.log,
 			Tokens:   be.Tokens,
+			HTTP:     httpCfg,
 		}),
 		Logger:         a.log,
 		AdminToken:     admin,
@@ -175,11 +188,6 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 		return &ExitError{Code: 1, Err: err}
 	}
 	defer srv.Close()
-	var lc net.ListenConfig
-	l, err := lc.Listen(ctx, "tcp", f.addr)
-	if err != nil {
-		return &ExitError{Code: 1, Err: listenError(f.addr, err)}
-	}
 	if err := srv.CheckExposure(l.Addr()); err != nil {
 		l.Close()
 		return usageError("%v", err)

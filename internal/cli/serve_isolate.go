@@ -2,12 +2,15 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/synapsejs/synapse-js/bindings"
+	bhttp "github.com/synapsejs/synapse-js/bindings/http"
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/isolate"
 	"github.com/synapsejs/synapse-js/host/server"
@@ -76,4 +79,22 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q: unknown unit %q (want KiB, MiB or GiB)", s, unit)
 	}
 	return int64(v * mult), nil
+}
+
+// httpConfig is the outbound policy of serve's scripts: private ranges
+// denied unless --allow-net opens them, --deny-net added, and the server's
+// own listen address always denied.
+func (f *isolateFlags) httpConfig(listen net.Addr) (*bindings.HTTPConfig, error) {
+	cfg := &bindings.HTTPConfig{DenyPrivate: true, Exceptions: f.allowNet, Deny: f.denyNet, AllowFlag: "--allow-net"}
+	if ta, ok := listen.(*net.TCPAddr); ok {
+		ip := ta.IP.String()
+		if ta.IP.IsUnspecified() {
+			ip = ""
+		}
+		cfg.AlwaysDeny = []string{net.JoinHostPort(ip, strconv.Itoa(ta.Port))}
+	}
+	if err := bhttp.CheckPolicy(cfg); err != nil {
+		return nil, usageError("--allow-net/--deny-net: %v", err)
+	}
+	return cfg, nil
 }
