@@ -115,6 +115,7 @@ func New(opts Options) (*Pool, error) {
 	if e.HTTP != nil {
 		httpCfg = *e.HTTP
 	}
+	httpCfg.Transport = nil
 	p := &Pool{
 		opts: opts,
 		wcfg: workerConfig{
@@ -124,12 +125,7 @@ func New(opts Options) (*Pool, error) {
 			LogLevel:         e.Logger.GetLevel().String(),
 			MemoryLimit:      opts.MemoryLimit,
 			CacheSize:        opts.CacheSize,
-			MaxResponseBytes: httpCfg.MaxResponseBytes,
-			Retries:          httpCfg.Retries,
-			RetryBaseWait:    httpCfg.RetryBaseWait,
-			Allow:            httpCfg.Allow,
-			Deny:             httpCfg.Deny,
-			AllowMetadata:    httpCfg.AllowMetadata,
+			HTTP:             httpCfg,
 		},
 		limiter: newLimiter(opts.MemoryLimit),
 		slots:   make(chan struct{}, opts.Workers),

@@ -30,12 +30,9 @@ type workerConfig struct {
 	MemoryLimit      int64         `json:"memoryLimit"`
 	CacheSize        int           `json:"cacheSize"`
 
-	MaxResponseBytes int64         `json:"maxResponseBytes"`
-	Retries          int           `json:"retries"`
-	RetryBaseWait    time.Duration `json:"retryBaseWait"`
-	Allow            []string      `json:"allow"`
-	Deny             []string      `json:"deny"`
-	AllowMetadata    bool          `json:"allowMetadata"`
+	// HTTP is the outbound policy, whole but for its Transport (which
+	// cannot cross a process boundary).
+	HTTP bindings.HTTPConfig `json:"http"`
 }
 
 // WorkerMain is the body of a worker process (`synapse-js worker`): it
@@ -72,15 +69,8 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 		PoolSize:         1, // one call at a time per worker
 		MaxCallStackSize: cfg.MaxCallStackSize,
 		Logger:           logger,
-		HTTP: &bindings.HTTPConfig{
-			MaxResponseBytes: cfg.MaxResponseBytes,
-			Retries:          cfg.Retries,
-			RetryBaseWait:    cfg.RetryBaseWait,
-			Allow:            cfg.Allow,
-			Deny:             cfg.Deny,
-			AllowMetadata:    cfg.AllowMetadata,
-		},
-		Tokens: &remoteTokens{w: w},
+		HTTP:             &cfg.HTTP,
+		Tokens:           &remoteTokens{w: w},
 		OnHTTP: func(synapse, method string, status int) {
 			_ = w.out.write(&header{Op: opHTTP, Serving: synapse, Method: method, Status: status}, nil)
 		},
