@@ -167,7 +167,7 @@ func TestTimeBombAcrossRestart(t *testing.T) {
 		t.Fatalf("timebomb is not listed: %s", list.body)
 	}
 	r := h.invoke("timebomb", readEnvelope)
-	if r.status != 503 || !strings.Contains(string(r.body), "is failed") || !strings.Contains(string(r.body), "out of memory") {
+	if r.status != 404 || !strings.Contains(string(r.body), "is failed") || !strings.Contains(string(r.body), "out of memory") {
 		t.Errorf("a call of the failed connector: %d %s", r.status, r.body)
 	}
 	h.mustUpload("timebomb", connector("timebomb", "fixed", "", ""))

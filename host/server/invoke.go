@@ -58,7 +58,7 @@ func (s *Server) notServing(w http.ResponseWriter, name string, e *entry) {
 	}
 	if broken != "" {
 		// A failed connector says so until a new version is uploaded.
-		writeError(w, http.StatusServiceUnavailable, "synapse "+name+" is failed: its current version does not load; upload a new version",
+		writeError(w, http.StatusNotFound, "synapse "+name+" is failed: its current version does not load; upload a new version",
 			broken)
 		return
 	}
