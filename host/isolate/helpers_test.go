@@ -36,6 +36,9 @@ func TestMain(m *testing.M) {
 // workerOptions are pool options that start this test binary as worker.
 func workerOptions(tune func(*isolate.Options)) isolate.Options {
 	o := isolate.Options{Command: []string{os.Args[0]}, Env: []string{workerEnv + "=1"}, Workers: 4, MemoryLimit: 256 << 20}
+	if raceBuild {
+		o.AddressSpace = -1
+	}
 	if tune != nil {
 		tune(&o)
 	}

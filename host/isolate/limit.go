@@ -28,28 +28,36 @@ type limiter interface {
 
 // newLimiter picks cgroup v2 when the server may create child cgroups of
 // its own (a delegated subtree), else an address-space rlimit.
-func newLimiter(limit int64) limiter {
+func newLimiter(limit, addressSpace int64) limiter {
 	if cg, err := newCgroupLimiter(limit); err == nil {
 		return cg
 	}
-	return rlimitLimiter{limit: limit}
+	if addressSpace == 0 {
+		addressSpace = limit + 2<<30
+	}
+	return rlimitLimiter{as: addressSpace}
 }
 
 // rlimitLimiter caps a worker's address space. A Go process reserves about
 // a gigabyte of address space it never touches, so the cap sits 2 GiB above
 // the limit: it stops a single huge allocation at once, while the RSS
 // watchdog and the worker's Go memory limit enforce the limit itself.
-type rlimitLimiter struct{ limit int64 }
+type rlimitLimiter struct{ as int64 }
 
 func (r rlimitLimiter) apply(pid int) error {
-	as := uint64(r.limit) + 2<<30
-	return unix.Prlimit(pid, unix.RLIMIT_AS, &unix.Rlimit{Cur: as, Max: as}, nil)
+	if r.as < 0 {
+		return nil
+	}
+	return unix.Prlimit(pid, unix.RLIMIT_AS, &unix.Rlimit{Cur: uint64(r.as), Max: uint64(r.as)}, nil)
 }
 
 func (rlimitLimiter) oomKilled(int) bool { return false }
 func (rlimitLimiter) release(int)        {}
-func (rlimitLimiter) describe() string {
-	return "RSS watchdog (kills a worker over the limit) + Go memory limit in the worker + RLIMIT_AS backstop (limit + 2 GiB)"
+func (r rlimitLimiter) describe() string {
+	if r.as < 0 {
+		return "RSS watchdog (kills a worker over the limit) + Go memory limit in the worker"
+	}
+	return fmt.Sprintf("RSS watchdog (kills a worker over the limit) + Go memory limit in the worker + RLIMIT_AS backstop (%s of address space)", sizeText(r.as))
 }
 
 // cgroupLimiter puts each worker in a cgroup v2 child with memory.max set

@@ -56,6 +56,10 @@ type Options struct {
 	MaxCalls int
 	// CacheSize is how many connectors a worker keeps loaded (default 64).
 	CacheSize int
+	// AddressSpace caps a worker's virtual memory where no cgroup is
+	// available (default: MemoryLimit + 2 GiB; negative: no cap, for
+	// workers built with -race, which reserve terabytes).
+	AddressSpace int64
 	// Engine is the engine configuration workers run with. Timeout,
 	// LoadTimeout, MaxCallStackSize and HTTP cross to the workers (HTTP's
 	// Transport cannot); Tokens, OnHTTP and Logger stay in this process
@@ -127,7 +131,7 @@ func New(opts Options) (*Pool, error) {
 			CacheSize:        opts.CacheSize,
 			HTTP:             httpCfg,
 		},
-		limiter: newLimiter(opts.MemoryLimit),
+		limiter: newLimiter(opts.MemoryLimit, opts.AddressSpace),
 		slots:   make(chan struct{}, opts.Workers),
 		live:    map[*proc]struct{}{},
 	}
