@@ -295,7 +295,13 @@ func (s *FileStore) Get(ctx context.Context, name string, version int) (Version,
 	if err != nil {
 		return Version{}, nil, err
 	}
-	src, err := os.ReadFile(filepath.Join(dir, versionBase(version)+"."+v.Lang))
+	path := filepath.Join(dir, versionBase(version)+"."+v.Lang)
+	// Only a regular file of the recorded size is read: a data dir edited
+	// by hand (a huge file, a FIFO) must not exhaust or block the server.
+	if fi, err := os.Stat(path); err == nil && (!fi.Mode().IsRegular() || fi.Size() != v.Size) {
+		return Version{}, nil, fmt.Errorf("connector %s version %d: source is not the %d-byte file its metadata records: %w", name, version, v.Size, ErrCorrupt)
+	}
+	src, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return Version{}, nil, fmt.Errorf("connector %s version %d: source missing: %w", name, version, ErrCorrupt)
