@@ -56,6 +56,10 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 		// The Go heap works hard to stay under the limit before the
 		// server's watchdog has to kill the worker.
 		debug.SetMemoryLimit(cfg.MemoryLimit * 8 / 10)
+		// With the limit as the backstop, a worker can collect less often
+		// than the default: its heap is small, so GOGC=100 would run the
+		// collector several times per large page.
+		debug.SetGCPercent(400)
 	}
 	lvl, err := zerolog.ParseLevel(cfg.LogLevel)
 	if err != nil || cfg.LogLevel == "" {
