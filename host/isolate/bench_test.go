@@ -3,6 +3,7 @@ package isolate_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,6 +89,7 @@ func BenchmarkIdleConnectors(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		var cs []*isolate.Connector
 		for i := range 100 {
 			name := fmt.Sprintf("idle%03d", i)
 			c, err := p.Load(ctx, name, name+".js", []byte(connector(name, name, "", "")))
@@ -97,11 +99,27 @@ func BenchmarkIdleConnectors(b *testing.B) {
 			if r := c.Invoke(ctx, pageEnv, host.CallOptions{}); r.Err != nil {
 				b.Fatal(string(r.Body))
 			}
+			cs = append(cs, c)
 		}
 		n, rss := p.Workers()
-		b.ReportMetric(float64(n), "workers")
-		b.ReportMetric(float64(rss)/(1<<20), "workers-RSS-MiB")
-		b.ReportMetric(float64(rss)/(1<<20)/float64(max(n, 1)), "MiB/worker")
+		b.ReportMetric(float64(n), "seq-workers")
+		b.ReportMetric(float64(rss)/(1<<20), "seq-RSS-MiB")
+		// Then every connector called at once: the pool grows to its bound
+		// and each worker loads the connectors it is given.
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r := c.Invoke(ctx, pageEnv, host.CallOptions{}); r.Err != nil {
+					b.Error(string(r.Body))
+				}
+			}()
+		}
+		wg.Wait()
+		n, rss = p.Workers()
+		b.ReportMetric(float64(n), "burst-workers")
+		b.ReportMetric(float64(rss)/(1<<20), "burst-RSS-MiB")
 		p.Close()
 	}
 }
