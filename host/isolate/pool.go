@@ -471,11 +471,16 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 		if err != nil {
 			return c.workerEnded(start, typ(), timeout, ctx, w)
 		}
-		if f.h.Missing && attempt == 0 {
+		if f.h.Missing {
+			// The worker dropped the connector from its cache: load it
+			// again, once.
 			w.mu.Lock()
 			delete(w.loaded, c.key)
 			w.mu.Unlock()
-			continue
+			if attempt == 0 {
+				continue
+			}
+			return failed(start, typ(), 500, "Failed to execute request "+typ(), "the worker could not keep the connector loaded")
 		}
 		h := f.h
 		return &host.Response{Type: h.Type, Body: f.payload, Err: h.Err, Connection: h.Connection, Duration: time.Since(start)}
@@ -488,7 +493,7 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 func (c *Connector) run(ctx context.Context, w *proc, method string, payload []byte, timeout time.Duration) (frame, error) {
 	grace := c.pool.opts.Grace
 	dl, _ := ctx.Deadline()
-	h := &header{Op: opCall, Key: c.key, Method: method, Timeout: int64(timeout), Deadline: dl.UnixNano()}
+	h := &header{Op: opCall, ID: w.nextID.Add(1), Key: c.key, Method: method, Timeout: int64(timeout), Deadline: dl.UnixNano()}
 	stop := make(chan struct{})
 	var once sync.Once
 	stopAfter := func(d time.Duration) {

@@ -365,7 +365,9 @@ var errDied = errors.New("the worker process ended")
 // request sends a frame and waits for its answer until the worker dies or
 // stop fires (stop may be nil).
 func (w *proc) request(h *header, payload []byte, stop <-chan struct{}) (frame, error) {
-	h.ID = w.nextID.Add(1)
+	if h.ID == 0 {
+		h.ID = w.nextID.Add(1)
+	}
 	ch := make(chan frame, 1)
 	w.mu.Lock()
 	w.waiting[h.ID] = ch
