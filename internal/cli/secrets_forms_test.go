@@ -39,7 +39,7 @@ module.exports = {
 
 func TestEncodedSecretsNeverPrinted(t *testing.T) {
 	js := writeFile(t, filepath.Join(t.TempDir(), "enc.js"), encodedLeaks)
-	env := map[string]string{"SYNAPSE_JS_TOKEN": "P@ssw0rd!", "SYNAPSE_JS_USER": "svc", "SYNAPSE_JS_PASSWORD": "hunter 2&more"}
+	env := map[string]string{"SYNAPSE_JS_TOKEN": "P@ssw0rd!", "SYNAPSE_JS_PASSWORD": "hunter 2&more"}
 	forms := []string{"P%40ssw0rd", "p%40ssw0rd", "UEBzc3cwcmQh", "hunter%202", "aHVudGVyIDImbW9yZQ", "c3ZjOmh1bnRlciAyJm1vcmU", "hunter 2"}
 	check := func(name string, r result) {
 		t.Helper()
@@ -53,8 +53,8 @@ func TestEncodedSecretsNeverPrinted(t *testing.T) {
 			t.Errorf("%s redacted nothing (did the script leak?):\n%s", name, all)
 		}
 	}
-	check("run test", run(t, env, "run", js, "test", "--log-level", "debug"))
-	check("run read", run(t, env, "run", js, "read", "--entity", "leak", "--log-level", "debug"))
-	check("check", run(t, env, "check", js, "--entity", "leak", "--log-level", "debug"))
-	check("sync", run(t, env, "sync", js, "--entity", "leak", "--log-level", "debug"))
+	check("run test", run(t, env, "run", js, "test", "--user", "svc", "--log-level", "debug"))
+	check("run read", run(t, env, "run", js, "read", "--entity", "leak", "--user", "svc", "--log-level", "debug"))
+	check("check", run(t, env, "check", js, "--entity", "leak", "--user", "svc", "--log-level", "debug"))
+	check("sync", run(t, env, "sync", js, "--entity", "leak", "--user", "svc", "--log-level", "debug"))
 }
