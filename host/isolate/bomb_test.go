@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/synapsejs/synapse-js/host/isolate"
 )
 
 // healthyLoad invokes a healthy connector over and over until stop closes,
@@ -212,4 +214,43 @@ func TestNoWorkerLeftBehind(t *testing.T) {
 	if c := children(t); len(c) != 0 {
 		t.Fatalf("worker processes left after Close: %v", c)
 	}
+}
+
+// TestHungConnectorLeavesWorkersForOthers: a connector whose calls all run
+// native code until their deadline holds at most half the workers, so
+// another connector's calls are answered while they hang.
+func TestHungConnectorLeavesWorkersForOthers(t *testing.T) {
+	h := newHarness(t, func(o *isolate.Options) { o.PerConnector = 0 }) // 4 workers, 2 per connector
+	h.mustUpload("healthy", connector("healthy", "healthy", "", ""))
+	h.mustUpload("regex", connector("regex", "slow", "", `if (req.entity.apiName === 'slow') /^(?=a)(a+)+$/.test('a'.repeat(28) + '!');`))
+	slowEnv := strings.Replace(readEnvelope, `"apiName":"thing"}`, `"apiName":"slow"}`, 1)
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.invoke("regex", slowEnv, "X-Synapse-Timeout", "3s")
+		}()
+	}
+	running := func() int {
+		var v struct {
+			Serving struct {
+				Running int `json:"running"`
+			} `json:"serving"`
+		}
+		_ = json.Unmarshal(h.do("GET", "/v1/synapses/regex", "").body, &v)
+		return v.Serving.Running
+	}
+	for running() < 4 { // the server runs 4 calls of a connector at once (its pool size)
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 5 {
+		if tag := tagOf(t, h.invoke("healthy", readEnvelope)); tag != "healthy" {
+			t.Errorf("healthy: %q", tag)
+		}
+	}
+	if n := running(); n == 0 {
+		t.Error("the hung calls ended before the healthy ones were answered: the test proved nothing")
+	}
+	wg.Wait()
 }

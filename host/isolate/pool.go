@@ -47,6 +47,10 @@ type Options struct {
 	// most calls in flight across all connectors (default 2 × CPUs, at
 	// least 4).
 	Workers int
+	// PerConnector is the most workers one connector's calls hold at once
+	// (default half of Workers, at least 1), so a connector whose calls
+	// all hang until their deadline leaves workers for the others.
+	PerConnector int
 	// MemoryLimit is each worker's memory limit in bytes (default 512 MiB).
 	MemoryLimit int64
 	// Grace is how long a worker may stay busy past its call's deadline
@@ -92,6 +96,10 @@ func New(opts Options) (*Pool, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = max(4, 2*goruntime.GOMAXPROCS(0))
 	}
+	if opts.PerConnector <= 0 {
+		opts.PerConnector = max(1, opts.Workers/2)
+	}
+	opts.PerConnector = min(opts.PerConnector, opts.Workers)
 	if opts.MemoryLimit <= 0 {
 		opts.MemoryLimit = DefaultMemoryLimit
 	}
@@ -285,7 +293,7 @@ func (p *Pool) Load(ctx context.Context, serving, filename string, src []byte) (
 	file := filepath.Base(filename)
 	sum := sha256.Sum256(src)
 	sha := hex.EncodeToString(sum[:])
-	c := &Connector{pool: p, serving: serving, file: file, src: src, sha: sha}
+	c := &Connector{pool: p, serving: serving, file: file, src: src, sha: sha, share: make(chan struct{}, p.opts.PerConnector)}
 	c.key = sha + "\x00" + serving + "\x00" + file
 	lctx, cancel := context.WithTimeout(ctx, p.opts.Engine.LoadTimeout+5*time.Second)
 	defer cancel()
@@ -373,6 +381,7 @@ type Connector struct {
 	info    json.RawMessage
 	methods []string
 	inUse   atomic.Int64
+	share   chan struct{} // its calls holding or waiting for a worker
 }
 
 // Name is the connector's synapse_info name.
@@ -446,6 +455,13 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 	typ := func() string { return callType(method, payload) }
 	c.inUse.Add(1)
 	defer c.inUse.Add(-1)
+	select {
+	case c.share <- struct{}{}:
+		defer func() { <-c.share }()
+	case <-ctx.Done():
+		return failed(start, typ(), 504, fmt.Sprintf("%s did not start within its %s deadline", typ(), timeout),
+			fmt.Sprintf("%s had %d calls running in workers, the most one connector may", c.serving, cap(c.share)))
+	}
 	w, err := p.acquire(ctx, c.key)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -29,7 +29,7 @@ type isolateFlags struct {
 func (f *isolateFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.mode, "isolate", "process", "where calls run: process (worker processes under a memory limit) or none (in the server's process: trusted code only)")
 	fl.StringVar(&f.workerMemory, "worker-memory", "512MiB", "memory limit of each worker process (e.g. 256MiB, 1GiB)")
-	fl.IntVar(&f.workers, "workers", 0, "worker processes at most, hence calls running at once across connectors (default 2 x CPUs, at least 4)")
+	fl.IntVar(&f.workers, "workers", 0, "worker processes at most, hence calls running at once across connectors (default 2 x CPUs, at least 4); one connector holds at most half")
 	fl.DurationVar(&f.grace, "worker-grace", isolate.DefaultGrace, "how long a worker may stay busy past a call's deadline before it is killed (at most 1s)")
 	fl.StringArrayVar(&f.allowNet, "allow-net", nil, "let scripts reach a destination the outbound policy denies: a CIDR, a host, or host:port (repeatable), e.g. --allow-net 127.0.0.1:9000")
 	fl.StringArrayVar(&f.denyNet, "deny-net", nil, "deny scripts a destination: a CIDR, a host, or host:port (repeatable)")
