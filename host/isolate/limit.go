@@ -84,6 +84,9 @@ func newCgroupLimiter(limit int64) (*cgroupLimiter, error) {
 		}
 	}
 	base := filepath.Join("/sys/fs/cgroup", rel)
+	if err := enableMemory(base); err != nil {
+		return nil, err
+	}
 	dir := filepath.Join(base, "synapse-js-workers-"+strconv.Itoa(os.Getpid()))
 	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 		return nil, err
@@ -104,6 +107,27 @@ func newCgroupLimiter(limit int64) (*cgroupLimiter, error) {
 		return nil, err
 	}
 	return &cgroupLimiter{limit: limit, dir: dir}, nil
+}
+
+// enableMemory turns the memory controller on for base's children. cgroup
+// v2 allows that only in a cgroup with no processes of its own, so when the
+// kernel refuses (EBUSY) the server first moves itself into a leaf of base
+// ("server"), as systemd's delegation guide describes.
+func enableMemory(base string) error {
+	ctl := filepath.Join(base, "cgroup.subtree_control")
+	if err := os.WriteFile(ctl, []byte("+memory"), 0); err == nil {
+		return nil
+	} else if !errors.Is(err, unix.EBUSY) {
+		return err
+	}
+	leaf := filepath.Join(base, "server")
+	if err := os.Mkdir(leaf, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+		return err
+	}
+	return os.WriteFile(ctl, []byte("+memory"), 0)
 }
 
 func (c *cgroupLimiter) path(pid int) string { return filepath.Join(c.dir, "w"+strconv.Itoa(pid)) }
