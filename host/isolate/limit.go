@@ -24,6 +24,8 @@ type limiter interface {
 	release(pid int)
 	// describe names the mechanism, for logs and docs.
 	describe() string
+	// close drops what the limiter made, once every worker has exited.
+	close()
 }
 
 // newLimiter picks cgroup v2 when the server may create child cgroups of
@@ -53,6 +55,7 @@ func (r rlimitLimiter) apply(pid int) error {
 
 func (rlimitLimiter) oomKilled(int) bool { return false }
 func (rlimitLimiter) release(int)        {}
+func (rlimitLimiter) close()             {}
 func (r rlimitLimiter) describe() string {
 	if r.as < 0 {
 		return "RSS watchdog (kills a worker over the limit) + Go memory limit in the worker"
@@ -161,6 +164,8 @@ func (c *cgroupLimiter) oomKilled(pid int) bool {
 }
 
 func (c *cgroupLimiter) release(pid int) { _ = os.Remove(c.path(pid)) }
+
+func (c *cgroupLimiter) close() { _ = os.Remove(c.dir) }
 
 func (c *cgroupLimiter) describe() string {
 	return "cgroup v2 memory.max per worker (" + c.dir + ") + RSS watchdog"

@@ -185,6 +185,7 @@ func (p *Pool) Close() {
 	for _, w := range all {
 		<-w.dead
 	}
+	p.limiter.close()
 }
 
 var errClosed = errors.New("isolate: the worker pool is closed")
