@@ -2,8 +2,10 @@ package isolate_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/isolate"
@@ -63,5 +65,41 @@ func TestWorkersRecycled(t *testing.T) {
 				t.Errorf("%d workers alive, the bound is 1", n)
 			}
 		})
+	}
+}
+
+// TestCallerGoneStopsTheCallNotTheWorker: a caller that goes away has its
+// call interrupted in the worker, which stays to serve the next call.
+func TestCallerGoneStopsTheCallNotTheWorker(t *testing.T) {
+	h := newHarness(t, func(o *isolate.Options) { o.Workers = 1; o.PerConnector = 1 })
+	h.mustUpload("spin", connector("spin", "spin", "", "if (req.entity.apiName === 'spin') for (;;) {}"))
+	tagOf(t, h.invoke("spin", readEnvelope))
+	before := liveChildren(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", h.ts.URL+"/spin", strings.NewReader(strings.Replace(readEnvelope, `"apiName":"thing"}`, `"apiName":"spin"}`, 1)))
+	req.Header.Set("X-Synapse-Timeout", "60s")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	// Wait until the call runs, then leave.
+	for !strings.Contains(string(h.do("GET", "/v1/synapses/spin", "").body), `"running":1`) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	// The one worker is free again without a restart: the next call is
+	// answered by the same process.
+	if tag := tagOf(t, h.invoke("spin", readEnvelope)); tag != "spin" {
+		t.Fatalf("after the cancelled call: %q", tag)
+	}
+	after := liveChildren(t)
+	for pid := range after {
+		if !before[pid] {
+			t.Errorf("the worker was replaced (before %v, after %v): a cancelled call should be interrupted, not killed", before, after)
+		}
 	}
 }
