@@ -42,17 +42,19 @@ type proc struct {
 	dead    chan struct{} // closed when the process has exited
 	exitErr error         // set before dead closes
 
-	mu      sync.Mutex
-	cause   string                // why it ended (causeNone while alive)
-	waiting map[uint64]chan frame // answers awaited, by frame id
-	locks   map[uint64]func()     // token locks this worker holds
-	loaded  map[string]bool       // connector keys it has loaded
-	tail    bytes.Buffer          // the last non-JSON lines of stderr
-	calls   int                   // calls run so far
-	highMem int                   // consecutive calls that ended with a high RSS
-	busy    atomic.Bool           // running a load or a call (the watchdog looks then)
-	nextID  atomic.Uint64
-	lockID  atomic.Uint64
+	mu          sync.Mutex
+	cause       string                // why it ended (causeNone while alive)
+	waiting     map[uint64]chan frame // answers awaited, by frame id
+	locks       map[uint64]func()     // token locks this worker holds
+	loaded      map[string]bool       // connector keys it has loaded
+	tail        bytes.Buffer          // the first non-JSON lines of stderr
+	crash       string                // the first line of a Go crash report
+	outOfMemory bool                  // the worker reported running out of memory
+	calls       int                   // calls run so far
+	highMem     int                   // consecutive calls that ended with a high RSS
+	busy        atomic.Bool           // running a load or a call (the watchdog looks then)
+	nextID      atomic.Uint64
+	lockID      atomic.Uint64
 }
 
 type frame struct {
@@ -105,7 +107,7 @@ func (p *Pool) startProc() (*proc, error) {
 		w.exitErr = err
 		if w.cause == causeNone {
 			w.cause = causeCrash
-			if strings.Contains(w.tail.String(), "out of memory") || p.limiter.oomKilled(w.pid) {
+			if w.outOfMemory || p.limiter.oomKilled(w.pid) {
 				w.cause = causeMemory
 			}
 		}
@@ -224,14 +226,21 @@ func (w *proc) readLogs(r io.Reader) {
 			w.pool.opts.Engine.Logger.WithLevel(lvl).Fields(fields).Msg(msg)
 			continue
 		}
+		// A Go crash report is a first line ("fatal error: runtime: out
+		// of memory") and pages of goroutine stacks: keep the first line
+		// and whether memory ran out, not the stacks.
+		text := string(line)
 		w.mu.Lock()
-		if w.tail.Len() > 16<<10 {
-			rest := w.tail.Bytes()[8<<10:]
-			w.tail.Reset()
-			w.tail.Write(rest)
+		if w.crash == "" && (strings.HasPrefix(text, "fatal error:") || strings.HasPrefix(text, "panic:")) {
+			w.crash = text
 		}
-		w.tail.Write(line)
-		w.tail.WriteByte('\n')
+		if strings.Contains(text, "out of memory") {
+			w.outOfMemory = true
+		}
+		if w.tail.Len() < 4<<10 {
+			w.tail.WriteString(text)
+			w.tail.WriteByte('\n')
+		}
 		w.mu.Unlock()
 	}
 	_, _ = io.Copy(io.Discard, r)
@@ -242,12 +251,7 @@ func (w *proc) readLogs(r io.Reader) {
 func (w *proc) crashLine() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, l := range strings.Split(w.tail.String(), "\n") {
-		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") {
-			return l
-		}
-	}
-	return ""
+	return w.crash
 }
 
 // readFrames dispatches the worker's frames: answers to the request
