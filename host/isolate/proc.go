@@ -43,16 +43,17 @@ type proc struct {
 	exitErr error         // set before dead closes
 
 	mu          sync.Mutex
-	cause       string                // why it ended (causeNone while alive)
-	waiting     map[uint64]chan frame // answers awaited, by frame id
-	locks       map[uint64]func()     // token locks this worker holds
-	loaded      map[string]bool       // connector keys it has loaded
-	tail        bytes.Buffer          // the first non-JSON lines of stderr
-	crash       string                // the first line of a Go crash report
-	outOfMemory bool                  // the worker reported running out of memory
-	calls       int                   // calls run so far
-	highMem     int                   // consecutive calls that ended with a high RSS
-	busy        atomic.Bool           // running a load or a call (the watchdog looks then)
+	cause       string                        // why it ended (causeNone while alive)
+	waiting     map[uint64]chan frame         // answers awaited, by frame id
+	locks       map[uint64]func()             // token locks this worker holds
+	lockWaits   map[uint64]context.CancelFunc // lock requests waiting, by request id
+	loaded      map[string]bool               // connector keys it has loaded
+	tail        bytes.Buffer                  // the first non-JSON lines of stderr
+	crash       string                        // the first line of a Go crash report
+	outOfMemory bool                          // the worker reported running out of memory
+	calls       int                           // calls run so far
+	highMem     int                           // consecutive calls that ended with a high RSS
+	busy        atomic.Bool                   // running a load or a call (the watchdog looks then)
 	nextID      atomic.Uint64
 	lockID      atomic.Uint64
 }
@@ -83,14 +84,15 @@ func (p *Pool) startProc() (*proc, error) {
 		return nil, fmt.Errorf("start a worker (%s): %w", args[0], err)
 	}
 	w := &proc{
-		pool:    p,
-		cmd:     cmd,
-		pid:     cmd.Process.Pid,
-		out:     newFrameWriter(stdin),
-		dead:    make(chan struct{}),
-		waiting: map[uint64]chan frame{},
-		locks:   map[uint64]func(){},
-		loaded:  map[string]bool{},
+		pool:      p,
+		cmd:       cmd,
+		pid:       cmd.Process.Pid,
+		out:       newFrameWriter(stdin),
+		dead:      make(chan struct{}),
+		waiting:   map[uint64]chan frame{},
+		locks:     map[uint64]func(){},
+		lockWaits: map[uint64]context.CancelFunc{},
+		loaded:    map[string]bool{},
 	}
 	w.log = p.opts.Engine.Logger.With().Int("worker_pid", w.pid).Logger()
 	if err := p.limiter.apply(w.pid); err != nil {
@@ -319,8 +321,12 @@ func (w *proc) token(h *header) {
 		}
 	case "lock":
 		// Waiting for a lock must not hold up the worker's other frames.
+		// Every lock request is answered once: the lock's id, or why not.
+		ctx, cancel := context.WithCancel(context.Background())
+		w.mu.Lock()
+		w.lockWaits[h.ID] = cancel
+		w.mu.Unlock()
 		go func() {
-			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			go func() {
 				select {
@@ -330,23 +336,30 @@ func (w *proc) token(h *header) {
 				}
 			}()
 			unlock, err := store.Lock(ctx, k)
+			w.mu.Lock()
+			delete(w.lockWaits, h.ID)
+			if err == nil && w.alive() {
+				id := w.lockID.Add(1)
+				w.locks[id] = unlock
+				reply.Lock = id
+			} else if err == nil {
+				unlock()
+			}
+			w.mu.Unlock()
 			if err != nil {
 				reply.Error = err.Error()
-				_ = w.out.write(reply, nil)
-				return
 			}
-			id := w.lockID.Add(1)
-			w.mu.Lock()
-			if !w.alive() {
-				w.mu.Unlock()
-				unlock()
-				return
-			}
-			w.locks[id] = unlock
-			w.mu.Unlock()
-			reply.Lock = id
 			_ = w.out.write(reply, nil)
 		}()
+		return
+	case "abandon":
+		// The worker's call stopped waiting for lock request h.Lock.
+		w.mu.Lock()
+		cancel := w.lockWaits[h.Lock]
+		w.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
 		return
 	case "unlock":
 		w.mu.Lock()

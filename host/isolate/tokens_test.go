@@ -3,6 +3,7 @@ package isolate_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,11 +16,12 @@ import (
 // oauthEnd is an end system with a rotating OAuth2 token endpoint: each
 // refresh spends the refresh token and retires the access token.
 type oauthEnd struct {
-	mu      sync.Mutex
-	n       int
-	valid   map[string]bool // access tokens the API accepts
-	refresh map[string]bool // refresh tokens not yet spent
-	seen    []string        // "who:token" of each API call
+	mu       sync.Mutex
+	n        int             // refreshes granted
+	attempts int             // refresh requests
+	valid    map[string]bool // access tokens the API accepts
+	refresh  map[string]bool // refresh tokens not yet spent
+	seen     []string        // "who:token" of each API call
 }
 
 func newOAuthEnd() (*oauthEnd, *httptest.Server) {
@@ -30,6 +32,7 @@ func newOAuthEnd() (*oauthEnd, *httptest.Server) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		rt := r.Form.Get("refresh_token")
+		o.attempts++
 		if !o.refresh[rt] {
 			w.WriteHeader(400)
 			fmt.Fprint(w, `{"error":"invalid_grant"}`)
@@ -113,5 +116,59 @@ func TestTokensPerServingNameAcrossWorkers(t *testing.T) {
 	}
 	if st, _, _ := wireErr(t, r); st != 401 {
 		t.Errorf("two's spent refresh token: want 401, got %d %s", st, r.body)
+	}
+}
+
+// TestConcurrentRefreshesAcrossWorkers: two calls in two workers meet the
+// same expired token at once; the server's refresh lock lets one refresh
+// and hands the other the result, so the refresh token is spent once and
+// both calls succeed.
+func TestConcurrentRefreshesAcrossWorkers(t *testing.T) {
+	o, end := newOAuthEnd()
+	defer end.Close()
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	release := make(chan struct{})
+	// Hold the first two API requests (both with the expired token) until
+	// both calls have made theirs: they refresh at the same time.
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("Authorization"), "acc-0") {
+			arrived.Done()
+			<-release
+		}
+		proxy, _ := http.NewRequest(r.Method, end.URL+r.URL.Path+"?"+r.URL.RawQuery, r.Body)
+		proxy.Header = r.Header
+		res, err := http.DefaultClient.Do(proxy)
+		if err != nil {
+			w.WriteHeader(502)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		_, _ = io.Copy(w, res.Body)
+	}))
+	defer gate.Close()
+	go func() { arrived.Wait(); close(release) }()
+	h := newHarness(t, nil)
+	h.mustUpload("one", strings.Replace(oauthConnector(end.URL), end.URL+"/api", gate.URL+"/api", 1))
+	var wg sync.WaitGroup
+	answers := make([]resp, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = h.invoke("one", oauthEnvelope(fmt.Sprintf("c%d", i)))
+		}()
+	}
+	wg.Wait()
+	for i, r := range answers {
+		if tag := tagOf(t, r); tag != "ok" {
+			t.Errorf("call %d: %s", i, r.body)
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n != 1 || o.attempts != 1 {
+		t.Errorf("%d refresh requests, %d granted; want one of each (API saw %v)", o.attempts, o.n, o.seen)
 	}
 }

@@ -247,23 +247,18 @@ func (w *worker) rpc(ctx context.Context, h *header) (*header, error) {
 		}
 		return r, nil
 	case <-ctx.Done():
-		w.mu.Lock()
-		delete(w.pending, h.ID)
-		w.mu.Unlock()
 		if h.Fn == "lock" {
-			// The server may grant the lock after we gave up: have it
-			// released when that answer arrives.
+			// The server answers every lock request once: tell it we
+			// gave up, and release the lock if it was granted meanwhile.
+			_ = w.out.write(&header{Op: opToken, Fn: "abandon", Lock: h.ID}, nil)
 			go func() {
-				select {
-				case r := <-ch:
-					if r != nil && r.Lock != 0 {
-						_ = w.out.write(&header{Op: opToken, Fn: "unlock", Lock: r.Lock}, nil)
-					}
-				case <-time.After(time.Minute):
+				if r := <-ch; r.Lock != 0 {
+					_ = w.out.write(&header{Op: opToken, Fn: "unlock", Lock: r.Lock}, nil)
 				}
 			}()
+		} else {
 			w.mu.Lock()
-			w.pending[h.ID] = ch
+			delete(w.pending, h.ID)
 			w.mu.Unlock()
 		}
 		return nil, fmt.Errorf("token store: %w", ctx.Err())
