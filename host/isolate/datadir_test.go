@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/synapsejs/synapse-js/host/store"
@@ -55,6 +56,8 @@ func TestNoDataDirContentStopsTheServer(t *testing.T) {
 	put("badmeta", connector("badmeta", "x", "", ""))
 	put("changed", connector("changed", "x", "", ""))
 	put("huge", connector("huge", "x", "", ""))
+	put("fifo", connector("fifo", "x", "", ""))
+	put("fifometa", connector("fifometa", "x", "", ""))
 	_ = os.Remove(filepath.Join(h.dir, "nocurrent", "current"))
 	write("badcurrent/current", "\x00\x01garbage")
 	write("dangling/current", "99")
@@ -63,6 +66,14 @@ func TestNoDataDirContentStopsTheServer(t *testing.T) {
 	if f, err := os.OpenFile(filepath.Join(h.dir, "huge", "v000001.js"), os.O_WRONLY|os.O_APPEND, 0); err == nil {
 		_ = f.Truncate(1 << 30) // a sparse gigabyte
 		f.Close()
+	}
+	// Reading a FIFO would block until someone writes to it.
+	for _, f := range []string{"fifo/current", "fifometa/v000001.json"} {
+		p := filepath.Join(h.dir, f)
+		_ = os.Remove(p)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	write("junk.txt", "not a connector")
 	write("Not A Name/current", "1")
@@ -89,7 +100,7 @@ func TestNoDataDirContentStopsTheServer(t *testing.T) {
 			failed[s.Name] = s.Error
 		}
 	}
-	want := []string{"bomb", "loop", "grow", "syntax", "deep", "binary", "empty", "stack", "throwsobj", "nocurrent", "badcurrent", "dangling", "badmeta", "changed", "huge"}
+	want := []string{"bomb", "loop", "grow", "syntax", "deep", "binary", "empty", "stack", "throwsobj", "nocurrent", "badcurrent", "dangling", "badmeta", "changed", "huge", "fifo", "fifometa"}
 	for _, n := range want {
 		if failed[n] == "" {
 			t.Errorf("%s is not listed as failed (list: %s)", n, r.body)
