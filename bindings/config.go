@@ -39,6 +39,23 @@ type HTTPConfig struct {
 	// refused, the mark of a stuck paging cursor (default 10; negative:
 	// off). A script's http.client({maxRepeats}) overrides it.
 	MaxIdenticalRepeats int
+	// DenyPrivate denies, besides link-local, every address a script on a
+	// shared server must not reach: loopback, RFC 1918, CGNAT, IPv6 ULA,
+	// unspecified, multicast and broadcast (PrivateRanges). serve sets it;
+	// the CLI commands do not, so they reach local sandboxes.
+	DenyPrivate bool
+	// Exceptions open destinations the default denials (DenyPrivate and
+	// link-local) would close: a CIDR, an IP, a host name ("*.corp" too),
+	// each optionally with ":port". serve's --allow-net. Deny and
+	// AlwaysDeny still win.
+	Exceptions []string
+	// AlwaysDeny lists destinations nothing may open, an exception
+	// included: the server's own listen addresses, as "ip:port" (an
+	// unspecified ip means every local address at that port) or a CIDR.
+	AlwaysDeny []string
+	// AllowFlag names, in a denial's message, the setting that would open
+	// the destination ("--allow-net"); empty when the host has none.
+	AllowFlag string
 	// Transport, if set, is the round tripper under resty (tests, proxies,
 	// cassettes).
 	Transport http.RoundTripper
@@ -56,6 +73,25 @@ func DefaultDeny() []netip.Prefix {
 		netip.MustParsePrefix("fe80::/10"),
 		netip.MustParsePrefix("fd00:ec2::254/128"),
 	}
+}
+
+// PrivateRanges are what DenyPrivate denies, besides DefaultDeny.
+func PrivateRanges() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"127.0.0.0/8", "::1/128", // loopback
+		"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", // RFC 1918
+		"100.64.0.0/10",       // CGNAT (RFC 6598)
+		"fc00::/7",            // IPv6 unique local
+		"0.0.0.0/8", "::/128", // unspecified ("this network")
+		"224.0.0.0/4", "ff00::/8", // multicast
+		"255.255.255.255/32",            // broadcast
+		"192.0.0.0/24", "198.18.0.0/15", // IETF protocol assignments, benchmarking
+		"64:ff9b:1::/48", // local-use NAT64
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
 }
 
 // Env is the host-wide configuration bindings see. The engine builds it

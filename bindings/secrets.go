@@ -1,12 +1,15 @@
 package bindings
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf16"
 )
 
 // Redacted is what a secret is replaced with.
@@ -17,9 +20,9 @@ const Redacted = "[REDACTED]"
 const minSecretLen = 4
 
 // Secrets replaces known secret values, by value, wherever they appear in a
-// text: as given, URL-query- and path-escaped (a token in a query string),
-// JSON-escaped and base64 (see secretForms). Every byte covered by any occurrence of any secret
-// is hidden, so two secrets that overlap in a text cannot leave a piece of
+// text: as given and in the encodings a script or a library may put them in
+// (see forms). Every byte covered by any occurrence of any secret is
+// hidden, so two secrets that overlap in a text cannot leave a piece of
 // either visible. It is safe for concurrent use: auth refreshes add tokens
 // while other goroutines may be logging.
 type Secrets struct {
@@ -36,6 +39,8 @@ func NewSecrets(values ...string) *Secrets {
 }
 
 // Add registers more secret values; empty and very short ones are ignored.
+// For a Basic credential, add "user:password" too: its base64 is what the
+// Authorization header carries.
 func (s *Secrets) Add(values ...string) {
 	if s == nil {
 		return
@@ -46,13 +51,129 @@ func (s *Secrets) Add(values ...string) {
 		if len(v) < minSecretLen {
 			continue
 		}
-		for _, form := range secretForms(v) {
+		for _, form := range forms(v) {
+			if len(form) < minSecretLen {
+				continue
+			}
 			if _, ok := s.values[form]; !ok {
 				s.values[form] = struct{}{}
 				s.forms = nil
 			}
 		}
 	}
+}
+
+// minB64Core is the shortest piece of a base64 text taken as a secret's
+// trace inside a longer base64 text (shorter pieces would match by chance).
+const minB64Core = 8
+
+// forms lists how v may appear in a text: as given; percent-encoded as Go's
+// query and path escaping and JavaScript's encodeURIComponent and encodeURI
+// do (so with "+" and with "%20" for a space), in upper- and lower-case hex;
+// escaped as a JSON string (with and without HTML escaping); in base64,
+// standard and URL-safe, padded and not; and the part of its base64 that
+// stays the same wherever it sits inside a longer encoded text (a Basic
+// header's "user:password", a token in a JWT-like blob).
+func forms(v string) []string {
+	pct := []string{url.QueryEscape(v), url.PathEscape(v), escapeJS(v, uriComponentSafe), escapeJS(v, uriSafe)}
+	out := []string{v}
+	for _, p := range pct {
+		out = append(out, p, lowerHex(p))
+	}
+	out = append(out, jsonForms(v)...)
+	b := []byte(v)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		out = append(out, enc.EncodeToString(b))
+	}
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		for k := 1; k <= 2; k++ {
+			if core := b64Core(enc, b, k); len(core) >= minB64Core {
+				out = append(out, core)
+			}
+		}
+	}
+	return out
+}
+
+// b64Core is the base64 of v preceded by k other bytes, without the
+// characters that depend on those bytes or on what follows v.
+func b64Core(enc *base64.Encoding, v []byte, k int) string {
+	buf := make([]byte, k+len(v))
+	copy(buf[k:], v)
+	full := enc.EncodeToString(buf)
+	start := []int{0, 2, 3}[k]
+	end := (len(buf) / 3) * 4
+	if end <= start {
+		return ""
+	}
+	return full[start:end]
+}
+
+// The characters encodeURIComponent and encodeURI leave as they are.
+const (
+	uriComponentSafe = "-_.!~*'()"
+	uriSafe          = uriComponentSafe + ";,/?:@&=+$#"
+)
+
+// escapeJS percent-encodes v as JavaScript's encodeURIComponent (or
+// encodeURI) does: UTF-8 bytes, upper-case hex, letters, digits and safe
+// left alone.
+func escapeJS(v, safe string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(safe, c) >= 0) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte("0123456789ABCDEF"[c>>4])
+		b.WriteByte("0123456789ABCDEF"[c&15])
+	}
+	return b.String()
+}
+
+// lowerHex turns a percent-encoded text's hex digits to lower case.
+func lowerHex(p string) string {
+	b := []byte(p)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			for j := i + 1; j <= i+2; j++ {
+				if b[j] >= 'A' && b[j] <= 'F' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+// jsonForms are v escaped inside a JSON string, without the quotes: as
+// JSON.stringify writes it, with Go's HTML escaping, and with every
+// non-ASCII character as \uXXXX.
+func jsonForms(v string) []string {
+	var out []string
+	for _, html := range []bool{false, true} {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(v)
+		out = append(out, strings.TrimSuffix(strings.TrimSpace(buf.String()), `"`)[1:])
+	}
+	// Some encoders also escape "/" (PHP, some JS libraries).
+	out = append(out, strings.ReplaceAll(out[0], "/", `\/`))
+	var b strings.Builder
+	for _, r := range out[0] {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&b, "\\u%04x", u)
+		}
+	}
+	return append(out, b.String())
 }
 
 // snapshot returns the forms to look for, longest first.
@@ -123,21 +244,4 @@ func (s *Secrets) Redact(text string) string {
 	}
 	b.WriteString(text[pos:])
 	return b.String()
-}
-
-// secretForms lists the texts a secret may appear as: as given,
-// URL-query- and path-escaped, JSON-escaped, and base64 (standard and URL
-// alphabets, padded or not), so a cassette or a log line that holds an
-// encoded copy hides it too.
-func secretForms(v string) []string {
-	forms := []string{v, url.QueryEscape(v), url.PathEscape(v)}
-	if j, err := json.Marshal(v); err == nil {
-		js := string(j[1 : len(j)-1])
-		// Some encoders also escape "/" (PHP, some JS libraries).
-		forms = append(forms, js, strings.ReplaceAll(js, "/", `\/`))
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		forms = append(forms, enc.EncodeToString([]byte(v)))
-	}
-	return forms
 }

@@ -54,6 +54,10 @@ var secretKeys = [...]string{"password", "token", "accessToken", "refreshToken",
 func (c *Connection) Secrets() []string {
 	a := &c.Auth
 	out := []string{a.Password, a.Token, a.AccessToken, a.RefreshToken, a.ClientSecret}
+	if a.UserName != "" && a.Password != "" {
+		// A Basic header carries base64("user:password").
+		out = append(out, a.UserName+":"+a.Password)
+	}
 	for _, v := range a.AdditionalHeaders {
 		out = append(out, v)
 	}

@@ -87,7 +87,7 @@ func bearerAuth(token string) *headerAuth {
 
 func basicAuth(user, password string) *headerAuth {
 	enc := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
-	return &headerAuth{scheme: "basic", name: "Authorization", value: "Basic " + enc, secrets: []string{password, enc}}
+	return &headerAuth{scheme: "basic", name: "Authorization", value: "Basic " + enc, secrets: []string{password, user + ":" + password, enc}}
 }
 
 // apiKeyAuth builds an apiKey authenticator; exactly one of header and

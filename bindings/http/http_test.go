@@ -533,7 +533,7 @@ func TestOutboundPolicy(t *testing.T) {
 	vu := newVU(t)
 	start := time.Now()
 	e := thrown(t, vu, `http.get("http://169.254.169.254/latest/meta-data/iam")`)
-	if str(e, "message") != "http: destination 169.254.169.254 is denied by the host's outbound policy" {
+	if str(e, "message") != "http: destination 169.254.169.254 is denied by the host's outbound policy (a link-local address, where cloud metadata services live)" {
 		t.Errorf("message = %q", str(e, "message"))
 	}
 	if time.Since(start) > time.Second {

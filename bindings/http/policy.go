@@ -7,6 +7,7 @@ import (
 	"net"
 	nethttp "net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -19,11 +20,22 @@ type DeniedError struct {
 	// Dest is what was denied: a host name, an IP, or "name (ip)" when a
 	// name resolved to a denied address.
 	Dest string
+	// Reason says which rule denied it ("a loopback or private address").
+	Reason string
+	// Hint says how to allow it, when the host has a setting for that.
+	Hint string
 }
 
 // Error implements error.
 func (e *DeniedError) Error() string {
-	return fmt.Sprintf("http: destination %s is denied by the host's outbound policy", e.Dest)
+	msg := fmt.Sprintf("http: destination %s is denied by the host's outbound policy", e.Dest)
+	if e.Reason != "" {
+		msg += " (" + e.Reason + ")"
+	}
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
 }
 
 // hostPattern is an exact host name or, with a leading "*.", any subdomain
@@ -40,27 +52,70 @@ func (h hostPattern) match(host string) bool {
 	return host == h.name
 }
 
-// policy is a compiled HTTPConfig Allow/Deny list.
+// netEntry is one destination of Deny, Exceptions or AlwaysDeny: a host
+// pattern or an address range, and a port (0: any).
+type netEntry struct {
+	host  *hostPattern
+	nets  []netip.Prefix
+	port  int
+	label string
+}
+
+func (e netEntry) matchName(host string, port int) bool {
+	return e.host != nil && e.host.match(host) && (e.port == 0 || e.port == port)
+}
+
+func (e netEntry) matchIP(ip netip.Addr, port int) bool {
+	if e.port != 0 && e.port != port {
+		return false
+	}
+	for _, n := range e.nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// special is an address range denied by default, with why.
+type special struct {
+	nets   []netip.Prefix
+	reason string
+}
+
+// policy is a compiled HTTPConfig.
 type policy struct {
 	allowHosts []hostPattern
 	allowNets  []netip.Prefix
-	denyHosts  []hostPattern
-	denyNets   []netip.Prefix
+	deny       []netEntry
+	always     []netEntry
+	exceptions []netEntry
+	specials   []special
+	flag       string
 }
 
 // compilePolicy parses cfg's lists. An entry that is neither a CIDR, an IP
 // nor a host name is an error: a typo in a deny list must not pass silently.
 func compilePolicy(cfg *bindings.HTTPConfig) (*policy, error) {
-	p := &policy{}
+	p := &policy{flag: cfg.AllowFlag}
 	var err error
 	if p.allowHosts, p.allowNets, err = parseEntries(cfg.Allow); err != nil {
 		return nil, fmt.Errorf("Allow: %w", err)
 	}
-	if p.denyHosts, p.denyNets, err = parseEntries(cfg.Deny); err != nil {
+	if p.deny, err = parseNetEntries(cfg.Deny, false); err != nil {
 		return nil, fmt.Errorf("Deny: %w", err)
 	}
+	if p.exceptions, err = parseNetEntries(cfg.Exceptions, false); err != nil {
+		return nil, fmt.Errorf("Exceptions: %w", err)
+	}
+	if p.always, err = parseNetEntries(cfg.AlwaysDeny, true); err != nil {
+		return nil, fmt.Errorf("AlwaysDeny: %w", err)
+	}
 	if !cfg.AllowMetadata {
-		p.denyNets = append(p.denyNets, bindings.DefaultDeny()...)
+		p.specials = append(p.specials, special{bindings.DefaultDeny(), "a link-local address, where cloud metadata services live"})
+	}
+	if cfg.DenyPrivate {
+		p.specials = append(p.specials, special{bindings.PrivateRanges(), "a loopback, private, unspecified or multicast address"})
 	}
 	return p, nil
 }
@@ -68,36 +123,107 @@ func compilePolicy(cfg *bindings.HTTPConfig) (*policy, error) {
 func parseEntries(entries []string) (hosts []hostPattern, nets []netip.Prefix, err error) {
 	for _, e := range entries {
 		e = strings.ToLower(strings.TrimSpace(e))
-		switch {
-		case e == "":
+		if e == "" {
 			continue
-		case strings.Contains(e, "/"):
-			pfx, perr := netip.ParsePrefix(e)
-			if perr != nil {
-				return nil, nil, fmt.Errorf("bad CIDR %q: %w", e, perr)
-			}
-			nets = append(nets, pfx.Masked())
-		default:
-			if ip, perr := netip.ParseAddr(strings.Trim(e, "[]")); perr == nil {
-				ip = ip.Unmap()
-				nets = append(nets, netip.PrefixFrom(ip, ip.BitLen()))
-				continue
-			}
-			name := strings.TrimSuffix(e, ".")
-			if rest, ok := strings.CutPrefix(name, "*."); ok {
-				if !validHostName(rest) {
-					return nil, nil, fmt.Errorf("bad host pattern %q", e)
-				}
-				hosts = append(hosts, hostPattern{suffix: "." + rest})
-				continue
-			}
-			if !validHostName(name) {
-				return nil, nil, fmt.Errorf("bad host name %q", e)
-			}
-			hosts = append(hosts, hostPattern{name: name})
+		}
+		h, n, err := parseDest(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		if h != nil {
+			hosts = append(hosts, *h)
+		} else {
+			nets = append(nets, n)
 		}
 	}
 	return hosts, nets, nil
+}
+
+// parseDest reads a CIDR, an IP or a host pattern.
+func parseDest(e string) (*hostPattern, netip.Prefix, error) {
+	if strings.Contains(e, "/") {
+		pfx, perr := netip.ParsePrefix(e)
+		if perr != nil {
+			return nil, netip.Prefix{}, fmt.Errorf("bad CIDR %q: %w", e, perr)
+		}
+		return nil, pfx.Masked(), nil
+	}
+	if ip, perr := netip.ParseAddr(strings.Trim(e, "[]")); perr == nil {
+		ip = ip.Unmap()
+		return nil, netip.PrefixFrom(ip, ip.BitLen()), nil
+	}
+	name := strings.TrimSuffix(e, ".")
+	if rest, ok := strings.CutPrefix(name, "*."); ok {
+		if !validHostName(rest) {
+			return nil, netip.Prefix{}, fmt.Errorf("bad host pattern %q", e)
+		}
+		return &hostPattern{suffix: "." + rest}, netip.Prefix{}, nil
+	}
+	if !validHostName(name) {
+		return nil, netip.Prefix{}, fmt.Errorf("bad host name %q", e)
+	}
+	return &hostPattern{name: name}, netip.Prefix{}, nil
+}
+
+// parseNetEntries reads destinations that may carry a port: "10.0.0.0/8",
+// "127.0.0.1:9000", "[::1]:9000", "::1", "api.corp:443". With local, an
+// unspecified address ("0.0.0.0:8080", ":8080") stands for every address of
+// this machine at that port.
+func parseNetEntries(entries []string, local bool) ([]netEntry, error) {
+	var out []netEntry
+	for _, raw := range entries {
+		e := strings.ToLower(strings.TrimSpace(raw))
+		if e == "" {
+			continue
+		}
+		dest, port := e, 0
+		if _, err := netip.ParseAddr(strings.Trim(e, "[]")); err != nil && !strings.Contains(e, "/") {
+			if h, ps, err := net.SplitHostPort(e); err == nil {
+				n, perr := strconv.Atoi(ps)
+				if perr != nil || n <= 0 || n > 65535 {
+					return nil, fmt.Errorf("bad port in %q", raw)
+				}
+				dest, port = h, n
+			}
+		}
+		ne := netEntry{port: port, label: raw}
+		if dest == "" && local {
+			dest = "0.0.0.0"
+		}
+		h, n, err := parseDest(dest)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case h != nil:
+			ne.host = h
+		case local && n.Bits() == n.Addr().BitLen() && n.Addr().IsUnspecified():
+			ne.nets = localAddresses()
+		default:
+			ne.nets = []netip.Prefix{n}
+		}
+		out = append(out, ne)
+	}
+	return out, nil
+}
+
+// localAddresses are every address that reaches this machine: loopback,
+// unspecified, and each interface's.
+func localAddresses() []netip.Prefix {
+	out := []netip.Prefix{
+		netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+		netip.MustParsePrefix("0.0.0.0/32"), netip.MustParsePrefix("::/128"),
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(ipn.IP); ok {
+				ip = ip.Unmap()
+				out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+			}
+		}
+	}
+	return out
 }
 
 func validHostName(s string) bool {
@@ -118,56 +244,118 @@ func normHost(host string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
 }
 
-// checkHost decides what the host name alone decides. nameAllowed reports
-// whether the name itself is on the allow list (or there is none), so the
-// dial-time check need not find the resolved IP in an allowed CIDR.
-func (p *policy) checkHost(host string) (nameAllowed bool, err error) {
+// nameVerdict is what a host name alone decided.
+type nameVerdict struct {
+	allowed  bool // on the allow list (or there is none)
+	excepted bool // an exception names it
+}
+
+// checkHost decides what the host name alone decides.
+func (p *policy) checkHost(host string, port int) (nameVerdict, error) {
 	host = normHost(host)
 	if ip, perr := netip.ParseAddr(host); perr == nil {
-		return false, p.checkIP(host, ip, false)
+		return nameVerdict{}, p.checkIP(host, ip, port, nameVerdict{})
 	}
-	for _, h := range p.denyHosts {
-		if h.match(host) {
-			return false, &DeniedError{Dest: host}
+	for _, e := range p.deny {
+		if e.matchName(host, port) {
+			return nameVerdict{}, &DeniedError{Dest: host, Reason: "on the host's deny list (" + e.label + ")"}
+		}
+	}
+	var v nameVerdict
+	for _, e := range p.exceptions {
+		if e.matchName(host, port) {
+			v.excepted = true
 		}
 	}
 	if len(p.allowHosts) == 0 && len(p.allowNets) == 0 {
-		return true, nil
+		v.allowed = true
+		return v, nil
 	}
 	for _, h := range p.allowHosts {
 		if h.match(host) {
-			return true, nil
+			v.allowed = true
+			return v, nil
 		}
 	}
 	if len(p.allowNets) > 0 {
 		// The name may resolve into an allowed CIDR: decided at dial time.
-		return false, nil
+		return v, nil
 	}
-	return false, &DeniedError{Dest: host}
+	return v, &DeniedError{Dest: host, Reason: "not on the host's allow list"}
 }
 
 // checkIP checks an address host resolved to (or host itself, for a
-// literal IP).
-func (p *policy) checkIP(host string, ip netip.Addr, nameAllowed bool) error {
+// literal IP) at port.
+func (p *policy) checkIP(host string, ip netip.Addr, port int, v nameVerdict) error {
 	ip = ip.Unmap()
 	dest := ip.String()
 	if host != "" && host != dest {
 		dest = host + " (" + dest + ")"
 	}
-	for _, n := range p.denyNets {
-		if n.Contains(ip) {
-			return &DeniedError{Dest: dest}
+	for _, e := range p.always {
+		if e.matchIP(ip, port) {
+			return &DeniedError{Dest: dest, Reason: "the server's own address; never allowed"}
 		}
 	}
-	if nameAllowed || (len(p.allowHosts) == 0 && len(p.allowNets) == 0) {
+	for _, e := range p.deny {
+		if e.matchIP(ip, port) {
+			return &DeniedError{Dest: dest, Reason: "on the host's deny list (" + e.label + ")"}
+		}
+	}
+	for _, sp := range p.specials {
+		if !inNets(sp.nets, ip) || v.excepted || p.excepted(ip, port) {
+			continue
+		}
+		d := &DeniedError{Dest: dest, Reason: sp.reason}
+		if p.flag != "" {
+			target := ip.String()
+			if ip.Is6() {
+				target = "[" + target + "]"
+			}
+			if port > 0 {
+				d.Hint = fmt.Sprintf("allow it with %s %s:%d", p.flag, target, port)
+			} else {
+				d.Hint = fmt.Sprintf("allow it with %s %s", p.flag, ip)
+			}
+		}
+		return d
+	}
+	if v.allowed || (len(p.allowHosts) == 0 && len(p.allowNets) == 0) {
 		return nil
 	}
-	for _, n := range p.allowNets {
-		if n.Contains(ip) {
-			return nil
+	if inNets(p.allowNets, ip) {
+		return nil
+	}
+	return &DeniedError{Dest: dest, Reason: "not on the host's allow list"}
+}
+
+func (p *policy) excepted(ip netip.Addr, port int) bool {
+	for _, e := range p.exceptions {
+		if e.matchIP(ip, port) {
+			return true
 		}
 	}
-	return &DeniedError{Dest: dest}
+	return false
+}
+
+func inNets(nets []netip.Prefix, ip netip.Addr) bool {
+	for _, n := range nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// portOf is a URL's or address's port, by scheme default when absent.
+func portOf(scheme, port string) int {
+	if n, err := strconv.Atoi(port); err == nil {
+		return n
+	}
+	if scheme == "http" {
+		return 80
+	}
+	return 443
 }
 
 // dialContext returns a DialContext that checks the name it is asked to
@@ -175,18 +363,19 @@ func (p *policy) checkIP(host string, ip netip.Addr, nameAllowed bool) error {
 // cannot smuggle a denied address past the name check.
 func (p *policy) dialContext(base *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
+		host, ps, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, fmt.Errorf("dial %s: %w", addr, err)
 		}
 		host = normHost(host)
-		nameAllowed, err := p.checkHost(host)
+		port := portOf("", ps)
+		verdict, err := p.checkHost(host, port)
 		if err != nil {
 			return nil, err
 		}
 		d := *base
 		d.ControlContext = func(_ context.Context, _, address string, _ syscall.RawConn) error {
-			h, _, err := net.SplitHostPort(address)
+			h, ps, err := net.SplitHostPort(address)
 			if err != nil {
 				return fmt.Errorf("dial %s: %w", address, err)
 			}
@@ -194,7 +383,7 @@ func (p *policy) dialContext(base *net.Dialer) func(ctx context.Context, network
 			if err != nil {
 				return fmt.Errorf("dial %s: %w", address, err)
 			}
-			return p.checkIP(host, ip, nameAllowed)
+			return p.checkIP(host, ip, portOf("", ps), verdict)
 		}
 		return d.DialContext(ctx, network, addr)
 	}
@@ -210,7 +399,7 @@ type policyTransport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *policyTransport) RoundTrip(req *nethttp.Request) (*nethttp.Response, error) {
-	if _, err := t.p.checkHost(req.URL.Hostname()); err != nil {
+	if _, err := t.p.checkHost(req.URL.Hostname(), portOf(req.URL.Scheme, req.URL.Port())); err != nil {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
@@ -260,4 +449,11 @@ func isDenied(err error) (*DeniedError, bool) {
 	var d *DeniedError
 	ok := errors.As(err, &d)
 	return d, ok
+}
+
+// CheckPolicy reports whether cfg's destination lists parse, so a host can
+// refuse a bad flag at start instead of failing every request.
+func CheckPolicy(cfg *bindings.HTTPConfig) error {
+	_, err := compilePolicy(cfg)
+	return err
 }

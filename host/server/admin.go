@@ -275,7 +275,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, p *params) {
 			return
 		}
 	}
-	c, err := s.engine.LoadAs(r.Context(), name, name+"."+lang, src)
+	c, err := s.loader.LoadAs(r.Context(), name, name+"."+lang, src)
 	if err != nil {
 		var le *host.LoadError
 		if errors.As(err, &le) {

@@ -50,15 +50,19 @@ func (s *Server) callTimeout(r *http.Request) (time.Duration, error) {
 
 // notServing answers 404 for a name without a live version.
 func (s *Server) notServing(w http.ResponseWriter, name string, e *entry) {
-	detail := ""
+	broken := ""
 	if e != nil {
 		e.mu.Lock()
-		if e.broken != "" {
-			detail = "its current version does not load: " + e.broken
-		}
+		broken = e.broken
 		e.mu.Unlock()
 	}
-	writeError(w, http.StatusNotFound, "no synapse named "+name, detail)
+	if broken != "" {
+		// A failed connector says so until a new version is uploaded.
+		writeError(w, http.StatusNotFound, "synapse "+name+" is failed: its current version does not load; upload a new version",
+			broken)
+		return
+	}
+	writeError(w, http.StatusNotFound, "no synapse named "+name, "")
 }
 
 // peekType reads the envelope's type, for the few answers made before the

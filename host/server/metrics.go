@@ -3,11 +3,14 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/synapsejs/synapse-js/host"
 )
 
 // metrics are the server's Prometheus metrics, on a registry of its own so
@@ -40,7 +43,7 @@ func newMetrics(s *Server) *metrics {
 		}, []string{"outcome"}),
 		http: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "synapse_js_script_http_requests_total",
-			Help: "HTTP requests made by scripts, by synapse (its synapse_info name), method and status (0: no response).",
+			Help: "HTTP requests made by scripts, by serving name, method (a standard one or other) and status (a standard code, else its class such as 4xx; 0: no response).",
 		}, []string{"synapse", "method", "status"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "synapse_js_http_requests_total",
@@ -56,7 +59,9 @@ func newMetrics(s *Server) *metrics {
 }
 
 func (m *metrics) call(synapse, typ, outcome string, status int, d time.Duration) {
-	if typ == "" {
+	if _, ok := host.ResolveMethod(typ); !ok || typ == "" {
+		// The envelope's type is the caller's string: only the contract's
+		// types become labels.
 		typ = "unknown"
 	}
 	m.calls.WithLabelValues(synapse, typ, outcome, strconv.Itoa(status)).Inc()
@@ -66,7 +71,33 @@ func (m *metrics) call(synapse, typ, outcome string, status int, d time.Duration
 func (m *metrics) upload(outcome string) { m.uploads.WithLabelValues(outcome).Inc() }
 
 func (m *metrics) scriptHTTP(synapse, method string, status int) {
-	m.http.WithLabelValues(synapse, method, strconv.Itoa(status)).Inc()
+	m.http.WithLabelValues(synapse, methodLabel(method), statusLabel(status)).Inc()
+}
+
+// methodLabel bounds the method label: scripts choose the method, and a
+// label per string would let one script grow /metrics without end (or put
+// a secret on it).
+func methodLabel(method string) string {
+	switch m := strings.ToUpper(method); m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// statusLabel is a status code the HTTP standard names, else its class
+// ("4xx"); the end system chooses it.
+func statusLabel(status int) string {
+	switch {
+	case status == 0:
+		return "0"
+	case http.StatusText(status) != "":
+		return strconv.Itoa(status)
+	case status >= 100 && status <= 599:
+		return strconv.Itoa(status/100) + "xx"
+	}
+	return "other"
 }
 
 func (m *metrics) request(route string, code int) {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/host/store"
 )
@@ -65,6 +67,10 @@ type Options struct {
 	// MaxTimeout caps the per-call X-Synapse-Timeout header (default 5 min,
 	// never less than the engine's default timeout).
 	MaxTimeout time.Duration
+	// NewLoader, if set, makes the loader connectors are validated and run
+	// with (host/isolate's worker pool), given the engine options complete
+	// with the server's hooks. Unset: connectors run in this process.
+	NewLoader func(host.Options) (Loader, error)
 }
 
 // Server serves the connectors of a store over HTTP. Create it with New,
@@ -72,6 +78,7 @@ type Options struct {
 type Server struct {
 	opts    Options
 	engine  *host.Engine
+	loader  Loader
 	store   store.Store
 	log     zerolog.Logger
 	auth    auth
@@ -107,12 +114,12 @@ type entry struct {
 // holds one reference, each call in flight another. The last release
 // closes the Connector, so a swapped-out version finishes its calls first.
 type live struct {
-	conn *host.Connector
+	conn Runner
 	ver  store.Version
 	refs atomic.Int64
 }
 
-func newLive(c *host.Connector, v store.Version) *live {
+func newLive(c Runner, v store.Version) *live {
 	l := &live{conn: c, ver: v}
 	l.refs.Store(1)
 	return l
@@ -177,6 +184,10 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.mux = s.routes()
 	eo := opts.Engine
+	if eo.Tokens == nil {
+		// One token memory for the engine and any loader's workers.
+		eo.Tokens = connection.NewMemTokenStore()
+	}
 	prev := eo.OnHTTP
 	eo.OnHTTP = func(synapse, method string, status int) {
 		s.metrics.scriptHTTP(synapse, method, status)
@@ -185,6 +196,14 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.engine = host.New(eo)
+	s.loader = engineLoader{s.engine}
+	if opts.NewLoader != nil {
+		l, err := opts.NewLoader(eo)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		s.loader = l
+	}
 	return s, nil
 }
 
@@ -287,7 +306,7 @@ func (s *Server) loadVersion(ctx context.Context, name string, version int) (*li
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.engine.LoadAs(ctx, name, name+"."+v.Lang, src)
+	c, err := s.loader.LoadAs(ctx, name, name+"."+v.Lang, src)
 	if err != nil {
 		return nil, err
 	}
@@ -344,6 +363,9 @@ func (s *Server) Close() {
 		e.deleted = true
 		s.swap(e, nil)
 		e.mu.Unlock()
+	}
+	if c, ok := s.loader.(io.Closer); ok {
+		_ = c.Close()
 	}
 }
 

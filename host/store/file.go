@@ -245,7 +245,7 @@ func (s *FileStore) Current(ctx context.Context, name string) (Version, error) {
 }
 
 func (s *FileStore) readCurrent(name, dir string) (int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, currentFile))
+	b, err := readSmall(filepath.Join(dir, currentFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
 			return 0, fmt.Errorf("connector %s: %w", name, ErrNotFound)
@@ -264,7 +264,7 @@ func (s *FileStore) readCurrent(name, dir string) (int, error) {
 
 func (s *FileStore) readMeta(name, dir string, n int) (Version, error) {
 	path := filepath.Join(dir, versionBase(n)+".json")
-	b, err := os.ReadFile(path)
+	b, err := readSmall(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Version{}, fmt.Errorf("connector %s version %d: %w", name, n, ErrNotFound)
 	}
@@ -295,7 +295,13 @@ func (s *FileStore) Get(ctx context.Context, name string, version int) (Version,
 	if err != nil {
 		return Version{}, nil, err
 	}
-	src, err := os.ReadFile(filepath.Join(dir, versionBase(version)+"."+v.Lang))
+	path := filepath.Join(dir, versionBase(version)+"."+v.Lang)
+	// Only a regular file of the recorded size is read: a data dir edited
+	// by hand (a huge file, a FIFO) must not exhaust or block the server.
+	if fi, err := os.Stat(path); err == nil && (!fi.Mode().IsRegular() || fi.Size() != v.Size) {
+		return Version{}, nil, fmt.Errorf("connector %s version %d: source is not the %d-byte file its metadata records: %w", name, version, v.Size, ErrCorrupt)
+	}
+	src, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return Version{}, nil, fmt.Errorf("connector %s version %d: source missing: %w", name, version, ErrCorrupt)
@@ -410,3 +416,20 @@ func writeAtomic(path string, data []byte) error { return fsutil.WriteFileAtomic
 func syncDir(dir string) error { return fsutil.SyncDir(dir) }
 
 var _ Store = (*FileStore)(nil)
+
+// maxSmallFile bounds a current or metadata file.
+const maxSmallFile = 1 << 20
+
+// readSmall reads a current or metadata file, which must be a regular file
+// of at most maxSmallFile: a data directory edited by hand (a FIFO, a
+// device, a huge file) must neither block nor exhaust the server.
+func readSmall(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxSmallFile {
+		return nil, fmt.Errorf("%s is not a regular file of at most %d bytes: %w", filepath.Base(path), maxSmallFile, ErrCorrupt)
+	}
+	return os.ReadFile(path)
+}

@@ -90,7 +90,7 @@ sync platform's wire format.`,
 	root.AddCommand(
 		a.demoCmd(), a.versionCmd(), // getting started
 		a.initCmd(), a.validateCmd(), a.runCmd(), a.syncCmd(), a.checkCmd(), a.sandboxCmd(), a.testCmd(), a.devCmd(), // writing a connector
-		a.serveCmd(), a.uploadCmd(), a.synapsesCmd(), a.storeCmd(), // serving connectors
+		a.serveCmd(), a.uploadCmd(), a.synapsesCmd(), a.storeCmd(), a.workerCmd(), // serving connectors (worker: hidden, started by serve)
 	)
 	return root
 }

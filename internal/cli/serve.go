@@ -34,6 +34,7 @@ type serveFlags struct {
 	maxUploadBytes  int64
 	maxInvokeBytes  int64
 	grace           time.Duration
+	iso             isolateFlags
 }
 
 func (a *App) serveCmd() *cobra.Command {
@@ -92,6 +93,7 @@ finish for up to --shutdown-grace.`,
 	fl.Int64Var(&f.maxUploadBytes, "max-upload-bytes", server.DefaultMaxUploadBytes, "the largest connector file accepted")
 	fl.Int64Var(&f.maxInvokeBytes, "max-invoke-bytes", server.DefaultMaxInvokeBytes, "the largest invoke or call request body accepted")
 	fl.DurationVar(&f.grace, "shutdown-grace", server.DefaultShutdownGrace, "how long calls in flight may run after SIGINT/SIGTERM")
+	f.iso.register(fl)
 	return cmd
 }
 
@@ -135,6 +137,22 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 	if queue == 0 {
 		queue = -1 // none may wait
 	}
+	newLoader, err := f.iso.loader()
+	if err != nil {
+		return err
+	}
+	// Listen first: the outbound policy denies scripts the server's own
+	// address.
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", f.addr)
+	if err != nil {
+		return &ExitError{Code: 1, Err: listenError(f.addr, err)}
+	}
+	defer l.Close()
+	httpCfg, err := f.iso.httpConfig(l.Addr())
+	if err != nil {
+		return err
+	}
 	spec := f.dataDir
 	if f.store != "" {
 		if !backend.IsPostgres(f.store) {
@@ -154,6 +172,7 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 			PoolSize: f.poolSize,
 			Logger:   a.log,
 			Tokens:   be.Tokens,
+			HTTP:     httpCfg,
 		}),
 		Logger:         a.log,
 		AdminToken:     admin,
@@ -163,16 +182,12 @@ func (a *App) serve(ctx context.Context, f *serveFlags) error {
 		MaxUploadBytes: f.maxUploadBytes,
 		MaxInvokeBytes: f.maxInvokeBytes,
 		MaxTimeout:     f.maxTimeout,
+		NewLoader:      newLoader,
 	})
 	if err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}
 	defer srv.Close()
-	var lc net.ListenConfig
-	l, err := lc.Listen(ctx, "tcp", f.addr)
-	if err != nil {
-		return &ExitError{Code: 1, Err: listenError(f.addr, err)}
-	}
 	if err := srv.CheckExposure(l.Addr()); err != nil {
 		l.Close()
 		return usageError("%v", err)

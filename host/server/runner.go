@@ -1,0 +1,41 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/synapsejs/synapse-js/host"
+)
+
+// Runner is a loaded connector as the server uses it: a *host.Connector in
+// this process, or one that runs its calls in worker processes
+// (host/isolate). Both answer the same Response for the same call.
+type Runner interface {
+	Name() string
+	SHA256() string
+	Info() json.RawMessage
+	Methods() []string
+	Stats() host.Stats
+	Invoke(ctx context.Context, envelope []byte, opts host.CallOptions) *host.Response
+	Call(ctx context.Context, method string, connection, request json.RawMessage, opts host.CallOptions) *host.Response
+	Close()
+}
+
+// Loader validates and loads connectors for the server. A Loader that is
+// also an io.Closer is closed with the server.
+type Loader interface {
+	// LoadAs loads src to serve under serving; a file that does not
+	// validate is a *host.LoadError.
+	LoadAs(ctx context.Context, serving, filename string, src []byte) (Runner, error)
+}
+
+// engineLoader loads connectors in this process.
+type engineLoader struct{ e *host.Engine }
+
+func (l engineLoader) LoadAs(ctx context.Context, serving, filename string, src []byte) (Runner, error) {
+	c, err := l.e.LoadAs(ctx, serving, filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
