@@ -166,7 +166,7 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 	c.pool.put(rt, reusable)
 	r := &Response{Type: typ}
 	if err != nil {
-		r.Err = c.mapError(ctx, rt.vm, typ, timeout, err, call.Secrets)
+		r.Err = c.mapError(ctx, rt.js, typ, timeout, err, call.Secrets)
 		r.Body = r.Err.appendJSON(nil)
 		lvl := log.Debug()
 		if r.Err.Status >= 500 {
@@ -189,19 +189,19 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 
 // execute builds req and ctx in the runtime, calls the export, waits for
 // its promise, and encodes the result.
-func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call, m *Method, env *Envelope, wire bool, opts CallOptions) ([]byte, error) {
-	vm := r.vm
+func (c *Connector) execute(ctx context.Context, rt *runtime, call *bindings.Call, m *Method, env *Envelope, wire bool, opts CallOptions) ([]byte, error) {
+	js := rt.js
 	raw, err := c.prepareConnection(ctx, call, env.Connection)
 	if err != nil {
 		return nil, err
 	}
-	fn, ok := r.fns[m.Export]
+	fn, ok := rt.fns[m.Export]
 	if !ok {
 		return m.absent(raw, env.Body) // only rows with a default get here
 	}
-	var conn goja.Value = vm.NewObject()
+	var conn goja.Value = js.NewObject()
 	if !isAbsent(raw) {
-		if conn, err = jsjson.Parse(vm, raw); err != nil {
+		if conn, err = jsjson.Parse(js, raw); err != nil {
 			return nil, malformed("connection: " + err.Error())
 		}
 	}
@@ -210,16 +210,16 @@ func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call
 	case m.Request == RequestConnection:
 		in.req = conn
 	case m.Request == RequestEmpty || isAbsent(env.Body):
-		in.req = vm.NewObject()
+		in.req = js.NewObject()
 	default:
-		if in.req, err = jsjson.Parse(vm, env.Body); err != nil {
+		if in.req, err = jsjson.Parse(js, env.Body); err != nil {
 			return nil, malformed("body: " + err.Error())
 		}
 	}
 	if m.result == resultResults {
 		in.ids, in.n = syncariIDs(in.req)
 	}
-	jsctx := vm.NewObject()
+	jsctx := js.NewObject()
 	_ = jsctx.Set("connection", conn)
 	_ = jsctx.Set("type", env.Type)
 	_ = jsctx.Set("syncariId", optString(env.SyncariID))
@@ -232,7 +232,7 @@ func (c *Connector) execute(ctx context.Context, r *runtime, call *bindings.Call
 	if err != nil {
 		return nil, err
 	}
-	if res, err = r.settle(ctx, res); err != nil {
+	if res, err = rt.settle(ctx, res); err != nil {
 		return nil, err
 	}
 	if opts.OnRead != nil && m.Type == "READ" {

@@ -107,7 +107,7 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 	lctx, cancel := e.loadContext(ctx)
 	defer cancel()
 	c.name = "" // unknown until synapse_info answers
-	v, err := c.newRuntime(lctx)
+	rt, err := c.newRuntime(lctx)
 	if err != nil {
 		return &LoadError{File: c.file, Problems: []Problem{c.problemFromError("the script failed at load", err)}}
 	}
@@ -116,9 +116,9 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 		line, col := locate(code, name)
 		problems = append(problems, Problem{File: c.file, Line: line, Column: col, Message: msg})
 	}
-	keys := v.exports.Keys()
+	keys := rt.exports.Keys()
 	for _, k := range keys {
-		val := v.exports.Get(k)
+		val := rt.exports.Get(k)
 		if _, known := methodByExport(k); known {
 			if _, ok := goja.AssertFunction(val); !ok {
 				at(k, fmt.Sprintf("export %s is %s, want a function", k, kindName(val)))
@@ -135,7 +135,7 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 	for _, m := range methods {
 		switch m.Requirement {
 		case Required:
-			if val := v.exports.Get(m.Export); !c.exported[m.Export] && (val == nil || goja.IsUndefined(val)) {
+			if val := rt.exports.Get(m.Export); !c.exported[m.Export] && (val == nil || goja.IsUndefined(val)) {
 				problems = append(problems, Problem{File: c.file, Message: fmt.Sprintf("missing required export %s", m.Export)})
 			}
 		case SourceOrDestination:
@@ -152,7 +152,7 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 
 	c.pool = newPool(e.opts.PoolSize, c.newRuntime, c.observeInUse)
 	if c.exported["synapse_info"] {
-		info, name, perrs := c.loadInfo(lctx, v)
+		info, name, perrs := c.loadInfo(lctx, rt)
 		if len(perrs) > 0 {
 			for _, p := range perrs {
 				if p.Line == 0 {
@@ -176,22 +176,22 @@ func (c *Connector) validate(ctx context.Context, code string) error {
 		})
 		return &LoadError{File: c.file, Problems: problems}
 	}
-	c.pool.seed(v)
+	c.pool.seed(rt)
 	return nil
 }
 
 // loadInfo calls synapse_info on the validation runtime and checks it.
-func (c *Connector) loadInfo(ctx context.Context, v *runtime) (json.RawMessage, string, []Problem) {
+func (c *Connector) loadInfo(ctx context.Context, rt *runtime) (json.RawMessage, string, []Problem) {
 	var out []byte
 	var shapeErrs []*ShapeError
 	call := c.idleCall(ctx)
 	call.Type = "SYNAPSE_INFO"
-	reusable, err := v.exec(ctx, call, func() error {
-		res, err := v.fns["synapse_info"](goja.Undefined(), v.vm.NewObject(), v.vm.NewObject())
+	reusable, err := rt.exec(ctx, call, func() error {
+		res, err := rt.fns["synapse_info"](goja.Undefined(), rt.js.NewObject(), rt.js.NewObject())
 		if err != nil {
 			return err
 		}
-		if res, err = v.settle(ctx, res); err != nil {
+		if res, err = rt.settle(ctx, res); err != nil {
 			return err
 		}
 		var all []*ShapeError

@@ -23,10 +23,10 @@ func newPool(size int, mk func(context.Context) (*runtime, error), onUse func(in
 	return &pool{size: size, idle: make(chan *runtime, size), slots: make(chan struct{}, size), make: mk, onUse: onUse}
 }
 
-func (p *pool) seed(v *runtime) {
+func (p *pool) seed(rt *runtime) {
 	select {
 	case p.slots <- struct{}{}:
-		p.idle <- v
+		p.idle <- rt
 	default:
 	}
 }
@@ -39,25 +39,25 @@ func (p *pool) get(ctx context.Context, loadTimeout func(context.Context) (conte
 		return nil, ErrPoolClosed
 	}
 	select {
-	case v := <-p.idle:
+	case rt := <-p.idle:
 		p.acquired()
-		return v, nil
+		return rt, nil
 	default:
 	}
 	select {
-	case v := <-p.idle:
+	case rt := <-p.idle:
 		p.acquired()
-		return v, nil
+		return rt, nil
 	case p.slots <- struct{}{}:
 		lctx, cancel := loadTimeout(ctx)
 		defer cancel()
-		v, err := p.make(lctx)
+		rt, err := p.make(lctx)
 		if err != nil {
 			<-p.slots
 			return nil, fmt.Errorf("start a runtime: %w", err)
 		}
 		p.acquired()
-		return v, nil
+		return rt, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -72,13 +72,13 @@ func (p *pool) acquired() {
 
 // put returns a runtime after a call; a runtime that is not reusable (or a
 // closed pool's) is dropped and its slot freed.
-func (p *pool) put(v *runtime, reusable bool) {
+func (p *pool) put(rt *runtime, reusable bool) {
 	p.inUse.Add(-1)
 	if p.onUse != nil {
 		p.onUse(-1)
 	}
 	if reusable && !p.closed.Load() {
-		p.idle <- v
+		p.idle <- rt
 		return
 	}
 	<-p.slots

@@ -20,7 +20,7 @@ func errorsModule() bindings.Module { return jserrors.Module{} }
 // runtime is one goja runtime with the connector's program loaded. It runs one
 // call at a time; between calls it sits in its connector's pool.
 type runtime struct {
-	vm      *goja.Runtime
+	js      *goja.Runtime
 	env     *bindings.Env
 	call    *bindings.Call
 	exports *goja.Object
@@ -47,54 +47,54 @@ type timer struct {
 }
 
 // Runtime implements bindings.VU.
-func (v *runtime) Runtime() *goja.Runtime { return v.vm }
+func (rt *runtime) Runtime() *goja.Runtime { return rt.js }
 
 // Call implements bindings.VU.
-func (v *runtime) Call() *bindings.Call { return v.call }
+func (rt *runtime) Call() *bindings.Call { return rt.call }
 
 // Env implements bindings.VU.
-func (v *runtime) Env() *bindings.Env { return v.env }
+func (rt *runtime) Env() *bindings.Env { return rt.env }
 
 // newRuntime makes a runtime and runs the connector's top level in it.
 func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	e := c.engine
-	rt := goja.New()
-	rt.SetMaxCallStackSize(e.opts.MaxCallStackSize)
-	v := &runtime{vm: rt, env: e.env, file: c.file, clock: bindings.ClockOf(e.env.HTTP)}
-	rt.SetPromiseRejectionTracker(v.trackRejection)
+	js := goja.New()
+	js.SetMaxCallStackSize(e.opts.MaxCallStackSize)
+	rt := &runtime{js: js, env: e.env, file: c.file, clock: bindings.ClockOf(e.env.HTTP)}
+	js.SetPromiseRejectionTracker(rt.trackRejection)
 	if e.env.HTTP != nil && e.env.HTTP.Clock != nil {
-		rt.SetTimeSource(v.clock.Now)
+		js.SetTimeSource(rt.clock.Now)
 	}
-	v.call = c.idleCall(ctx)
+	rt.call = c.idleCall(ctx)
 	defer func() {
 		if r := recover(); r != nil {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
-		v.call = nil
+		rt.call = nil
 	}()
-	if _, err := jserrors.Install(rt); err != nil {
+	if _, err := jserrors.Install(js); err != nil {
 		return nil, err
 	}
-	if err := e.registry.Install(v); err != nil {
+	if err := e.registry.Install(rt); err != nil {
 		return nil, err
 	}
 	if e.opts.InitRuntime != nil {
-		if err := e.opts.InitRuntime(v); err != nil {
+		if err := e.opts.InitRuntime(rt); err != nil {
 			return nil, fmt.Errorf("init runtime: %w", err)
 		}
 	}
-	v.installTimers()
+	rt.installTimers()
 	// No script may add globals: whatever one call left there would be
 	// seen by the next caller's call on this runtime. Sealing the global
 	// object costs nothing per call (checking its keys after every call
 	// cost a quarter of a trivial call's time).
-	if _, err := rt.RunString("Object.preventExtensions(globalThis)"); err != nil {
+	if _, err := js.RunString("Object.preventExtensions(globalThis)"); err != nil {
 		return nil, fmt.Errorf("seal globals: %w", err)
 	}
 
-	stop := context.AfterFunc(ctx, func() { rt.Interrupt(ctx.Err()) })
+	stop := context.AfterFunc(ctx, func() { js.Interrupt(ctx.Err()) })
 	defer stop()
-	fnVal, err := rt.RunProgram(c.program)
+	fnVal, err := js.RunProgram(c.program)
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +102,10 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	if !ok {
 		return nil, errors.New("internal: module wrapper is not a function")
 	}
-	module := rt.NewObject()
-	exports := rt.NewObject()
+	module := js.NewObject()
+	exports := js.NewObject()
 	_ = module.Set("exports", exports)
-	if _, err := wrapper(goja.Undefined(), exports, rt.Get("require"), module, rt.ToValue(c.file), rt.ToValue(".")); err != nil {
+	if _, err := wrapper(goja.Undefined(), exports, js.Get("require"), module, js.ToValue(c.file), js.ToValue(".")); err != nil {
 		return nil, err
 	}
 	if !stop() {
@@ -128,40 +128,40 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 			ex = d
 		}
 	}
-	v.exports = ex
-	v.fns = map[string]goja.Callable{}
+	rt.exports = ex
+	rt.fns = map[string]goja.Callable{}
 	for _, m := range methods {
 		if fn, ok := goja.AssertFunction(ex.Get(m.Export)); ok {
-			v.fns[m.Export] = fn
+			rt.fns[m.Export] = fn
 		}
 	}
-	return v, nil
+	return rt, nil
 }
 
-func (v *runtime) installTimers() {
-	rt := v.vm
-	_ = rt.Set("setTimeout", func(call goja.FunctionCall) goja.Value {
+func (rt *runtime) installTimers() {
+	js := rt.js
+	_ = js.Set("setTimeout", func(call goja.FunctionCall) goja.Value {
 		fn, ok := goja.AssertFunction(call.Argument(0))
 		if !ok {
-			panic(rt.NewTypeError("setTimeout: the first argument must be a function"))
+			panic(js.NewTypeError("setTimeout: the first argument must be a function"))
 		}
 		ms := call.Argument(1).ToFloat()
 		if ms != ms || ms < 0 {
 			ms = 0
 		}
-		v.nextTimer++
-		t := &timer{id: v.nextTimer, when: v.clock.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
+		rt.nextTimer++
+		t := &timer{id: rt.nextTimer, when: rt.clock.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
 		if len(call.Arguments) > 2 {
 			t.args = append([]goja.Value(nil), call.Arguments[2:]...)
 		}
-		v.timers = append(v.timers, t)
-		return rt.ToValue(t.id)
+		rt.timers = append(rt.timers, t)
+		return js.ToValue(t.id)
 	})
-	_ = rt.Set("clearTimeout", func(call goja.FunctionCall) goja.Value {
+	_ = js.Set("clearTimeout", func(call goja.FunctionCall) goja.Value {
 		id := call.Argument(0).ToInteger()
-		for i, t := range v.timers {
+		for i, t := range rt.timers {
 			if t.id == id {
-				v.timers = append(v.timers[:i], v.timers[i+1:]...)
+				rt.timers = append(rt.timers[:i], rt.timers[i+1:]...)
 				break
 			}
 		}
@@ -173,10 +173,10 @@ func (v *runtime) installTimers() {
 // bindings, the deadline interrupts JS, and a Go panic is caught. reusable
 // is false when the runtime must be discarded (interrupted, panicked, stack
 // overflow): an interrupt that fires after the run would poison the next one.
-func (v *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error) (reusable bool, err error) {
-	v.call = call
-	v.timers = v.timers[:0]
-	stop := context.AfterFunc(ctx, func() { v.vm.Interrupt(ctx.Err()) })
+func (rt *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error) (reusable bool, err error) {
+	rt.call = call
+	rt.timers = rt.timers[:0]
+	stop := context.AfterFunc(ctx, func() { rt.js.Interrupt(ctx.Err()) })
 	reusable = true
 	defer func() {
 		if r := recover(); r != nil {
@@ -186,9 +186,9 @@ func (v *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error
 		if !stop() {
 			reusable = false
 		}
-		v.reportUnhandled(call)
-		v.call = nil
-		v.timers = v.timers[:0]
+		rt.reportUnhandled(call)
+		rt.call = nil
+		rt.timers = rt.timers[:0]
 	}()
 	err = fn()
 	var ie *goja.InterruptedError
@@ -201,7 +201,7 @@ func (v *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error
 
 // settle waits for a returned promise, running timers the script set, until
 // it settles, the call's deadline passes, or nothing is left to settle it.
-func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
+func (rt *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
 	if jsvalue.KindOf(val) != jsvalue.Promise {
 		return val, nil
 	}
@@ -216,14 +216,14 @@ func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error
 		case goja.PromiseStateRejected:
 			return nil, &rejection{val: p.Result()}
 		}
-		if len(v.timers) == 0 {
+		if len(rt.timers) == 0 {
 			return nil, errNeverSettles
 		}
-		sort.SliceStable(v.timers, func(i, j int) bool { return v.timers[i].when.Before(v.timers[j].when) })
-		t := v.timers[0]
-		v.timers = v.timers[1:]
-		if d := t.when.Sub(v.clock.Now()); d > 0 {
-			if err := v.clock.Sleep(ctx, d); err != nil {
+		sort.SliceStable(rt.timers, func(i, j int) bool { return rt.timers[i].when.Before(rt.timers[j].when) })
+		t := rt.timers[0]
+		rt.timers = rt.timers[1:]
+		if d := t.when.Sub(rt.clock.Now()); d > 0 {
+			if err := rt.clock.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 		}
@@ -234,14 +234,14 @@ func (v *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, error
 }
 
 // trackRejection is goja's promise rejection tracker.
-func (v *runtime) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+func (rt *runtime) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
 	switch op {
 	case goja.PromiseRejectionReject:
-		v.unhandled = append(v.unhandled, p)
+		rt.unhandled = append(rt.unhandled, p)
 	case goja.PromiseRejectionHandle:
-		for i, q := range v.unhandled {
+		for i, q := range rt.unhandled {
 			if q == p {
-				v.unhandled = append(v.unhandled[:i], v.unhandled[i+1:]...)
+				rt.unhandled = append(rt.unhandled[:i], rt.unhandled[i+1:]...)
 				break
 			}
 		}
@@ -250,14 +250,14 @@ func (v *runtime) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperat
 
 // reportUnhandled logs the rejections no script code handled during the
 // call: an un-awaited promise that failed would otherwise go unnoticed.
-func (v *runtime) reportUnhandled(call *bindings.Call) {
-	for _, p := range v.unhandled {
-		msg, fr := describeError(v.file, &rejection{val: p.Result()})
+func (rt *runtime) reportUnhandled(call *bindings.Call) {
+	for _, p := range rt.unhandled {
+		msg, fr := describeError(rt.file, &rejection{val: p.Result()})
 		ev := call.Log.Warn().Str("error", call.Secrets.Redact(msg))
 		if fr.line > 0 {
 			ev = ev.Str("at", fr.String())
 		}
 		ev.Msg("a promise was rejected and nothing handled it (a missing await or .catch?)")
 	}
-	v.unhandled = v.unhandled[:0]
+	rt.unhandled = rt.unhandled[:0]
 }
