@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -270,8 +271,11 @@ func (a *App) demo(ctx context.Context, f *demoFlags) error {
 				firstID = r.firstID
 			}
 			res := fmt.Sprintf("%s in %s, %s", platform.Plural(sum.Records, "record"), platform.Plural(sum.Pages, "page"), rate(sum.Records, sum.Took))
-			if n := sb.Count(s.APIName); n != int(sum.Records) {
-				res += fmt.Sprintf(" (the sandbox has %d)", n)
+			if r.deleted > 0 {
+				res += fmt.Sprintf(", %d of them deleted", r.deleted)
+			}
+			if n := sb.Count(s.APIName); n != int(sum.Records-r.deleted) {
+				res += fmt.Sprintf(" (the sandbox has %d live)", n)
 			}
 			return res, nil
 		})
@@ -394,6 +398,7 @@ type demoRun struct {
 	*platform.Sync
 	ids     []string
 	firstID string
+	deleted int64 // records that came as deleted: true
 }
 
 // sync runs the platform's paging for one entity, writing nowhere and
@@ -406,15 +411,22 @@ func (d *demo) sync(c *host.Connector, conn json.RawMessage, s *platform.Schema,
 		r.Continue(prev.State())
 	}
 	var ids []string
+	var deleted int64
 	r.OnPage = func(recs []platform.Record) {
 		for i := range recs {
+			// Records are written in the SDK's field order: deleted
+			// comes before values, so this cannot match inside them.
+			raw := recs[i].Raw
+			if v := bytes.Index(raw, []byte(`"values":`)); v > 0 && bytes.Contains(raw[:v], []byte(`"deleted":true`)) {
+				deleted++
+			}
 			if recs[i].HasID && len(ids) <= 5 {
 				ids = append(ids, recs[i].ID())
 			}
 		}
 	}
 	sum, err := r.Run(d.ctx, platform.NewOutput(io.Discard))
-	dr := &demoRun{Sync: r}
+	dr := &demoRun{Sync: r, deleted: deleted}
 	if len(ids) > 0 {
 		dr.firstID = ids[0]
 	}
