@@ -33,7 +33,7 @@ type State struct {
 	Next *Watermark `json:"next"`
 	// HighWater is the highest lastModified written so far and the ids
 	// written with it: the next window starts there and skips those ids.
-	HighWater *HighWater `json:"HighWater,omitempty"`
+	HighWater *HighWater `json:"highWater,omitempty"`
 	// Output is the NDJSON file and how much of it this state covers.
 	Output OutputState `json:"output"`
 	// Pages and Records count every read page and written record.
@@ -42,6 +42,8 @@ type State struct {
 	UpdatedAt string `json:"updatedAt"`
 }
 
+// Window is one read window, [Start, End] in epoch ms, as the READ
+// watermark carries it.
 type Window struct {
 	Start int64 `json:"start"`
 	End   int64 `json:"end"`
@@ -50,17 +52,24 @@ type Window struct {
 	SkipIDs []string `json:"skipIds,omitempty"`
 }
 
+// HighWater is the highest lastModified written and the ids written with
+// it, so the next window can start there without writing them twice.
 type HighWater struct {
 	LastModified int64    `json:"lastModified"`
 	IDs          []string `json:"ids"`
 }
 
+// OutputState is the NDJSON output a State covers: a rerun truncates the
+// file back to Bytes before it appends, so a crash mid-page loses nothing
+// and repeats nothing.
 type OutputState struct {
 	Path    string `json:"path"`
 	Bytes   int64  `json:"bytes"`
 	Records int64  `json:"records"`
 }
 
+// StateVersion is the State.Version this package writes; a state file
+// with another version is refused rather than misread.
 const StateVersion = 1
 
 // errWriter stops the reader when the writer failed; run reports the
