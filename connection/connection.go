@@ -45,12 +45,11 @@ type AuthConfig struct {
 	AdditionalHeaders map[string]string
 }
 
-// secretKeys are the authConfig keys whose values are secrets. Every value
-// of additionalHeaders is a secret too.
-var secretKeys = [...]string{"password", "token", "accessToken", "refreshToken", "clientSecret"}
-
 // Secrets lists the connection's secret values, to be redacted from
-// everything the host prints or answers.
+// everything the host prints or answers: password, token, accessToken,
+// refreshToken, clientSecret, a Basic credential's user:password and every
+// additionalHeaders value. It is the one list: the CLI and the cassettes
+// take theirs from here.
 func (c *Connection) Secrets() []string {
 	a := &c.Auth
 	out := []string{a.Password, a.Token, a.AccessToken, a.RefreshToken, a.ClientSecret}

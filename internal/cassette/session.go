@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/synapsejs/synapse-js/bindings"
+	"github.com/synapsejs/synapse-js/connection"
 )
 
 // Mode is what a Session does with requests, time and randomness.
@@ -113,36 +114,26 @@ func (s *Session) Secret(values ...string) {
 }
 
 // Connection registers a connection's secrets and its endpoint's origin.
+// The secrets are the ones package connection names (as the CLI and the
+// host redact them); a connection it cannot parse registers nothing, since
+// the host refuses that connection before the script can send a request.
 func (s *Session) Connection(conn json.RawMessage) {
-	var c struct {
-		AuthConfig map[string]any `json:"authConfig"`
+	c, err := connection.Parse(conn)
+	if err != nil {
+		return
 	}
-	_ = json.Unmarshal(conn, &c)
-	for _, k := range []string{"password", "token", "accessToken", "refreshToken", "clientSecret"} {
-		if v, ok := c.AuthConfig[k].(string); ok {
-			s.Secret(v)
+	s.Secret(c.Secrets()...)
+	if u, err := url.Parse(c.Auth.Endpoint); err == nil && u.Scheme != "" && u.Host != "" {
+		s.mu.Lock()
+		o := u.Scheme + "://" + u.Host
+		found := false
+		for _, x := range s.origins {
+			found = found || x == o
 		}
-	}
-	if h, ok := c.AuthConfig["additionalHeaders"].(map[string]any); ok {
-		for _, v := range h {
-			if v, ok := v.(string); ok {
-				s.Secret(v)
-			}
+		if !found {
+			s.origins = append(s.origins, o)
 		}
-	}
-	if ep, ok := c.AuthConfig["endpoint"].(string); ok {
-		if u, err := url.Parse(ep); err == nil && u.Scheme != "" && u.Host != "" {
-			s.mu.Lock()
-			o := u.Scheme + "://" + u.Host
-			found := false
-			for _, x := range s.origins {
-				found = found || x == o
-			}
-			if !found {
-				s.origins = append(s.origins, o)
-			}
-			s.mu.Unlock()
-		}
+		s.mu.Unlock()
 	}
 }
 

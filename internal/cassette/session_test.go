@@ -204,3 +204,21 @@ func TestHermeticClock(t *testing.T) {
 		t.Errorf("past the recording the clock is %v, want the last reading plus the wait %v", got, nows[2].Add(time.Hour))
 	}
 }
+
+// TestConnectionSecretsAsTheHostKnowsThem: the secrets a cassette hides are
+// the connection's as package connection lists them, so a number-valued
+// token, an additionalHeaders value and a Basic credential built from
+// userName and password are hidden as well.
+func TestConnectionSecretsAsTheHostKnowsThem(t *testing.T) {
+	s := cassette.NewSession(nil)
+	s.Start(cassette.Record, nil)
+	s.Connection(json.RawMessage(`{"name":"c","authConfig":{"endpoint":"http://127.0.0.1:1/","userName":"ann","password":"pw-1234567",` +
+		`"token":123456789012,"additionalHeaders":{"X-Key":"header-secret-77"}}}`))
+	basic := base64.StdEncoding.EncodeToString([]byte("ann:pw-1234567"))
+	text := s.Redact("t=123456789012 h=header-secret-77 b=" + basic)
+	for _, secret := range []string{"123456789012", "header-secret-77", basic} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%q left in %q", secret, text)
+		}
+	}
+}
