@@ -82,7 +82,9 @@ func (a *App) scaffold(ctx context.Context, name string, f initFlags) error {
 	}
 	files := []struct{ tmpl, path string }{
 		{"templates/connector" + ext, name + ext},
-		{"templates/connector.test" + ext, name + ".test" + ext},
+		// .tmpl: as *.test.js the template itself would be one of the test
+		// files 'synapse-js test' finds under the repository (and fails).
+		{"templates/connector.test" + ext + ".tmpl", name + ".test" + ext},
 		{"synapse.d.ts", "synapse.d.ts"},
 		{"templates/README.md", "README.md"},
 		{"templates/connection.json", filepath.Join("testdata", "connection.json")},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/synapsejs/synapse-js/internal/testrun"
 	"github.com/synapsejs/synapse-js/sandbox/echo"
 )
 
@@ -69,5 +70,23 @@ func TestInitScaffoldsPassingTests(t *testing.T) {
 				t.Fatalf("read --limit 7: exit %d, %d records\n%.400s%s", r.code, len(page.Data), r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// TestNoTemplateIsATestFile: 'synapse-js test' run at the repository root
+// (its first example) finds only real test files, none of init's
+// templates, whose require('./__NAME__.js') cannot load.
+func TestNoTemplateIsATestFile(t *testing.T) {
+	files, err := testrun.Discover([]string{repoRoot(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no test file found under the repository (scripts/pipedrive.test.js is one)")
+	}
+	for _, f := range files {
+		if strings.Contains(filepath.ToSlash(f), "/internal/cli/templates/") {
+			t.Errorf("%s is a template, but 'synapse-js test' takes it for a test file", f)
+		}
 	}
 }
