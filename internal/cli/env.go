@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/synapsejs/synapse-js/host/store/pgstore"
 )
 
 // The environment variables synapse-js reads. Each is the default of one
@@ -29,8 +31,8 @@ const (
 	// EnvStore is serve's PostgreSQL store, shared by several hosts.
 	EnvStore = "SYNAPSE_JS_STORE"
 	// EnvTokenKey is the key that encrypts the OAuth tokens a PostgreSQL
-	// store shares (pgstore.KeyEnv).
-	EnvTokenKey = "SYNAPSE_JS_TOKEN_KEY"
+	// store shares; pgstore owns the name, since its errors say it.
+	EnvTokenKey = pgstore.KeyEnv
 )
 
 // envVar is one variable a command reads, as the default of its flag.
