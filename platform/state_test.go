@@ -2,6 +2,8 @@ package platform
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,5 +34,19 @@ func TestStateKeys(t *testing.T) {
 		if hw := r.st.HighWater; hw == nil || hw.LastModified != 7 {
 			t.Errorf("%s: read back high water %+v", key, hw)
 		}
+	}
+}
+
+// TestInputErrorWraps: a sync's input error keeps its cause, so a caller
+// can tell a missing directory from a state file that does not fit.
+func TestInputErrorWraps(t *testing.T) {
+	var r Sync
+	if err := r.LoadState("", "s", "e", 0); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := r.OpenOutput(filepath.Join(t.TempDir(), "no-such-dir", "out.ndjson"), nil, nil)
+	var ie *InputError
+	if !errors.As(err, &ie) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("OpenOutput into a missing directory: %v (%T); want an *InputError wrapping fs.ErrNotExist", err, err)
 	}
 }

@@ -149,11 +149,11 @@ func (r *Sync) LoadState(path, synapse, entity string, since int64) error {
 		return nil
 	}
 	if err != nil {
-		return inputError("--state: %v", err)
+		return inputError("--state: %w", err)
 	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
-		return inputError("--state %s: not a sync state file: %v", path, err)
+		return inputError("--state %s: not a sync state file: %w", path, err)
 	}
 	if st.Version != StateVersion {
 		return inputError("--state %s: version %d, want %d", path, st.Version, StateVersion)
@@ -185,7 +185,7 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, nil, inputError("--out: %v", err)
+		return nil, nil, inputError("--out: %w", err)
 	}
 	same := r.st.Output.Path != "" && r.st.Output.Path == abs
 	flags := os.O_WRONLY | os.O_CREATE
@@ -197,7 +197,7 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 	}
 	fh, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
-		return nil, nil, inputError("--out: %v", err)
+		return nil, nil, inputError("--out: %w", err)
 	}
 	size, err := fh.Seek(0, io.SeekEnd)
 	if err != nil {
@@ -493,11 +493,14 @@ func setKeys(m map[string]bool) []string {
 // InputError is bad input to a sync: a state file that does not fit the
 // sync asked for, or an output that cannot match it. Commands report it as
 // a usage error.
-type InputError struct{ msg string }
+type InputError struct{ err error }
 
 // Error implements error.
-func (e *InputError) Error() string { return e.msg }
+func (e *InputError) Error() string { return e.err.Error() }
+
+// Unwrap returns the cause (a missing or unreadable file), for errors.Is.
+func (e *InputError) Unwrap() error { return e.err }
 
 func inputError(format string, args ...any) error {
-	return &InputError{fmt.Sprintf(format, args...)}
+	return &InputError{fmt.Errorf(format, args...)}
 }
