@@ -19,6 +19,7 @@ import (
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/internal/jsvalue"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // RefreshLeeway is how close to its expiry an access token is refreshed
@@ -40,10 +41,7 @@ type RefreshError struct {
 
 // Error implements error.
 func (e *RefreshError) Error() string {
-	body := e.Body
-	if len(body) > 512 {
-		body = body[:512] + "…"
-	}
+	body := text.Truncate(e.Body, 512)
 	msg := fmt.Sprintf("oauth2 refresh at %s: %d %s", e.URL, e.Status, nethttp.StatusText(e.Status))
 	if body != "" {
 		msg += ": " + body

@@ -17,6 +17,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/host/server"
 	"github.com/synapsejs/synapse-js/internal/names"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // remoteFlags locate a synapse-js server: --server and --token, also read
@@ -136,11 +137,7 @@ func remoteError(code int, body []byte) error {
 		}
 		return fmt.Errorf("%s", msg)
 	}
-	text := strings.TrimSpace(string(body))
-	if len(text) > 200 {
-		text = text[:200] + "..."
-	}
-	return fmt.Errorf("server answered %d: %s", code, text)
+	return fmt.Errorf("server answered %d: %s", code, text.Truncate(strings.TrimSpace(string(body)), 200))
 }
 
 // printJSON writes v indented.
