@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/synapsejs/synapse-js/internal/fsutil"
 )
 
 // Version is the cassette format version this package writes.
@@ -167,19 +169,7 @@ func (c *Cassette) Save(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("cassette: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cassette-*")
-	if err != nil {
-		return fmt.Errorf("cassette: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cassette: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cassette: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := fsutil.WriteFileAtomic(path, data, 0o644); err != nil {
 		return fmt.Errorf("cassette: %w", err)
 	}
 	return nil
