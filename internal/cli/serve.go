@@ -81,7 +81,7 @@ finish for up to --shutdown-grace.`,
 	fl.StringVar(&f.invokeTokenFile, "invoke-token-file", "", "file holding the invoke token")
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "a call's deadline unless the request's X-Synapse-Timeout sets one")
 	fl.DurationVar(&f.maxTimeout, "max-timeout", server.DefaultMaxTimeout, "the longest deadline X-Synapse-Timeout may ask for")
-	fl.StringVar(&f.tokenKey, "token-key", "", "with --store: the key that encrypts the shared OAuth tokens, 64 hex characters (prefer SYNAPSE_JS_TOKEN_KEY; make one with openssl rand -hex 32)")
+	fl.StringVar(&f.tokenKey, "token-key", "", "with --store: the key that encrypts the shared OAuth tokens: 32 bytes as 64 hex characters or standard base64 (prefer SYNAPSE_JS_TOKEN_KEY; make one with openssl rand -hex 32)")
 	readEnv(cmd,
 		envVar{EnvAdminToken, "admin-token", "the admin token (upload, rollback, delete, source)"},
 		envVar{EnvInvokeToken, "invoke-token", "the invoke token (invoke, call, list, get)"},
