@@ -49,12 +49,15 @@ func (a *App) initCmd() *cobra.Command {
 As written, the connector passes 'synapse-js test' at once (offline, from
 the cassettes, which init records from an echo sandbox it runs for the
 purpose), and validate and check against the API that 'synapse-js sandbox
-echo' serves, so the whole lifecycle runs before you change a line. NAME must be a valid synapse name: lower-case letters,
-digits, '_' or '-'. Existing files are not overwritten without --force.`,
+echo' serves, so the whole lifecycle runs before you change a line.
+
+NAME must be a valid synapse name: lower-case letters, digits, '_' or '-'.
+Existing files are not overwritten without --force.`,
 		Example: `  synapse-js init acme
   synapse-js init acme --ts
   synapse-js init acme --dir connectors/acme
-  synapse-js sandbox echo &  synapse-js check acme/acme.js --connection acme/testdata/connection.json --write`,
+  synapse-js sandbox echo &
+  synapse-js check acme/acme.js --connection acme/testdata/connection.json --write`,
 		Args:              exactArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
