@@ -5,12 +5,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // tokenRecorder is a fake end system that remembers every Authorization
@@ -206,6 +210,56 @@ func TestAddressInUseSuggestsAFreePort(t *testing.T) {
 	} {
 		if r := run(t, nil, args...); r.code != 1 || !strings.Contains(r.stderr, "already in use") || !strings.Contains(r.stderr, "--addr 127.0.0.1:0") {
 			t.Errorf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+	}
+}
+
+// TestCLIDocsListTheVariablesEachCommandReads holds docs/cli.md's table of
+// environment variables to the commands: each SYNAPSE_JS_ variable lists
+// exactly the commands (by their first word) that read it.
+func TestCLIDocsListTheVariablesEachCommandReads(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `(SYNAPSE_JS_[A-Z_]+)` \\| ([^|]+) \\|")
+	cmdName := regexp.MustCompile("`([a-z]+)`")
+	documented := map[string][]string{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		for _, c := range cmdName.FindAllStringSubmatch(m[2], -1) {
+			documented[m[1]] = append(documented[m[1]], c[1])
+		}
+	}
+	if len(documented) == 0 {
+		t.Fatal("docs/cli.md has no table of SYNAPSE_JS_ variables")
+	}
+	read := map[string][]string{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		top := strings.Fields(c.CommandPath())
+		if len(top) > 1 {
+			for _, v := range envVars(c) {
+				if !slices.Contains(read[v], top[1]) {
+					read[v] = append(read[v], top[1])
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewApp().Root())
+	for v := range read {
+		if _, ok := documented[v]; !ok {
+			documented[v] = nil
+		}
+	}
+	for v, cmds := range documented {
+		slices.Sort(cmds)
+		got := read[v]
+		slices.Sort(got)
+		if !slices.Equal(cmds, got) {
+			t.Errorf("docs/cli.md says %s is read by %v; the commands that read it are %v", v, cmds, got)
 		}
 	}
 }
