@@ -13,6 +13,8 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // Problem is one thing wrong with a connector file, with its position when
@@ -198,7 +200,7 @@ func suggest(name string) (string, bool) {
 	best, bestD := "", 1<<30
 	for _, row := range methods {
 		m := row.Export
-		d := levenshtein(n, norm(m))
+		d := text.Distance(n, norm(m))
 		if d < bestD || (d == bestD && m < best) {
 			best, bestD = m, d
 		}
@@ -208,24 +210,4 @@ func suggest(name string) (string, bool) {
 		limit = 1
 	}
 	return best, bestD <= limit
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/connection"
+	"github.com/synapsejs/synapse-js/internal/text"
 )
 
 // Mode is what a Session does with requests, time and randomness.
@@ -476,31 +477,10 @@ func closest(want string, ins []Interaction) string {
 	best, bestD := "", -1
 	for _, in := range ins {
 		cand := in.Request.Method + " " + in.Request.URL
-		d := distance(want, cand)
+		d := text.Distance(want, cand)
 		if bestD < 0 || d < bestD {
 			best, bestD = cand, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance of two strings, on bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
