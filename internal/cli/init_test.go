@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,6 +36,16 @@ func TestInitScaffoldsPassingTests(t *testing.T) {
 			got, err := os.ReadFile(filepath.Join(dir, "synapse.d.ts"))
 			if err != nil || !bytes.Equal(got, dts) {
 				t.Fatalf("synapse.d.ts differs from types/synapse.d.ts (%v)", err)
+			}
+			// The README's commands name the files init wrote.
+			readme, _ := os.ReadFile(filepath.Join(dir, "README.md"))
+			for _, m := range regexp.MustCompile(`synapse-js [a-z]+ (\S+\.(?:js|ts))\b`).FindAllStringSubmatch(string(readme), -1) {
+				if _, err := os.Stat(filepath.Join(dir, m[1])); err != nil {
+					t.Errorf("README.md says %q, but init wrote no %s", m[0], m[1])
+				}
+			}
+			if strings.Contains(string(readme), "__") {
+				t.Errorf("README.md keeps a placeholder:\n%s", readme)
 			}
 			cas, _ := filepath.Glob(filepath.Join(dir, "cassettes", "acme", "*.json"))
 			if len(cas) != 6 {
