@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/timearg"
 	"github.com/synapsejs/synapse-js/platform"
 )
 
@@ -86,7 +87,7 @@ func (a *App) check(ctx context.Context, file string, f *checkFlags) error {
 		return err
 	}
 	now := time.Now()
-	since, err := parseTime(f.since, now)
+	since, err := timearg.Parse(f.since, now)
 	if err != nil {
 		return usageError("--since: %v", err)
 	}

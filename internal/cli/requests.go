@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/synapsejs/synapse-js/internal/timearg"
 	"github.com/synapsejs/synapse-js/platform"
 )
 
@@ -109,13 +109,13 @@ func (a *App) buildRequest(method string, rf *reqFlags, now time.Time, stdinTake
 		}
 		var start, end int64
 		if rf.since != "" {
-			if start, err = parseTime(rf.since, now); err != nil {
+			if start, err = timearg.Parse(rf.since, now); err != nil {
 				return nil, usageError("--since: %v", err)
 			}
 		}
 		end = now.UnixMilli()
 		if rf.until != "" {
-			if end, err = parseTime(rf.until, now); err != nil {
+			if end, err = timearg.Parse(rf.until, now); err != nil {
 				return nil, usageError("--until: %v", err)
 			}
 		}
@@ -252,37 +252,4 @@ func (a *App) recordsArg(data string, stdinTaken bool) ([]map[string]any, error)
 		out = append(out, rec)
 	}
 	return out, nil
-}
-
-// parseTime reads a point in time as epoch ms: RFC 3339, a date or a
-// date-time without zone (UTC), epoch milliseconds, "now", or an age such
-// as 30d, 12h or 90m (that long before now).
-func parseTime(s string, now time.Time) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("empty time")
-	}
-	if s == "now" {
-		return now.UnixMilli(), nil
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n < 0 {
-			return 0, fmt.Errorf("%q: negative epoch ms", s)
-		}
-		return n, nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UnixMilli(), nil
-		}
-	}
-	if strings.HasSuffix(s, "d") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * 24 * time.Hour).UnixMilli(), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d).UnixMilli(), nil
-	}
-	return 0, fmt.Errorf("%q: want RFC 3339 (2024-01-02T15:04:05Z), a date (2024-01-02), epoch ms, now, or an age (30d, 12h)", s)
 }

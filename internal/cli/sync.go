@@ -13,6 +13,7 @@ import (
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/internal/text"
+	"github.com/synapsejs/synapse-js/internal/timearg"
 	"github.com/synapsejs/synapse-js/platform"
 )
 
@@ -95,7 +96,7 @@ func (a *App) sync(ctx context.Context, file string, f *syncFlags) error {
 	now := time.Now()
 	until := now.UnixMilli()
 	if f.until != "" {
-		t, err := parseTime(f.until, now)
+		t, err := timearg.Parse(f.until, now)
 		if err != nil {
 			return usageError("--until: %v", err)
 		}
@@ -103,7 +104,7 @@ func (a *App) sync(ctx context.Context, file string, f *syncFlags) error {
 	}
 	var since int64
 	if f.since != "" {
-		t, err := parseTime(f.since, now)
+		t, err := timearg.Parse(f.since, now)
 		if err != nil {
 			return usageError("--since: %v", err)
 		}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/synapsejs/synapse-js/internal/timearg"
 )
 
 // buildRequest turns a helper's short form into the request the platform
@@ -200,35 +202,20 @@ func recordsArg(method string, data any) ([]map[string]any, error) {
 	return out, nil
 }
 
-// timeArg reads a point in time as epoch ms: a number (epoch ms), RFC 3339,
-// a date (UTC), "now", or an age such as 30d, 12h or 90m.
+// timeArg reads a point in time as epoch ms: a number (epoch ms), or any
+// string run's --since takes (timearg.Parse), so a test's short form and
+// the command line agree.
 func timeArg(v any, now time.Time) (int64, error) {
 	switch t := v.(type) {
 	case json.Number:
-		return t.Int64()
+		return timearg.Parse(t.String(), now)
 	case float64:
+		if t < 0 {
+			return 0, fmt.Errorf("%v: negative epoch ms", t)
+		}
 		return int64(t), nil
 	case string:
-		s := strings.TrimSpace(t)
-		if s == "now" {
-			return now.UnixMilli(), nil
-		}
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return n, nil
-		}
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-			if tm, err := time.Parse(layout, s); err == nil {
-				return tm.UnixMilli(), nil
-			}
-		}
-		if d, ok := strings.CutSuffix(s, "d"); ok {
-			if n, err := strconv.Atoi(d); err == nil && n >= 0 {
-				return now.Add(-time.Duration(n) * 24 * time.Hour).UnixMilli(), nil
-			}
-		}
-		if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-			return now.Add(-d).UnixMilli(), nil
-		}
+		return timearg.Parse(t, now)
 	}
 	return 0, fmt.Errorf("%v: want epoch ms, RFC 3339, a date, now, or an age (30d, 12h)", v)
 }
