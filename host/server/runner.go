@@ -11,13 +11,21 @@ import (
 // this process, or one that runs its calls in worker processes
 // (host/isolate). Both answer the same Response for the same call.
 type Runner interface {
+	// Name is the connector's synapse_info name (not the serving name).
 	Name() string
+	// SHA256 is the hex SHA-256 of the source it was loaded from.
 	SHA256() string
+	// Info is synapse_info's result, as checked JSON.
 	Info() json.RawMessage
+	// Methods lists its exports, sorted.
 	Methods() []string
+	// Stats reports its runtimes and calls, for the list endpoints.
 	Stats() host.Stats
+	// Invoke answers a wire envelope as the platform's POST /{name} does.
 	Invoke(ctx context.Context, envelope []byte, opts host.CallOptions) *host.Response
+	// Call makes one call by method or type name, for the plain JSON API.
 	Call(ctx context.Context, method string, connection, request json.RawMessage, opts host.CallOptions) *host.Response
+	// Close releases what it holds; calls in flight finish.
 	Close()
 }
 
