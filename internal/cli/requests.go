@@ -220,36 +220,12 @@ func (a *App) recordsArg(data string, stdinTaken bool) ([]map[string]any, error)
 	if err := dec.Decode(&v); err != nil {
 		return nil, usageError("--data: not valid JSON: %v", err)
 	}
-	var items []any
-	switch t := v.(type) {
-	case map[string]any:
-		items = []any{t}
-	case []any:
-		items = t
-	default:
+	if v == nil {
 		return nil, usageError("--data: want an object or an array of objects")
 	}
-	out := make([]map[string]any, 0, len(items))
-	for i, it := range items {
-		obj, ok := it.(map[string]any)
-		if !ok {
-			return nil, usageError("--data[%d]: want an object", i)
-		}
-		if _, isRecord := obj["values"].(map[string]any); isRecord {
-			if id, ok := obj["id"].(json.Number); ok {
-				obj["id"] = id.String()
-			}
-			out = append(out, obj)
-			continue
-		}
-		rec := map[string]any{"values": obj}
-		switch id := obj["id"].(type) {
-		case string:
-			rec["id"] = id
-		case json.Number:
-			rec["id"] = id.String()
-		}
-		out = append(out, rec)
+	recs, err := platform.Records(v)
+	if err != nil {
+		return nil, usageError("--%v", err)
 	}
-	return out, nil
+	return recs, nil
 }

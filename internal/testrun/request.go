@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/synapsejs/synapse-js/internal/timearg"
+	"github.com/synapsejs/synapse-js/platform"
 )
 
 // buildRequest turns a helper's short form into the request the platform
@@ -100,9 +101,9 @@ func buildRequest(method string, short map[string]any, now time.Time) (json.RawM
 			return nil, err
 		}
 		ids := idsArg(short)
-		recs, err := recordsArg(method, short["data"])
+		recs, err := platform.Records(short["data"])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", method, err)
 		}
 		switch {
 		case len(recs) == 0:
@@ -161,45 +162,6 @@ func idsArg(short map[string]any) []string {
 		}
 	}
 	return out
-}
-
-// recordsArg reads data: a Record (an object with a values object), the
-// values of one, or an array of either.
-func recordsArg(method string, data any) ([]map[string]any, error) {
-	var items []any
-	switch d := data.(type) {
-	case nil:
-		return nil, nil
-	case map[string]any:
-		items = []any{d}
-	case []any:
-		items = d
-	default:
-		return nil, fmt.Errorf("%s: data must be an object or an array of objects", method)
-	}
-	out := make([]map[string]any, 0, len(items))
-	for i, it := range items {
-		obj, ok := it.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: data[%d] must be an object", method, i)
-		}
-		if _, isRecord := obj["values"].(map[string]any); isRecord {
-			if id, ok := obj["id"].(json.Number); ok {
-				obj["id"] = id.String()
-			}
-			out = append(out, obj)
-			continue
-		}
-		rec := map[string]any{"values": obj}
-		switch id := obj["id"].(type) {
-		case string:
-			rec["id"] = id
-		case json.Number:
-			rec["id"] = id.String()
-		}
-		out = append(out, rec)
-	}
-	return out, nil
 }
 
 // timeArg reads a point in time as epoch ms: a number (epoch ms), or any
