@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sort"
-	"time"
 
 	"github.com/dop251/goja"
 
@@ -26,8 +24,7 @@ type runtime struct {
 	exports *goja.Object
 	fns     map[string]goja.Callable
 
-	timers    []*timer
-	nextTimer int64
+	timers *bindings.Timers
 
 	// file is the connector's file, for positions in log lines.
 	file string
@@ -37,13 +34,6 @@ type runtime struct {
 	// clock is the engine's (the wall clock, or a cassette's): Date,
 	// timers and their waits all read it, so a replay is hermetic.
 	clock bindings.Clock
-}
-
-type timer struct {
-	id   int64
-	when time.Time
-	fn   goja.Callable
-	args []goja.Value
 }
 
 // Runtime implements bindings.VU.
@@ -83,7 +73,8 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 			return nil, fmt.Errorf("init runtime: %w", err)
 		}
 	}
-	rt.installTimers()
+	rt.timers = bindings.NewTimers(rt.clock)
+	rt.timers.Install(js)
 	// No script may add globals: whatever one call left there would be
 	// seen by the next caller's call on this runtime. Sealing the global
 	// object costs nothing per call (checking its keys after every call
@@ -138,44 +129,13 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 	return rt, nil
 }
 
-func (rt *runtime) installTimers() {
-	js := rt.js
-	_ = js.Set("setTimeout", func(call goja.FunctionCall) goja.Value {
-		fn, ok := goja.AssertFunction(call.Argument(0))
-		if !ok {
-			panic(js.NewTypeError("setTimeout: the first argument must be a function"))
-		}
-		ms := call.Argument(1).ToFloat()
-		if ms != ms || ms < 0 {
-			ms = 0
-		}
-		rt.nextTimer++
-		t := &timer{id: rt.nextTimer, when: rt.clock.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
-		if len(call.Arguments) > 2 {
-			t.args = append([]goja.Value(nil), call.Arguments[2:]...)
-		}
-		rt.timers = append(rt.timers, t)
-		return js.ToValue(t.id)
-	})
-	_ = js.Set("clearTimeout", func(call goja.FunctionCall) goja.Value {
-		id := call.Argument(0).ToInteger()
-		for i, t := range rt.timers {
-			if t.id == id {
-				rt.timers = append(rt.timers[:i], rt.timers[i+1:]...)
-				break
-			}
-		}
-		return goja.Undefined()
-	})
-}
-
 // exec runs fn as one call on this runtime: the call's state is visible to
 // bindings, the deadline interrupts JS, and a Go panic is caught. reusable
 // is false when the runtime must be discarded (interrupted, panicked, stack
 // overflow): an interrupt that fires after the run would poison the next one.
 func (rt *runtime) exec(ctx context.Context, call *bindings.Call, fn func() error) (reusable bool, err error) {
 	rt.call = call
-	rt.timers = rt.timers[:0]
+	rt.timers.Clear()
 	stop := context.AfterFunc(ctx, func() { rt.js.Interrupt(ctx.Err()) })
 	reusable = true
 	defer func() {
@@ -188,7 +148,7 @@ func (rt *runtime) exec(ctx context.Context, call *bindings.Call, fn func() erro
 		}
 		rt.reportUnhandled(call)
 		rt.call = nil
-		rt.timers = rt.timers[:0]
+		rt.timers.Clear()
 	}()
 	err = fn()
 	var ie *goja.InterruptedError
@@ -209,28 +169,16 @@ func (rt *runtime) settle(ctx context.Context, val goja.Value) (goja.Value, erro
 	if !ok {
 		return val, nil
 	}
-	for {
-		switch p.State() {
-		case goja.PromiseStateFulfilled:
-			return p.Result(), nil
-		case goja.PromiseStateRejected:
-			return nil, &rejection{val: p.Result()}
-		}
-		if len(rt.timers) == 0 {
-			return nil, errNeverSettles
-		}
-		sort.SliceStable(rt.timers, func(i, j int) bool { return rt.timers[i].when.Before(rt.timers[j].when) })
-		t := rt.timers[0]
-		rt.timers = rt.timers[1:]
-		if d := t.when.Sub(rt.clock.Now()); d > 0 {
-			if err := rt.clock.Sleep(ctx, d); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
-			return nil, err
-		}
+	res, rejected, err := rt.timers.Settle(ctx, p)
+	switch {
+	case errors.Is(err, bindings.ErrNeverSettles):
+		return nil, errNeverSettles
+	case err != nil:
+		return nil, err
+	case rejected:
+		return nil, &rejection{val: res}
 	}
+	return res, nil
 }
 
 // trackRejection is goja's promise rejection tracker.

@@ -10,10 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -54,8 +52,7 @@ type fileRun struct {
 	defaultConn json.RawMessage
 	jsonParse   goja.Callable
 
-	timers    []*timer
-	nextTimer int64
+	timers *bindings.Timers
 	// tokens is the engine's store of rotated OAuth tokens, emptied
 	// before each test so a test replays the same with or without the
 	// tests before it.
@@ -166,11 +163,11 @@ func (fr *fileRun) newCall(ctx context.Context) *bindings.Call {
 func (fr *fileRun) begin(ctx context.Context) {
 	fr.tokens.reset()
 	fr.call = fr.newCall(ctx)
-	fr.timers = fr.timers[:0]
+	fr.timers.Clear()
 }
 
 func (fr *fileRun) end() {
-	fr.timers = fr.timers[:0]
+	fr.timers.Clear()
 	fr.rt.ClearInterrupt()
 }
 
@@ -230,7 +227,8 @@ func (fr *fileRun) load(ctx context.Context) error {
 	if err := log.InstallConsole(fr); err != nil {
 		return err
 	}
-	fr.installTimers()
+	fr.timers = bindings.NewTimers(fr.session)
+	fr.timers.Install(rt)
 	parse, _ := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("parse"))
 	fr.jsonParse = parse
 	std := rt.Get("require")
@@ -457,75 +455,25 @@ func (m testModule) NewInstance(vu bindings.VU) (goja.Value, error) {
 	return lib.Get("exports"), nil
 }
 
-func (fr *fileRun) installTimers() {
-	rt := fr.rt
-	_ = rt.Set("setTimeout", func(call goja.FunctionCall) goja.Value {
-		fn, ok := goja.AssertFunction(call.Argument(0))
-		if !ok {
-			panic(rt.NewTypeError("setTimeout: the first argument must be a function"))
-		}
-		ms := call.Argument(1).ToFloat()
-		if ms != ms || ms < 0 {
-			ms = 0
-		}
-		fr.nextTimer++
-		t := &timer{id: fr.nextTimer, when: fr.session.Now().Add(time.Duration(ms * float64(time.Millisecond))), fn: fn}
-		if len(call.Arguments) > 2 {
-			t.args = append([]goja.Value(nil), call.Arguments[2:]...)
-		}
-		fr.timers = append(fr.timers, t)
-		return rt.ToValue(t.id)
-	})
-	_ = rt.Set("clearTimeout", func(call goja.FunctionCall) goja.Value {
-		id := call.Argument(0).ToInteger()
-		for i, t := range fr.timers {
-			if t.id == id {
-				fr.timers = append(fr.timers[:i], fr.timers[i+1:]...)
-				break
-			}
-		}
-		return goja.Undefined()
-	})
-}
-
 // settle waits for a promise, running the timers the test set.
 func (fr *fileRun) settle(ctx context.Context, val goja.Value) (goja.Value, error) {
 	p, ok := val.Export().(*goja.Promise)
 	if !ok {
 		return val, nil
 	}
-	for {
-		switch p.State() {
-		case goja.PromiseStateFulfilled:
-			return p.Result(), nil
-		case goja.PromiseStateRejected:
-			return nil, &rejected{val: p.Result()}
-		}
-		if len(fr.timers) == 0 {
-			return nil, errors.New("the test's promise never settles: nothing is left that could resolve it")
-		}
-		sort.SliceStable(fr.timers, func(i, j int) bool { return fr.timers[i].when.Before(fr.timers[j].when) })
-		t := fr.timers[0]
-		fr.timers = fr.timers[1:]
-		if d := t.when.Sub(fr.session.Now()); d > 0 {
-			if err := fr.session.Sleep(ctx, d); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
-			return nil, err
-		}
+	res, wasRejected, err := fr.timers.Settle(ctx, p)
+	switch {
+	case errors.Is(err, bindings.ErrNeverSettles):
+		return nil, errors.New("the test's promise never settles: nothing is left that could resolve it")
+	case err != nil:
+		return nil, err
+	case wasRejected:
+		return nil, &rejected{val: res}
 	}
+	return res, nil
 }
 
 // rejected is a test's promise rejected with a value.
 type rejected struct{ val goja.Value }
 
 func (r *rejected) Error() string { return "rejected: " + r.val.String() }
-
-type timer struct {
-	id   int64
-	when time.Time
-	fn   goja.Callable
-	args []goja.Value
-}
