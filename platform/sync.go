@@ -149,20 +149,20 @@ func (r *Sync) LoadState(path, synapse, entity string, since int64) error {
 		return nil
 	}
 	if err != nil {
-		return inputError("--state: %w", err)
+		return inputError("state file: %w", err)
 	}
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
-		return inputError("--state %s: not a sync state file: %w", path, err)
+		return inputError("state file %s is not a sync state file: %w", path, err)
 	}
 	if st.Version != StateVersion {
-		return inputError("--state %s: version %d, want %d", path, st.Version, StateVersion)
+		return inputError("state file %s has version %d, want %d", path, st.Version, StateVersion)
 	}
 	if st.Entity != entity {
-		return inputError("--state %s is for entity %q, not %q", path, st.Entity, entity)
+		return inputError("state file %s is for entity %q, not %q", path, st.Entity, entity)
 	}
 	if st.Synapse != synapse {
-		return inputError("--state %s is for synapse %q, not %q", path, st.Synapse, synapse)
+		return inputError("state file %s is for synapse %q, not %q", path, st.Synapse, synapse)
 	}
 	r.st = st
 	r.resume = true
@@ -175,7 +175,7 @@ func (r *Sync) LoadState(path, synapse, entity string, since int64) error {
 func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secrets) (*Output, func() error, error) {
 	if path == "-" {
 		if r.Resumed() && r.st.Output.Path != "-" && r.st.Next != nil {
-			return nil, nil, inputError("--state %s is in the middle of a window written to %s; pass --out %s", r.statePath, r.st.Output.Path, r.st.Output.Path)
+			return nil, nil, inputError("state file %s is in the middle of a window written to %s: write the output there to go on", r.statePath, r.st.Output.Path)
 		}
 		o := &Output{w: bufio.NewWriterSize(stdout, 256<<10), redact: secrets}
 		if r.st.Output.Path != "-" {
@@ -185,7 +185,7 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, nil, inputError("--out: %w", err)
+		return nil, nil, inputError("output: %w", err)
 	}
 	same := r.st.Output.Path != "" && r.st.Output.Path == abs
 	flags := os.O_WRONLY | os.O_CREATE
@@ -193,11 +193,11 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 	case !r.Resumed():
 		flags |= os.O_TRUNC
 	case !same && r.st.Next != nil:
-		return nil, nil, inputError("--state %s is in the middle of a window written to %s; pass --out %s", r.statePath, r.st.Output.Path, r.st.Output.Path)
+		return nil, nil, inputError("state file %s is in the middle of a window written to %s: write the output there to go on", r.statePath, r.st.Output.Path)
 	}
 	fh, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
-		return nil, nil, inputError("--out: %w", err)
+		return nil, nil, inputError("output: %w", err)
 	}
 	size, err := fh.Seek(0, io.SeekEnd)
 	if err != nil {

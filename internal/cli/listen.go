@@ -11,10 +11,23 @@ import (
 // when the port is taken.
 func listenError(addr string, err error) error {
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("listen on %s: the address is already in use (another synapse-js or sandbox?); pick another port, or --addr 127.0.0.1:0 for a free one: %w", addr, err)
+		return &addrInUseError{addr: addr, err: err}
 	}
 	return fmt.Errorf("listen on %s: %w", addr, err)
 }
+
+// addrInUseError is a taken --addr, said once and with the way out (the
+// listener's own error repeats the address twice more).
+type addrInUseError struct {
+	addr string
+	err  error
+}
+
+func (e *addrInUseError) Error() string {
+	return e.addr + " is already in use (another synapse-js or sandbox?); pick another port, or --addr 127.0.0.1:0 for a free one"
+}
+
+func (e *addrInUseError) Unwrap() error { return e.err }
 
 // loopbackOnly refuses an --addr that would listen beyond this machine,
 // unless public is set: a sandbox accepts a well-known token.

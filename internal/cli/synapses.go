@@ -39,7 +39,7 @@ func (f *remoteFlags) add(cmd *cobra.Command, persistent bool) {
 	fs.StringVar(&f.token, "token", "", "the server's bearer token (or "+EnvAdminToken+"; prefer the variable: flags show in ps)")
 	readEnv(cmd,
 		envVar{EnvServer, "server", "the synapse-js server's base URL"},
-		envVar{EnvAdminToken, "token", "the server's token (its admin token for changes; its invoke token suffices to list)"})
+		envVar{EnvAdminToken, "token", "the server's bearer token (its admin token; the invoke token suffices for list and versions)"})
 }
 
 // hostClient talks to a synapse-js server's JSON API.
