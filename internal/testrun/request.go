@@ -81,8 +81,12 @@ func buildRequest(method string, short map[string]any, now time.Time) (json.RawM
 				return nil, fmt.Errorf("read: until: %w", err)
 			}
 		}
-		wm := map[string]any{"start": start, "end": end, "offset": num(short["offset"]), "limit": num(short["limit"]),
-			"cursor": nil, "isResync": start == 0, "isTest": false, "initial": start == 0}
+		// The platform's first watermark of a window (platform.NewWatermark),
+		// as a map so the short form can override any key.
+		wm := map[string]any{}
+		first, _ := json.Marshal(platform.NewWatermark(start, end))
+		_ = json.Unmarshal(first, &wm)
+		wm["offset"], wm["limit"] = num(short["offset"]), num(short["limit"])
 		if c, ok := short["cursor"]; ok {
 			wm["cursor"] = c
 		}
