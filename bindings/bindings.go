@@ -86,6 +86,7 @@ func (c *Call) Context() context.Context {
 // Configurer is a Module that needs the host-wide configuration. The engine
 // calls Configure once, when it is built, before any runtime exists.
 type Configurer interface {
+	// Configure hands the module the host-wide configuration to keep.
 	Configure(env *Env)
 }
 

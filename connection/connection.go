@@ -23,14 +23,25 @@ type Connection struct {
 
 // AuthConfig is connection.authConfig: every field is optional.
 type AuthConfig struct {
-	Endpoint     string
-	UserName     string
-	Password     string
-	ClientID     string
+	// Endpoint is authConfig.endpoint, the connected system's base URL.
+	Endpoint string
+	// UserName is authConfig.userName; with Password it makes a Basic
+	// credential.
+	UserName string
+	// Password is authConfig.password (a secret: see Secrets).
+	Password string
+	// ClientID is authConfig.clientId, the OAuth2 client; a refresh needs it.
+	ClientID string
+	// ClientSecret is authConfig.clientSecret, the OAuth2 client's secret.
 	ClientSecret string
-	RedirectURI  string
-	Token        string
-	AccessToken  string
+	// RedirectURI is authConfig.redirectUri, the OAuth2 client's redirect URI.
+	RedirectURI string
+	// Token is authConfig.token, an API key.
+	Token string
+	// AccessToken is authConfig.accessToken, an OAuth2 or bearer token.
+	AccessToken string
+	// RefreshToken is authConfig.refreshToken, spent to get a new
+	// AccessToken.
 	RefreshToken string
 	// TokenURL is authConfig.tokenUrl (not in the SDK's model; connectors
 	// may keep it there).

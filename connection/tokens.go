@@ -9,9 +9,13 @@ import (
 
 // Tokens are the OAuth2 tokens of a connection.
 type Tokens struct {
-	AccessToken  string    `json:"accessToken,omitempty"`
-	RefreshToken string    `json:"refreshToken,omitempty"`
-	ExpiresAt    time.Time `json:"expiresAt,omitzero"`
+	// AccessToken is the token requests carry.
+	AccessToken string `json:"accessToken,omitempty"`
+	// RefreshToken is what the next refresh spends; empty when none was
+	// issued.
+	RefreshToken string `json:"refreshToken,omitempty"`
+	// ExpiresAt is when AccessToken stops working (zero: unknown).
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	// IssuedAt is when AccessToken was issued (zero: unknown); with
 	// ExpiresAt it gives the token's lifetime, which bounds how early it
 	// is refreshed.
@@ -22,7 +26,9 @@ type Tokens struct {
 // connector is served under, not its synapse_info name) and one connection
 // name. Tokens never cross keys.
 type Key struct {
-	Synapse    string
+	// Synapse is the serving name.
+	Synapse string
+	// Connection is the Connection's name (connection.name).
 	Connection string
 }
 

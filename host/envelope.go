@@ -13,12 +13,24 @@ import (
 // Envelope is the platform's request: {type, connection, body, host,
 // syncariId, requestId}.
 type Envelope struct {
-	Type       string          `json:"type"`
+	// Type is the wire's "type", the request type (READ, DESCRIBE, ...):
+	// it picks the export to call.
+	Type string `json:"type"`
+	// Connection is the wire's "connection", kept raw: the script gets all
+	// of it as ctx.connection.
 	Connection json.RawMessage `json:"connection"`
-	Body       json.RawMessage `json:"body"`
-	Host       *string         `json:"host"`
-	SyncariID  *string         `json:"syncariId"`
-	RequestID  *string         `json:"requestId"`
+	// Body is the wire's "body", the request, kept raw until the call parses
+	// it (absent or null: {}).
+	Body json.RawMessage `json:"body"`
+	// Host is the wire's optional "host" (nil when absent or null), passed on
+	// as ctx.host.
+	Host *string `json:"host"`
+	// SyncariID is the wire's optional "syncariId", passed on as
+	// ctx.syncariId.
+	SyncariID *string `json:"syncariId"`
+	// RequestID is the wire's optional "requestId", passed on as
+	// ctx.requestId.
+	RequestID *string `json:"requestId"`
 }
 
 func isAbsent(raw json.RawMessage) bool {

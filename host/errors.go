@@ -20,9 +20,13 @@ import (
 // CallError is an error answer: on the wire, the object
 // {"status_code", "message", "detail"} sent with HTTP 200.
 type CallError struct {
-	Status  int     `json:"status_code"`
-	Message string  `json:"message"`
-	Detail  *string `json:"detail"`
+	// Status is "status_code", the HTTP status the error stands for (the
+	// answer itself is sent with 200).
+	Status int `json:"status_code"`
+	// Message is "message", what went wrong.
+	Message string `json:"message"`
+	// Detail is "detail", more on the cause; nil is sent as null.
+	Detail *string `json:"detail"`
 }
 
 // Error implements error.
@@ -219,7 +223,9 @@ func describeError(file string, err error) (string, frame) {
 // PanicError is a Go panic caught while running a call (a bug in a binding
 // or in the host). The runtime it happened in is discarded.
 type PanicError struct {
+	// Value is what was passed to panic.
 	Value any
+	// Stack is the goroutine's stack where the panic was caught.
 	Stack []byte
 }
 

@@ -20,9 +20,13 @@ import (
 // Problem is one thing wrong with a connector file, with its position when
 // it has one.
 type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
+	// File is the connector file the problem is in.
+	File string `json:"file"`
+	// Line is the 1-based line; 0 when the problem has no position.
+	Line int `json:"line,omitempty"`
+	// Column is the 1-based column; 0 when unknown.
+	Column int `json:"column,omitempty"`
+	// Message says what is wrong.
 	Message string `json:"message"`
 }
 
@@ -40,7 +44,9 @@ func (p Problem) String() string {
 // LoadError is a connector file that failed validation. It lists every
 // problem found, not just the first.
 type LoadError struct {
-	File     string
+	// File is the connector file that failed.
+	File string
+	// Problems is every problem found.
 	Problems []Problem
 }
 

@@ -21,6 +21,8 @@ import (
 // VU is a test runtime: one goja runtime, a registry of modules, and a call
 // whose logs go to Logs.
 type VU struct {
+	// RT is the runtime the registry's modules are installed in; tests run
+	// their scripts on it.
 	RT   *goja.Runtime
 	call *bindings.Call
 	env  *bindings.Env

@@ -172,10 +172,14 @@ func New(rt *goja.Runtime, class, message string, props map[string]any) *goja.Ob
 
 // Info is what the host needs of a thrown value to answer the wire.
 type Info struct {
-	Class      string // one of the classes, or "" for any other value
-	Message    string
-	Status     int
-	Detail     string // empty when none
+	Class string // one of the classes, or "" for any other value
+	// Message is the error's message.
+	Message string
+	// Status is the answer's status_code: the error's status, or 400 when
+	// it is missing or not in 100..599.
+	Status int
+	Detail string // empty when none
+	// HasDetail tells an empty Detail from none.
 	HasDetail  bool
 	RetryAfter float64 // seconds; 0 when none
 }

@@ -36,7 +36,10 @@ type result struct {
 }
 
 // TooLargeError is a response body over the cap.
-type TooLargeError struct{ Max int64 }
+type TooLargeError struct {
+	// Max is the cap, in bytes.
+	Max int64
+}
 
 // Error implements error.
 func (e *TooLargeError) Error() string {

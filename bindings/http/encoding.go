@@ -17,7 +17,10 @@ const acceptEncoding = "gzip, deflate"
 
 // UnsupportedEncodingError is a response in a Content-Encoding the module
 // does not decode (anything but gzip, deflate and identity: br, zstd...).
-type UnsupportedEncodingError struct{ Encoding string }
+type UnsupportedEncodingError struct {
+	// Encoding is the response's Content-Encoding.
+	Encoding string
+}
 
 // Error implements error.
 func (e *UnsupportedEncodingError) Error() string {

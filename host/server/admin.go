@@ -101,9 +101,9 @@ type ServingView struct {
 	SHA256 string `json:"sha256"`
 	// Runtimes describes its runtime pool.
 	Runtimes host.Stats `json:"runtimes"`
-	// Running and Waiting count the name's calls holding a concurrency
-	// slot and queued for one.
+	// Running counts the name's calls holding a concurrency slot.
 	Running int `json:"running"`
+	// Waiting counts the name's calls queued for a slot.
 	Waiting int `json:"waiting"`
 }
 
@@ -195,9 +195,10 @@ func uploadLang(mediaType string) (string, bool) {
 
 // ProblemView is one reason a file does not validate.
 type ProblemView struct {
-	// Line and Column locate the problem in the file (1-based; 0 when it
-	// has no position, such as a missing export).
-	Line   int `json:"line"`
+	// Line locates the problem in the file (1-based; 0 when it has no
+	// position, such as a missing export).
+	Line int `json:"line"`
+	// Column is the 1-based column on Line (0 when unknown).
 	Column int `json:"column"`
 	// Message says what is wrong.
 	Message string `json:"message"`
