@@ -94,12 +94,19 @@ func Check(ctx context.Context, o CheckOptions) *CheckReport {
 
 // CheckReport is the suite's outcome.
 type CheckReport struct {
-	File    string        `json:"file"`
-	Synapse string        `json:"synapse,omitempty"`
-	Passed  int           `json:"passed"`
-	Failed  int           `json:"failed"`
-	Skipped int           `json:"skipped"`
-	Checks  []CheckResult `json:"checks"`
+	// File is the connector file checked.
+	File string `json:"file"`
+	// Synapse is the connector's synapse_info name; empty when it did not
+	// load.
+	Synapse string `json:"synapse,omitempty"`
+	// Passed counts the checks that passed.
+	Passed int `json:"passed"`
+	// Failed counts the checks that failed; any makes the suite fail.
+	Failed int `json:"failed"`
+	// Skipped counts the checks skipped, mostly because one they need failed.
+	Skipped int `json:"skipped"`
+	// Checks are every check's result, in the order they ran.
+	Checks []CheckResult `json:"checks"`
 }
 
 // checker runs the suite and collects results.
@@ -143,27 +150,51 @@ func skip(format string, args ...any) error { return &skipErr{fmt.Sprintf(format
 
 // Schema is what the platform reads of a Schema; Raw is the whole JSON.
 type Schema struct {
-	Raw         json.RawMessage `json:"-"`
-	APIName     string          `json:"apiName"`
-	DisplayName string          `json:"displayName"`
-	ReadOnly    bool            `json:"readOnly"`
-	Attributes  []Attribute     `json:"attributes"`
+	// Raw is the Schema exactly as describe answered it: the suite sends it
+	// back as the entity of read and write requests.
+	Raw json.RawMessage `json:"-"`
+	// APIName is the wire's "apiName", the entity's name in requests.
+	APIName string `json:"apiName"`
+	// DisplayName is the wire's "displayName".
+	DisplayName string `json:"displayName"`
+	// ReadOnly is the wire's "readOnly": the entity takes no writes.
+	ReadOnly bool `json:"readOnly"`
+	// Attributes is the wire's "attributes", the entity's fields.
+	Attributes []Attribute `json:"attributes"`
 }
 
 // Attribute is what the platform reads of an Attribute.
 type Attribute struct {
-	APIName          string `json:"apiName"`
-	DisplayName      string `json:"displayName"`
-	DataType         string `json:"dataType"`
-	IsIDField        bool   `json:"isIdField"`
-	IsWatermarkField bool   `json:"isWatermarkField"`
-	IsCreatedAtField bool   `json:"isCreatedAtField"`
-	IsUpdatedAtField bool   `json:"isUpdatedAtField"`
-	IsSystem         bool   `json:"isSystem"`
-	Calculated       bool   `json:"calculated"`
-	Nillable         *bool  `json:"nillable"`
-	Initializable    *bool  `json:"initializable"`
-	Updateable       *bool  `json:"updateable"`
+	// APIName is the wire's "apiName", the field's key in a record's values.
+	APIName string `json:"apiName"`
+	// DisplayName is the wire's "displayName".
+	DisplayName string `json:"displayName"`
+	// DataType is the wire's "dataType" (boolean, string, datetime, ...);
+	// empty means string.
+	DataType string `json:"dataType"`
+	// IsIDField is the wire's "isIdField": the record id, never written.
+	IsIDField bool `json:"isIdField"`
+	// IsWatermarkField is the wire's "isWatermarkField": the field reads
+	// page by, never written.
+	IsWatermarkField bool `json:"isWatermarkField"`
+	// IsCreatedAtField is the wire's "isCreatedAtField"; never written.
+	IsCreatedAtField bool `json:"isCreatedAtField"`
+	// IsUpdatedAtField is the wire's "isUpdatedAtField"; never written.
+	IsUpdatedAtField bool `json:"isUpdatedAtField"`
+	// IsSystem is the wire's "isSystem": set by the connected system, never
+	// written.
+	IsSystem bool `json:"isSystem"`
+	// Calculated is the wire's "calculated": derived, never written.
+	Calculated bool `json:"calculated"`
+	// Nillable is the wire's "nillable"; false means a create must set the
+	// field (nil: not stated).
+	Nillable *bool `json:"nillable"`
+	// Initializable is the wire's "initializable"; false keeps the field
+	// out of create (nil: not stated, so allowed).
+	Initializable *bool `json:"initializable"`
+	// Updateable is the wire's "updateable"; false keeps the field out of
+	// update (nil: not stated, so allowed).
+	Updateable *bool `json:"updateable"`
 }
 
 func (a Attribute) dataType() string {

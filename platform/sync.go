@@ -23,9 +23,12 @@ import (
 // after that page's records are flushed and fsynced, so it never claims
 // records the Output does not hold.
 type State struct {
-	Version int    `json:"version"`
+	// Version is the state file format; see StateVersion.
+	Version int `json:"version"`
+	// Synapse is the connector's name: a state file is refused for another.
 	Synapse string `json:"synapse"`
-	Entity  string `json:"entity"`
+	// Entity is the entity read: a state file is refused for another.
+	Entity string `json:"entity"`
 	// Window is the window being read, or the last one read.
 	Window Window `json:"window"`
 	// Next is the Watermark the next read sends; null once Window is
@@ -36,17 +39,21 @@ type State struct {
 	HighWater *HighWater `json:"highWater,omitempty"`
 	// Output is the NDJSON file and how much of it this state covers.
 	Output OutputState `json:"output"`
-	// Pages and Records count every read page and written record.
-	Pages     int64  `json:"pages"`
-	Records   int64  `json:"records"`
+	// Pages counts every page read.
+	Pages int64 `json:"pages"`
+	// Records counts every record written.
+	Records int64 `json:"records"`
+	// UpdatedAt is when the state was last saved (RFC 3339, UTC).
 	UpdatedAt string `json:"updatedAt"`
 }
 
 // Window is one read window, [Start, End] in epoch ms, as the READ
 // watermark carries it.
 type Window struct {
+	// Start is the window's first instant, the READ watermark's start.
 	Start int64 `json:"start"`
-	End   int64 `json:"end"`
+	// End is the window's last instant, the READ watermark's end.
+	End int64 `json:"end"`
 	// SkipIDs were written by the previous window with lastModified ==
 	// Start; the connector returns them again and they are dropped.
 	SkipIDs []string `json:"skipIds,omitempty"`
@@ -55,17 +62,23 @@ type Window struct {
 // HighWater is the highest lastModified written and the ids written with
 // it, so the next window can start there without writing them twice.
 type HighWater struct {
-	LastModified int64    `json:"lastModified"`
-	IDs          []string `json:"ids"`
+	// LastModified is the highest record lastModified written (epoch ms).
+	LastModified int64 `json:"lastModified"`
+	// IDs are the ids of the records written with that lastModified.
+	IDs []string `json:"ids"`
 }
 
 // OutputState is the NDJSON output a State covers: a rerun truncates the
 // file back to Bytes before it appends, so a crash mid-page loses nothing
 // and repeats nothing.
 type OutputState struct {
-	Path    string `json:"path"`
-	Bytes   int64  `json:"bytes"`
-	Records int64  `json:"records"`
+	// Path is the NDJSON file.
+	Path string `json:"path"`
+	// Bytes is the file's length when the state was saved; a rerun
+	// truncates back to it.
+	Bytes int64 `json:"bytes"`
+	// Records counts the records in those Bytes.
+	Records int64 `json:"records"`
 }
 
 // StateVersion is the State.Version this package writes; a state file
@@ -82,8 +95,9 @@ var errWriter = errors.New("the Output writer failed")
 // file the position is saved after every page, once its records are on
 // disk, so a crash or an interrupt loses nothing and repeats nothing.
 type Sync struct {
-	// Connector is the loaded connector; Connection the Connection it gets.
-	Connector  *host.Connector
+	// Connector is the loaded connector.
+	Connector *host.Connector
+	// Connection is the Connection the connector gets.
 	Connection json.RawMessage
 	// Schema is the entity's Schema, as describe answered it.
 	Schema json.RawMessage
@@ -277,8 +291,10 @@ func (o *Output) writePage(lines [][]byte) error {
 
 // Summary is what a Run did.
 type Summary struct {
+	// Records and Pages count what this run wrote and read.
 	Records, Pages int64
-	Took           time.Duration
+	// Took is the run's wall-clock time.
+	Took time.Duration
 }
 
 // Run reads windows until one completes, handing each page to a writer

@@ -20,11 +20,17 @@ import (
 
 // Watermark is the READ watermark as the platform sends it.
 type Watermark struct {
-	Start    int64   `json:"start"`
-	End      int64   `json:"end"`
-	Limit    int64   `json:"limit,omitempty"`
-	Cursor   *string `json:"cursor"`
-	IsResync bool    `json:"isResync"`
+	// Start is the wire's "start", the window's start (epoch ms).
+	Start int64 `json:"start"`
+	// End is the wire's "end", the window's end (epoch ms).
+	End int64 `json:"end"`
+	// Limit is the wire's "limit", the page size asked for.
+	Limit int64 `json:"limit,omitempty"`
+	// Cursor is the wire's "cursor", the position of the next page (nil:
+	// the first page).
+	Cursor *string `json:"cursor"`
+	// IsResync is the wire's "isResync": read the whole history again.
+	IsResync bool `json:"isResync"`
 }
 
 // Window500 is the whole history in pages of 500: a resync.
@@ -35,9 +41,11 @@ func Window500() Watermark {
 // GoReader reads persons from a Pipedrive (sandbox) API as pipedrive.js
 // does and writes the wire READ answers. It is not safe for concurrent use.
 type GoReader struct {
+	// Client sends the API requests.
 	Client *http.Client
 	Base   string // base URL, no trailing slash
-	Token  string
+	// Token is the API token, sent as x-api-token.
+	Token string
 
 	parser fastjson.Parser
 	body   []byte

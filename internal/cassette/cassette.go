@@ -37,6 +37,8 @@ const Origin = "{{origin}}"
 // Cassette is one recording: the requests and answers of one call or one
 // test, and the clock and random values the script saw.
 type Cassette struct {
+	// Version is the format version; a cassette of another version is
+	// refused (see Version).
 	Version int `json:"version"`
 	// RecordedAt is when recording started; replay's clock starts there.
 	RecordedAt time.Time `json:"recordedAt"`
@@ -50,22 +52,29 @@ type Cassette struct {
 
 // Interaction is one HTTP request and its answer.
 type Interaction struct {
-	Request  Request  `json:"request"`
+	// Request is what the script sent.
+	Request Request `json:"request"`
+	// Response is what the server answered.
 	Response Response `json:"response"`
 }
 
 // Request is a recorded request; secrets are replaced with
 // bindings.Redacted and the endpoint's origin with Origin.
 type Request struct {
-	Method  string      `json:"method"`
-	URL     string      `json:"url"`
+	// Method is the HTTP method.
+	Method string `json:"method"`
+	// URL is the full URL, with the endpoint's origin replaced by Origin.
+	URL string `json:"url"`
+	// Headers are the request headers, secrets redacted.
 	Headers http.Header `json:"headers,omitempty"`
 	Body
 }
 
 // Response is a recorded answer.
 type Response struct {
-	Status  int         `json:"status"`
+	// Status is the HTTP status code.
+	Status int `json:"status"`
+	// Headers are the response headers, secrets redacted.
 	Headers http.Header `json:"headers,omitempty"`
 	Body
 }
@@ -74,11 +83,14 @@ type Response struct {
 // same bytes: JSON as JSON (when it was compact, so compacting restores
 // it), other UTF-8 text as a string, anything else as base64.
 type Body struct {
+	// JSON is the body when it was compact JSON.
 	JSON json.RawMessage `json:"json,omitempty"`
 	// Newline is set when the JSON body ended with a newline.
-	Newline bool   `json:"newline,omitempty"`
-	Text    string `json:"body,omitempty"`
-	Base64  string `json:"bodyBase64,omitempty"`
+	Newline bool `json:"newline,omitempty"`
+	// Text is the body when it was other UTF-8 text.
+	Text string `json:"body,omitempty"`
+	// Base64 is any other body, base64-encoded.
+	Base64 string `json:"bodyBase64,omitempty"`
 }
 
 // Bytes returns the body's bytes.

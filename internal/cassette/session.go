@@ -387,6 +387,7 @@ func (s *Session) record(req *http.Request) (*http.Response, error) {
 
 // MissError is a request the cassette holds no answer for.
 type MissError struct {
+	// Method and URL are the request's, as it would be recorded.
 	Method, URL string
 	// Closest is the recorded request most like it ("" if none).
 	Closest string

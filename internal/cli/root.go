@@ -18,8 +18,10 @@ import (
 // ExitError carries a process exit code: 1 when a call answered an error or
 // a check failed, 2 for a usage error.
 type ExitError struct {
+	// Code is the exit status.
 	Code int
-	Err  error
+	// Err is printed before exiting, unless nil.
+	Err error
 }
 
 // Error implements error.
@@ -39,8 +41,11 @@ func usageError(format string, args ...any) error {
 
 // App holds what every command shares: the streams and global flags.
 type App struct {
-	Stdin  io.Reader
+	// Stdin is read by --data @- and similar flags.
+	Stdin io.Reader
+	// Stdout receives commands' results.
 	Stdout io.Writer
+	// Stderr receives logs and error messages.
 	Stderr io.Writer
 	// Getenv reads the environment (tests pass their own).
 	Getenv func(string) string

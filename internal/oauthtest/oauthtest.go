@@ -153,9 +153,12 @@ func (s *Server) Rejected() int64 { return s.rejected.Load() }
 
 // Token is a token endpoint's answer.
 type Token struct {
-	AccessToken  string `json:"access_token"`
+	// AccessToken is the answer's access_token.
+	AccessToken string `json:"access_token"`
+	// RefreshToken is the answer's refresh_token.
 	RefreshToken string `json:"refresh_token"`
-	ExpiresIn    int64  `json:"expires_in"`
+	// ExpiresIn is the answer's expires_in, in seconds.
+	ExpiresIn int64 `json:"expires_in"`
 	// Received is when the answer arrived.
 	Received time.Time `json:"-"`
 }

@@ -64,6 +64,7 @@ type Options struct {
 
 // Summary counts a run's tests.
 type Summary struct {
+	// Passed, Failed and Skipped count the tests by outcome.
 	Passed, Failed, Skipped int
 	// Files is how many test files ran.
 	Files int
