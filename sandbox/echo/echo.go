@@ -60,10 +60,16 @@ type Options struct {
 
 // Item is one record of the API.
 type Item struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
+	// ID is "id", assigned in order from 1.
+	ID int64 `json:"id"`
+	// Name is "name".
+	Name string `json:"name"`
+	// Email is "email".
+	Email string `json:"email"`
+	// CreatedAt is "created_at", UTC with milliseconds
+	// (2006-01-02T15:04:05.000Z).
 	CreatedAt string `json:"created_at"`
+	// UpdatedAt is "updated_at", in CreatedAt's format.
 	UpdatedAt string `json:"updated_at"`
 
 	updated int64 // epoch ms of UpdatedAt
@@ -287,7 +293,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 
 // input is what POST and PATCH accept.
 type input struct {
-	Name  *string `json:"name"`
+	// Name is the new name; nil leaves it as it is.
+	Name *string `json:"name"`
+	// Email is the new email; nil leaves it as it is.
 	Email *string `json:"email"`
 }
 
