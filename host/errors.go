@@ -152,11 +152,13 @@ func thrownValue(err error) goja.Value {
 	return nil
 }
 
+// frame is one position in a script's stack.
 type frame struct {
 	file      string
 	line, col int
 }
 
+// String formats the position as file:line:col.
 func (f frame) String() string { return fmt.Sprintf("%s:%d:%d", f.file, f.line, f.col) }
 
 // stackLine matches one frame of a goja stack: "at fn (file.js:12:5(34))".
@@ -239,4 +241,5 @@ var errNeverSettles = errors.New("the returned promise never settles: nothing is
 // rejection is a promise rejected with a value.
 type rejection struct{ val goja.Value }
 
+// Error implements error.
 func (r *rejection) Error() string { return "promise rejected: " + r.val.String() }

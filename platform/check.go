@@ -142,8 +142,10 @@ func (k *checker) step(name string, fn func() (string, error)) bool {
 	return r.Status == StatusPass
 }
 
+// skipErr is a check skipped, and why.
 type skipErr struct{ reason string }
 
+// Error implements error.
 func (e *skipErr) Error() string { return e.reason }
 
 func skip(format string, args ...any) error { return &skipErr{fmt.Sprintf(format, args...)} }
@@ -416,7 +418,9 @@ func (k *checker) checkRead(ctx context.Context, s Schema, since int64) (string,
 	return reason, res.sample, nil
 }
 
+// readResult is what the read check found.
 type readResult struct {
+	// Records counts the records read.
 	Records int64
 	pages   int
 	reason  string

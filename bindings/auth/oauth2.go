@@ -215,12 +215,20 @@ func adopted(call *bindings.Call, n connection.Tokens) {
 // tokenResponse is RFC 6749 §5.1, with the camelCase spellings some
 // providers use.
 type tokenResponse struct {
-	AccessToken       string          `json:"access_token"`
-	RefreshToken      string          `json:"refresh_token"`
-	ExpiresIn         json.RawMessage `json:"expires_in"`
-	AccessTokenCamel  string          `json:"accessToken"`
-	RefreshTokenCamel string          `json:"refreshToken"`
-	ExpiresInCamel    json.RawMessage `json:"expiresIn"`
+	// AccessToken is RFC 6749's access_token.
+	AccessToken string `json:"access_token"`
+	// RefreshToken is RFC 6749's refresh_token; empty when the provider
+	// keeps the old one.
+	RefreshToken string `json:"refresh_token"`
+	// ExpiresIn is RFC 6749's expires_in (seconds), raw: some providers send
+	// it as a string.
+	ExpiresIn json.RawMessage `json:"expires_in"`
+	// AccessTokenCamel is accessToken, for providers that spell it so.
+	AccessTokenCamel string `json:"accessToken"`
+	// RefreshTokenCamel is refreshToken, for providers that spell it so.
+	RefreshTokenCamel string `json:"refreshToken"`
+	// ExpiresInCamel is expiresIn, for providers that spell it so.
+	ExpiresInCamel json.RawMessage `json:"expiresIn"`
 }
 
 // requestToken performs the refresh_token grant.

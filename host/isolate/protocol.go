@@ -42,42 +42,64 @@ const maxFrame = 256 << 20
 
 // header is every frame's JSON part; each op uses a few of the fields.
 type header struct {
+	// Op is the frame's operation, one of the op constants.
 	Op string `json:"op"`
+	// ID pairs an answer with its request (call/result, load/loaded,
+	// token/reply) and names the call a cancel stops.
 	ID uint64 `json:"id,omitempty"`
 
 	// init
 	Config *workerConfig `json:"config,omitempty"`
 
 	// load / call
-	Key     string `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Serving is the name the connector is served under (load; http: whose
+	// request it was).
 	Serving string `json:"serving,omitempty"`
-	File    string `json:"file,omitempty"`
+	// File is the connector's file name, for messages and stack traces.
+	File string `json:"file,omitempty"`
 
 	// call
-	Method   string `json:"method,omitempty"` // the plain API's method; empty for a wire invoke
-	Timeout  int64  `json:"timeout,omitempty"`
-	Deadline int64  `json:"deadline,omitempty"` // unix ns
+	Method string `json:"method,omitempty"` // the plain API's method; empty for a wire invoke
+	// Timeout is the call's host.CallOptions.Timeout, in ns.
+	Timeout  int64 `json:"timeout,omitempty"`
+	Deadline int64 `json:"deadline,omitempty"` // unix ns
 
 	// loaded
-	Name     string          `json:"name,omitempty"`
-	Info     json.RawMessage `json:"info,omitempty"`
-	Methods  []string        `json:"methods,omitempty"`
-	Problems []host.Problem  `json:"problems,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Info is the connector's synapse_info, as JSON.
+	Info json.RawMessage `json:"info,omitempty"`
+	// Methods are the contract methods the file exports.
+	Methods []string `json:"methods,omitempty"`
+	// Problems are why the file does not validate.
+	Problems []host.Problem `json:"problems,omitempty"`
+	// Error is a failure that is not the script's (loaded), or the token
+	// store's error (reply).
+	Error string `json:"error,omitempty"`
 
 	// result
-	Missing    bool            `json:"missing,omitempty"` // the key is not loaded in this worker
-	Type       string          `json:"type,omitempty"`
-	Err        *host.CallError `json:"err,omitempty"`
+	Missing bool `json:"missing,omitempty"` // the key is not loaded in this worker
+	// Type is the wire request type the call answered.
+	Type string `json:"type,omitempty"`
+	// Err is the call's error answer, if it is one.
+	Err *host.CallError `json:"err,omitempty"`
+	// Connection is the connection with rotated OAuth tokens written in,
+	// when a refresh during the call rotated them (host.Response.Connection).
 	Connection json.RawMessage `json:"connection,omitempty"`
 
 	// token / reply
-	Fn     string             `json:"fn,omitempty"` // rotated, newer, lock, unlock
-	TokKey *connection.Key    `json:"tokKey,omitempty"`
-	Old    *connection.Tokens `json:"old,omitempty"`
-	Fresh  *connection.Tokens `json:"fresh,omitempty"`
-	OK     bool               `json:"ok,omitempty"`
-	Lock   uint64             `json:"lock,omitempty"`
+	Fn string `json:"fn,omitempty"` // rotated, newer, lock, unlock
+	// TokKey is the Key the token operation is about.
+	TokKey *connection.Key `json:"tokKey,omitempty"`
+	// Old are the tokens replaced (rotated) or carried (newer).
+	Old *connection.Tokens `json:"old,omitempty"`
+	// Fresh are the new tokens (rotated) or the newer ones found (reply).
+	Fresh *connection.Tokens `json:"fresh,omitempty"`
+	// OK is set in a newer reply when Fresh holds newer tokens.
+	OK bool `json:"ok,omitempty"`
+	// Lock is a held lock's id (lock reply, unlock) or the lock request
+	// given up (abandon).
+	Lock uint64 `json:"lock,omitempty"`
 
 	// http
 	Status int `json:"status,omitempty"`

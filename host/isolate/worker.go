@@ -23,12 +23,19 @@ import (
 // workerConfig is what a worker is told when it starts: the parts of the
 // server's engine options that cross a process boundary.
 type workerConfig struct {
-	Timeout          time.Duration `json:"timeout"`
-	LoadTimeout      time.Duration `json:"loadTimeout"`
-	MaxCallStackSize int           `json:"maxCallStackSize"`
-	LogLevel         string        `json:"logLevel"`
-	MemoryLimit      int64         `json:"memoryLimit"`
-	CacheSize        int           `json:"cacheSize"`
+	// Timeout is the default call deadline.
+	Timeout time.Duration `json:"timeout"`
+	// LoadTimeout bounds loading a connector.
+	LoadTimeout time.Duration `json:"loadTimeout"`
+	// MaxCallStackSize caps each runtime's JS call stack.
+	MaxCallStackSize int `json:"maxCallStackSize"`
+	// LogLevel is the worker's zerolog level (empty or unknown: info).
+	LogLevel string `json:"logLevel"`
+	// MemoryLimit is the worker's limit in bytes; its Go heap aims below it
+	// so the server's watchdog rarely has to kill it.
+	MemoryLimit int64 `json:"memoryLimit"`
+	// CacheSize is how many connectors the worker keeps loaded.
+	CacheSize int `json:"cacheSize"`
 
 	// HTTP is the outbound policy, whole but for its Transport (which
 	// cannot cross a process boundary).

@@ -48,6 +48,7 @@ type recorder struct {
 	n      int64
 }
 
+// WriteHeader records the status and sends it.
 func (w *recorder) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
@@ -55,6 +56,7 @@ func (w *recorder) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write counts the bytes written; a body without WriteHeader is a 200.
 func (w *recorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -202,9 +204,12 @@ func (s *Server) routes() *http.ServeMux {
 // apiError is the body of every error of the plain JSON API:
 // {"error": {"status", "message", "detail"}}.
 type apiError struct {
-	Status  int     `json:"status"`
-	Message string  `json:"message"`
-	Detail  *string `json:"detail"`
+	// Status is the HTTP status of the answer.
+	Status int `json:"status"`
+	// Message says what went wrong.
+	Message string `json:"message"`
+	// Detail says more, or is null.
+	Detail *string `json:"detail"`
 }
 
 func newAPIError(status int, msg, detail string) apiError {

@@ -210,8 +210,10 @@ func outcome(r *host.Response) string {
 
 // callRequest is the body of the plain call API.
 type callRequest struct {
+	// Connection is the platform's Connection object, as on the wire.
 	Connection json.RawMessage `json:"connection"`
-	Request    json.RawMessage `json:"request"`
+	// Request is the method's req.
+	Request json.RawMessage `json:"request"`
 }
 
 // httpStatus turns a call's error status into an HTTP status.

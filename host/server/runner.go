@@ -40,6 +40,7 @@ type Loader interface {
 // engineLoader loads connectors in this process.
 type engineLoader struct{ e *host.Engine }
 
+// LoadAs implements Loader.
 func (l engineLoader) LoadAs(ctx context.Context, serving, filename string, src []byte) (Runner, error) {
 	c, err := l.e.LoadAs(ctx, serving, filename, src)
 	if err != nil {

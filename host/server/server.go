@@ -448,6 +448,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration)
 // zerologWriter sends net/http's own error log lines to the logger.
 type zerologWriter struct{ log zerolog.Logger }
 
+// Write logs p, one line, as a warning.
 func (w zerologWriter) Write(p []byte) (int, error) {
 	msg := string(p)
 	if n := len(msg); n > 0 && msg[n-1] == '\n' {

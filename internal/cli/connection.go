@@ -149,6 +149,7 @@ type redactWriter struct {
 	secrets *bindings.Secrets
 }
 
+// Write writes p with the secrets redacted.
 func (r *redactWriter) Write(p []byte) (int, error) {
 	if _, err := io.WriteString(r.w, r.secrets.Redact(string(p))); err != nil {
 		return 0, err

@@ -65,18 +65,28 @@ The connector is the copy of scripts/pipedrive.js built into the binary;
 
 // demoStep is one line of the report.
 type demoStep struct {
-	Step   string `json:"step"`
-	OK     bool   `json:"ok"`
+	// Step names the step.
+	Step string `json:"step"`
+	// OK is set when the step succeeded.
+	OK bool `json:"ok"`
+	// Result is what the step found, or its error.
 	Result string `json:"result"`
-	Millis int64  `json:"ms"`
+	// Millis is how long the step took.
+	Millis int64 `json:"ms"`
 }
 
+// demoReport is the whole demo, as --output json prints it.
 type demoReport struct {
-	Sandbox string     `json:"sandbox"`
-	Script  string     `json:"script"`
-	OK      bool       `json:"ok"`
-	Millis  int64      `json:"ms"`
-	Steps   []demoStep `json:"steps"`
+	// Sandbox is the sandbox's base URL.
+	Sandbox string `json:"sandbox"`
+	// Script is the --script path, or says the built-in copy ran.
+	Script string `json:"script"`
+	// OK is set when every step succeeded.
+	OK bool `json:"ok"`
+	// Millis is how long the whole demo took.
+	Millis int64 `json:"ms"`
+	// Steps are the steps that ran, in order.
+	Steps []demoStep `json:"steps"`
 }
 
 // demo runs the lifecycle; each step is timed and reported as it ends.

@@ -12,10 +12,15 @@ import (
 
 // validation is one file's outcome, as --output json prints it.
 type validation struct {
-	File     string         `json:"file"`
-	Valid    bool           `json:"valid"`
-	Name     string         `json:"name,omitempty"`
-	Methods  []string       `json:"methods,omitempty"`
+	// File is the file validated.
+	File string `json:"file"`
+	// Valid is set when the file loads.
+	Valid bool `json:"valid"`
+	// Name is the connector's synapse_info name, when valid.
+	Name string `json:"name,omitempty"`
+	// Methods are the contract methods it exports, when valid.
+	Methods []string `json:"methods,omitempty"`
+	// Problems are why it does not validate.
 	Problems []host.Problem `json:"problems,omitempty"`
 }
 

@@ -126,11 +126,13 @@ func New(t testing.TB, opts Options) *Server {
 	return s
 }
 
+// statusWriter remembers the status a handler answered.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 }
 
+// WriteHeader records the status and sends it.
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)

@@ -415,8 +415,10 @@ func compile(name, code string) (*goja.Program, error) {
 // testModule is synapse/test.
 type testModule struct{ fr *fileRun }
 
+// Name implements bindings.Module.
 func (testModule) Name() string { return ModuleName }
 
+// NewInstance implements bindings.Module.
 func (m testModule) NewInstance(vu bindings.VU) (goja.Value, error) {
 	fr := m.fr
 	rt := vu.Runtime()
@@ -476,4 +478,5 @@ func (fr *fileRun) settle(ctx context.Context, val goja.Value) (goja.Value, erro
 // rejected is a test's promise rejected with a value.
 type rejected struct{ val goja.Value }
 
+// Error implements error.
 func (r *rejected) Error() string { return "rejected: " + r.val.String() }

@@ -39,8 +39,11 @@ const tokenCommitTimeout = 5 * time.Second
 // refreshes replaced, oldest first, and the newest ones. It is sealed as
 // JSON in the connection's row.
 type rotation struct {
-	Retired []string          `json:"retired"`
-	Newest  connection.Tokens `json:"newest"`
+	// Retired are tokens refreshes replaced, oldest first, at most
+	// keepRetired.
+	Retired []string `json:"retired"`
+	// Newest are the tokens of the last refresh.
+	Newest connection.Tokens `json:"newest"`
 }
 
 // apply records that a refresh replaced old with fresh, keeping the last
