@@ -84,11 +84,16 @@ func (s *Sandbox) Stats() Stats {
 
 // faultJSON is the admin endpoint's wire form of a Fault.
 type faultJSON struct {
-	Mode       string `json:"mode"`
-	Count      int    `json:"count"`
-	RetryAfter int    `json:"retryAfter"`
-	DelayMs    int64  `json:"delayMs"`
-	Paths      string `json:"paths"`
+	// Mode is Fault.Mode by name.
+	Mode string `json:"mode"`
+	// Count is Fault.Count: how many requests it affects, 0 until cleared.
+	Count int `json:"count"`
+	// RetryAfter is Fault.RetryAfter, in seconds.
+	RetryAfter int `json:"retryAfter"`
+	// DelayMs is Fault.Delay in milliseconds.
+	DelayMs int64 `json:"delayMs"`
+	// Paths is Fault.Paths, the path prefix the fault applies to.
+	Paths string `json:"paths"`
 }
 
 // serveAdmin serves the unauthenticated control endpoints:

@@ -13,10 +13,14 @@ import (
 // {"field":"id","fieldValue":7,"sortDirection":"asc","id":7}. The position is
 // the last record of the page; the next page starts strictly after it.
 type cursorJSON struct {
-	Field         string          `json:"field"`
-	FieldValue    json.RawMessage `json:"fieldValue"`
-	SortDirection string          `json:"sortDirection"`
-	ID            int64           `json:"id"`
+	// Field is the sort key (sort_by).
+	Field string `json:"field"`
+	// FieldValue is the page's last record's value of Field.
+	FieldValue json.RawMessage `json:"fieldValue"`
+	// SortDirection is "asc" or "desc".
+	SortDirection string `json:"sortDirection"`
+	// ID is the page's last record's id, which breaks ties on Field.
+	ID int64 `json:"id"`
 }
 
 func appendCursor(b []byte, key sortKey, desc bool, r *record) []byte {

@@ -147,6 +147,8 @@ type contact struct {
 	Label   string `json:"label"`
 }
 
+// person is Pipedrive's v2 person, field for field; each field is the
+// JSON key its tag names.
 type person struct {
 	ID           int64          `json:"id"`
 	Name         string         `json:"name"`
@@ -224,6 +226,8 @@ type address struct {
 	Subpremise      string `json:"subpremise"`
 }
 
+// organization is Pipedrive's v2 organization, field for field; each
+// field is the JSON key its tag names.
 type organization struct {
 	ID           int64          `json:"id"`
 	Name         string         `json:"name"`
@@ -263,6 +267,8 @@ func (o *organization) searchValues(field string) []string {
 	return nil
 }
 
+// deal is Pipedrive's v2 deal, field for field; each field is the JSON
+// key its tag names.
 type deal struct {
 	ID                int64          `json:"id"`
 	Title             string         `json:"title"`
@@ -363,6 +369,8 @@ type participant struct {
 	Primary  bool  `json:"primary"`
 }
 
+// activity is Pipedrive's v2 activity, field for field; each field is
+// the JSON key its tag names.
 type activity struct {
 	ID                int64         `json:"id"`
 	Subject           string        `json:"subject"`
@@ -446,6 +454,8 @@ type price struct {
 	Notes      string   `json:"notes"`
 }
 
+// product is Pipedrive's v2 product, field for field; each field is the
+// JSON key its tag names.
 type product struct {
 	ID                     int64          `json:"id"`
 	Name                   string         `json:"name"`

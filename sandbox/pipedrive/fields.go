@@ -384,6 +384,7 @@ type v1ProductField struct {
 	Options             []v1Option `json:"options"`
 }
 
+// v1Option is one choice of a v1 enum or set field.
 type v1Option struct {
 	ID    int64  `json:"id"`
 	Label string `json:"label"`
@@ -400,6 +401,7 @@ type v2Field struct {
 	IsOptionalResponseField bool       `json:"is_optional_response_field"`
 }
 
+// v2Option is one choice of a v2 enum or set field.
 type v2Option struct {
 	ID         int64   `json:"id"`
 	Label      string  `json:"label"`

@@ -15,20 +15,25 @@ type searchHit struct {
 	customs []string // matched custom field values
 }
 
+// idRef is a search item's reference to a record by id (the owner).
 type idRef struct {
 	ID int64 `json:"id"`
 }
 
+// orgRef is a search item's organization: id and name.
 type orgRef struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 }
 
+// nameRef is a search item's stage or person: id and name.
 type nameRef struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 }
 
+// personSearchItem is the item of a v2 persons/search result, as
+// Pipedrive sends it.
 type personSearchItem struct {
 	ID           int64    `json:"id"`
 	Type         string   `json:"type"`
@@ -42,6 +47,8 @@ type personSearchItem struct {
 	Notes        []string `json:"notes"`
 }
 
+// orgSearchItem is the item of a v2 organizations/search result, as
+// Pipedrive sends it.
 type orgSearchItem struct {
 	ID           int64    `json:"id"`
 	Type         string   `json:"type"`
@@ -53,6 +60,8 @@ type orgSearchItem struct {
 	Notes        []string `json:"notes"`
 }
 
+// dealSearchItem is the item of a v2 deals/search result, as Pipedrive
+// sends it.
 type dealSearchItem struct {
 	ID           int64    `json:"id"`
 	Type         string   `json:"type"`
@@ -69,6 +78,8 @@ type dealSearchItem struct {
 	Notes        []string `json:"notes"`
 }
 
+// productSearchItem is the item of a v2 products/search result, as
+// Pipedrive sends it.
 type productSearchItem struct {
 	ID           int64    `json:"id"`
 	Type         string   `json:"type"`
@@ -79,6 +90,7 @@ type productSearchItem struct {
 	CustomFields []string `json:"custom_fields"`
 }
 
+// searchResult is one entry of a v2 search answer's items.
 type searchResult struct {
 	ResultScore float64 `json:"result_score"`
 	Item        any     `json:"item"`

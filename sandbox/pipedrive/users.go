@@ -35,6 +35,7 @@ type user struct {
 	IsAdmin int `json:"-"`
 }
 
+// userAccess is one entry of a v1 user's access list.
 type userAccess struct {
 	App             string `json:"app"`
 	Admin           bool   `json:"admin"`
@@ -52,6 +53,7 @@ type me struct {
 	Language        meLanguage `json:"language"`
 }
 
+// meLanguage is the language of GET /v1/users/me.
 type meLanguage struct {
 	LanguageCode string `json:"language_code"`
 	CountryCode  string `json:"country_code"`
