@@ -23,10 +23,12 @@ type addrInUseError struct {
 	err  error
 }
 
+// Error implements error.
 func (e *addrInUseError) Error() string {
 	return e.addr + " is already in use (another synapse-js or sandbox?); pick another port, or --addr 127.0.0.1:0 for a free one"
 }
 
+// Unwrap returns the listener's error, for errors.Is.
 func (e *addrInUseError) Unwrap() error { return e.err }
 
 // loopbackOnly refuses an --addr that would listen beyond this machine,
