@@ -3,6 +3,7 @@ package connection
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -70,22 +71,61 @@ func Newest(ctx context.Context, store TokenStore, k Key, carried Tokens) (Token
 	return n, true
 }
 
+// KeepRetired bounds the retired tokens a Rotation remembers: enough for
+// any platform that is a few refreshes behind, and a bound on memory.
+const KeepRetired = 64
+
+// Rotation is what a TokenStore remembers of one connection: the tokens
+// refreshes replaced, oldest first, and the newest ones. Every store keeps
+// this one rule of which tokens replace which.
+type Rotation struct {
+	// Retired are the access and refresh tokens refreshes replaced, oldest
+	// first, at most KeepRetired.
+	Retired []string `json:"retired"`
+	// Newest are the tokens of the last refresh.
+	Newest Tokens `json:"newest"`
+}
+
+// Apply records that a refresh replaced old with fresh.
+func (r *Rotation) Apply(old, fresh Tokens) {
+	for _, t := range []string{old.AccessToken, old.RefreshToken} {
+		if t != "" && t != fresh.AccessToken && t != fresh.RefreshToken && !slices.Contains(r.Retired, t) {
+			r.Retired = append(r.Retired, t)
+		}
+	}
+	if n := len(r.Retired); n > KeepRetired {
+		r.Retired = append([]string(nil), r.Retired[n-KeepRetired:]...)
+	}
+	r.Newest = fresh
+}
+
+// Replaces says whether carried are tokens a refresh already replaced, and
+// with what: their refresh token was retired, or their access token was
+// and the refresh token is absent or the newest one. A provider that keeps
+// the refresh token rotates only the access token: a retired access token
+// with the refresh token still in use means the same rotation. A refresh
+// token the store never saw is left alone; it may be newer than anything
+// here.
+func (r *Rotation) Replaces(carried Tokens) (Tokens, bool) {
+	oldRefresh := carried.RefreshToken != "" && slices.Contains(r.Retired, carried.RefreshToken)
+	oldAccess := carried.AccessToken != "" && slices.Contains(r.Retired, carried.AccessToken)
+	if oldRefresh || (oldAccess && (carried.RefreshToken == "" || carried.RefreshToken == r.Newest.RefreshToken)) {
+		return r.Newest, true
+	}
+	return Tokens{}, false
+}
+
 // MemTokenStore is an in-memory TokenStore for one host, safe for
 // concurrent use.
 type MemTokenStore struct {
 	mu    sync.Mutex
-	m     map[Key]rotation
+	m     map[Key]*Rotation
 	locks map[Key]chan struct{}
-}
-
-type rotation struct {
-	retired map[string]struct{} // access and refresh tokens replaced so far
-	newest  Tokens
 }
 
 // NewMemTokenStore returns an empty MemTokenStore.
 func NewMemTokenStore() *MemTokenStore {
-	return &MemTokenStore{m: map[Key]rotation{}, locks: map[Key]chan struct{}{}}
+	return &MemTokenStore{m: map[Key]*Rotation{}, locks: map[Key]chan struct{}{}}
 }
 
 // Rotated implements TokenStore.
@@ -94,15 +134,10 @@ func (s *MemTokenStore) Rotated(_ context.Context, k Key, old, fresh Tokens) err
 	defer s.mu.Unlock()
 	r, ok := s.m[k]
 	if !ok {
-		r.retired = map[string]struct{}{}
+		r = &Rotation{}
+		s.m[k] = r
 	}
-	for _, t := range []string{old.AccessToken, old.RefreshToken} {
-		if t != "" && t != fresh.AccessToken && t != fresh.RefreshToken {
-			r.retired[t] = struct{}{}
-		}
-	}
-	r.newest = fresh
-	s.m[k] = r
+	r.Apply(old, fresh)
 	return nil
 }
 
@@ -114,26 +149,8 @@ func (s *MemTokenStore) Newer(_ context.Context, k Key, carried Tokens) (Tokens,
 	if !ok {
 		return Tokens{}, false, nil
 	}
-	t, ok := r.replaces(carried)
+	t, ok := r.Replaces(carried)
 	return t, ok, nil
-}
-
-// replaces says whether carried are tokens this rotation retired.
-func (r rotation) replaces(carried Tokens) (Tokens, bool) {
-	_, oldRefresh := r.retired[carried.RefreshToken]
-	_, oldAccess := r.retired[carried.AccessToken]
-	switch {
-	case carried.RefreshToken != "" && oldRefresh:
-		return r.newest, true
-	case carried.AccessToken != "" && oldAccess &&
-		(carried.RefreshToken == "" || carried.RefreshToken == r.newest.RefreshToken):
-		// A provider that keeps the refresh token rotates only the access
-		// token: a retired access token with the refresh token still in
-		// use means the same rotation. A refresh token this store never
-		// saw is left alone; it may be newer than anything here.
-		return r.newest, true
-	}
-	return Tokens{}, false
 }
 
 // Lock implements TokenStore. A lock is a 1-slot channel so waiting

@@ -126,8 +126,8 @@ func TestMemTokenStore(t *testing.T) {
 
 // Concurrent rotations and lookups (run with -race): each goroutine walks
 // its own connection's chain, and all share one connection too; lookups of
-// the first tokens always lead to tokens at least as new as the last
-// rotation the goroutine saw finish.
+// tokens a few rotations old (within what a Rotation keeps) always lead to
+// the newest tokens of the chain.
 func TestMemTokenStoreConcurrent(t *testing.T) {
 	t.Parallel()
 	s := connection.NewMemTokenStore()
@@ -142,7 +142,8 @@ func TestMemTokenStoreConcurrent(t *testing.T) {
 				old := tok(fmt.Sprintf("A%d", i-1), fmt.Sprintf("R%d", i-1))
 				fresh := tok(fmt.Sprintf("A%d", i), fmt.Sprintf("R%d", i))
 				s.Rotated(ctx, connection.Key{Synapse: "s", Connection: conn}, old, fresh)
-				if got, ok, _ := s.Newer(ctx, connection.Key{Synapse: "s", Connection: conn}, tok("A0", "R0")); !ok || got != fresh {
+				back := max(0, i-connection.KeepRetired/4)
+				if got, ok, _ := s.Newer(ctx, connection.Key{Synapse: "s", Connection: conn}, tok(fmt.Sprintf("A%d", back), fmt.Sprintf("R%d", back))); !ok || got != fresh {
 					errs <- fmt.Sprintf("%s step %d: Newer = %+v, %v; want %+v", conn, i, got, ok, fresh)
 					return
 				}
@@ -186,5 +187,25 @@ func TestLockHonoursContext(t *testing.T) {
 		t.Fatal(err)
 	} else {
 		u()
+	}
+}
+
+// The retired tokens a Rotation keeps are bounded, the newest kept.
+func TestRotationKeepsTheLastRetired(t *testing.T) {
+	t.Parallel()
+	var r connection.Rotation
+	for i := range 3 * connection.KeepRetired {
+		r.Apply(connection.Tokens{AccessToken: fmt.Sprint("a", i), RefreshToken: fmt.Sprint("r", i)},
+			connection.Tokens{AccessToken: fmt.Sprint("a", i+1), RefreshToken: fmt.Sprint("r", i+1)})
+	}
+	if len(r.Retired) != connection.KeepRetired {
+		t.Fatalf("%d retired tokens kept, want %d", len(r.Retired), connection.KeepRetired)
+	}
+	last := 3*connection.KeepRetired - 1
+	if _, ok := r.Replaces(connection.Tokens{AccessToken: fmt.Sprint("a", last), RefreshToken: fmt.Sprint("r", last)}); !ok {
+		t.Fatal("the last rotation's old tokens are forgotten")
+	}
+	if _, ok := r.Replaces(connection.Tokens{AccessToken: "a0", RefreshToken: "r0"}); ok {
+		t.Fatal("tokens beyond the bound are still remembered")
 	}
 }

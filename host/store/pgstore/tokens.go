@@ -28,50 +28,9 @@ const TokenChannel = "synapse_js_tokens"
 // KeyEnv is the environment variable holding the token encryption key.
 const KeyEnv = "SYNAPSE_JS_TOKEN_KEY"
 
-// keepRetired bounds the retired tokens a row remembers.
-const keepRetired = 64
-
 // tokenCommitTimeout bounds the commit that releases a refresh lock; the
 // unlock function has no context of its own.
 const tokenCommitTimeout = 5 * time.Second
-
-// rotation is what the store remembers of one connection: the tokens
-// refreshes replaced, oldest first, and the newest ones. It is sealed as
-// JSON in the connection's row.
-type rotation struct {
-	// Retired are tokens refreshes replaced, oldest first, at most
-	// keepRetired.
-	Retired []string `json:"retired"`
-	// Newest are the tokens of the last refresh.
-	Newest connection.Tokens `json:"newest"`
-}
-
-// apply records that a refresh replaced old with fresh, keeping the last
-// keepRetired replaced tokens.
-func (r *rotation) apply(old, fresh connection.Tokens) {
-	for _, t := range []string{old.AccessToken, old.RefreshToken} {
-		if t != "" && t != fresh.AccessToken && t != fresh.RefreshToken && !slices.Contains(r.Retired, t) {
-			r.Retired = append(r.Retired, t)
-		}
-	}
-	if n := len(r.Retired); n > keepRetired {
-		r.Retired = append([]string(nil), r.Retired[n-keepRetired:]...)
-	}
-	r.Newest = fresh
-}
-
-// replaces is connection.MemTokenStore's rule (TestRotationMatchesMemTokenStore
-// holds them together): carried are replaced when their refresh token was
-// retired, or their access token was and the refresh token is absent or the
-// newest one (a provider that rotates only access tokens).
-func (r *rotation) replaces(carried connection.Tokens) (connection.Tokens, bool) {
-	oldRefresh := carried.RefreshToken != "" && slices.Contains(r.Retired, carried.RefreshToken)
-	oldAccess := carried.AccessToken != "" && slices.Contains(r.Retired, carried.AccessToken)
-	if oldRefresh || (oldAccess && (carried.RefreshToken == "" || carried.RefreshToken == r.Newest.RefreshToken)) {
-		return r.Newest, true
-	}
-	return connection.Tokens{}, false
-}
 
 // ParseKey reads a token key: 32 bytes as 64 hex characters or as
 // standard base64.
@@ -103,7 +62,7 @@ type TokenStore struct {
 	log  zerolog.Logger
 
 	mu    sync.Mutex
-	cache map[connection.Key]*rotation
+	cache map[connection.Key]*connection.Rotation
 	held  map[connection.Key]pgx.Tx        // the refresh locks this process holds
 	local map[connection.Key]chan struct{} // in-process turn before the database lock
 
@@ -125,7 +84,7 @@ func NewTokenStore(ctx context.Context, s *Store, key []byte, log zerolog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("token key: %w", err)
 	}
-	t := &TokenStore{st: s, aead: aead, log: log, cache: map[connection.Key]*rotation{}, held: map[connection.Key]pgx.Tx{},
+	t := &TokenStore{st: s, aead: aead, log: log, cache: map[connection.Key]*connection.Rotation{}, held: map[connection.Key]pgx.Tx{},
 		local: map[connection.Key]chan struct{}{}, done: make(chan struct{})}
 	if err := t.reloadAll(ctx); err != nil {
 		return nil, err
@@ -160,7 +119,7 @@ func lockKey(k connection.Key) string {
 
 func aad(k connection.Key) []byte { return []byte(k.Synapse + "\x00" + k.Connection) }
 
-func (t *TokenStore) seal(k connection.Key, r *rotation) ([]byte, error) {
+func (t *TokenStore) seal(k connection.Key, r *connection.Rotation) ([]byte, error) {
 	plain, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
@@ -172,7 +131,7 @@ func (t *TokenStore) seal(k connection.Key, r *rotation) ([]byte, error) {
 	return t.aead.Seal(nonce, nonce, plain, aad(k)), nil
 }
 
-func (t *TokenStore) open(k connection.Key, sealed []byte) (*rotation, error) {
+func (t *TokenStore) open(k connection.Key, sealed []byte) (*connection.Rotation, error) {
 	ns := t.aead.NonceSize()
 	if len(sealed) < ns {
 		return nil, errors.New("sealed row too short")
@@ -181,7 +140,7 @@ func (t *TokenStore) open(k connection.Key, sealed []byte) (*rotation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the row does not open with %s (another key, or damaged): %w", KeyEnv, err)
 	}
-	var r rotation
+	var r connection.Rotation
 	if err := json.Unmarshal(plain, &r); err != nil {
 		return nil, err
 	}
@@ -194,7 +153,7 @@ func (t *TokenStore) reloadAll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the token store: %w", unavailable(err))
 	}
-	fresh := map[connection.Key]*rotation{}
+	fresh := map[connection.Key]*connection.Rotation{}
 	var k connection.Key
 	var sealed []byte
 	_, err = pgx.ForEachRow(rows, []any{&k.Synapse, &k.Connection, &sealed}, func() error {
@@ -219,7 +178,7 @@ func (t *TokenStore) reloadAll(ctx context.Context) error {
 // transaction).
 func (t *TokenStore) reload(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, k connection.Key) (*rotation, error) {
+}, k connection.Key) (*connection.Rotation, error) {
 	var sealed []byte
 	err := q.QueryRow(ctx, `SELECT sealed FROM synapse_js_tokens WHERE serving_name = $1 AND connection = $2`, k.Synapse, k.Connection).Scan(&sealed)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -291,7 +250,7 @@ func (t *TokenStore) Newer(_ context.Context, k connection.Key, carried connecti
 	if r == nil {
 		return connection.Tokens{}, false, nil
 	}
-	n, ok := r.replaces(carried)
+	n, ok := r.Replaces(carried)
 	return n, ok, nil
 }
 
@@ -301,11 +260,11 @@ func (t *TokenStore) Newer(_ context.Context, k connection.Key, carried connecti
 // remembers it in memory even when the write fails.
 func (t *TokenStore) Rotated(ctx context.Context, k connection.Key, old, fresh connection.Tokens) error {
 	t.mu.Lock()
-	r := &rotation{}
+	r := &connection.Rotation{}
 	if c := t.cache[k]; c != nil {
 		r.Retired, r.Newest = slices.Clone(c.Retired), c.Newest
 	}
-	r.apply(old, fresh)
+	r.Apply(old, fresh)
 	t.cache[k] = r
 	tx := t.held[k]
 	t.mu.Unlock()
@@ -334,9 +293,9 @@ func (t *TokenStore) write(ctx context.Context, tx pgx.Tx, k connection.Key, old
 		return err
 	}
 	if r == nil {
-		r = &rotation{}
+		r = &connection.Rotation{}
 	}
-	r.apply(old, fresh)
+	r.Apply(old, fresh)
 	sealed, err := t.seal(k, r)
 	if err != nil {
 		return err
