@@ -289,8 +289,17 @@ func (o *lazyObject) open() {
 
 // find returns the slot of a live key, or -1.
 func (o *lazyObject) find(key string) int {
-	if o.shape != nil && key == o.lastKey {
-		return o.lastIdx
+	if o.shape != nil {
+		if key == o.lastKey {
+			return o.lastIdx
+		}
+		// Members are mostly read in order (Object.keys, then each key):
+		// the slot after the last one found is tried before the index. The
+		// key is usually the shape's own string, so == is a pointer check.
+		if j := o.lastIdx + 1; j >= 0 && j < len(o.shape.keys) && o.shape.keys[j] == key && o.slots[j].state != sDeleted {
+			o.lastKey, o.lastIdx = key, j
+			return j
+		}
 	}
 	j := o.lookup(key)
 	o.lastKey, o.lastIdx = key, j
