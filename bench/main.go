@@ -81,7 +81,7 @@ func main() {
 	}
 	if c.profile != "" {
 		st := statsOf(res.sides["read"])
-		fmt.Fprintf(c.out, "read: %.0f records/s (median of %d), CPU profile in %s\n", st.median, c.rounds, c.profile)
+		fmt.Fprintf(c.out, "read: %.0f records/s (median of %d), %.1f CPU µs/record, CPU profile in %s\n", st.median, c.rounds, st.cpu, c.profile)
 		return
 	}
 	res.report(c.out, &c)

@@ -458,7 +458,7 @@ func encodeList(enc *encoder, res goja.Value, s *shape, wire bool, ids []goja.Va
 		}
 		target.pop()
 		if wire {
-			enc.buf = jsjson.AppendString(enc.buf, string(scratch.buf))
+			enc.buf = jsjson.AppendStringBytes(enc.buf, scratch.buf)
 		}
 	}
 	enc.buf = append(enc.buf, ']')

@@ -216,6 +216,15 @@ func (m *Method) checkBody(body json.RawMessage) string {
 	if m.Type != "READ" {
 		return ""
 	}
+	if msg, ok := checkReadBodyFast(body); ok {
+		return msg
+	}
+	return checkReadBodySlow(body)
+}
+
+// checkReadBodySlow is checkBody for READ with encoding/json, which words
+// its errors.
+func checkReadBodySlow(body json.RawMessage) string {
 	var b struct {
 		Entity    json.RawMessage `json:"entity"`
 		Watermark *struct {

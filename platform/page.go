@@ -88,38 +88,48 @@ func (w Watermark) CursorString() string {
 }
 
 // ParseReadPage splits a plain-JSON ReadResponse. recs is reused for the
-// record slice to save allocations across pages.
+// record slice to save allocations across pages. It reads the body in one
+// pass: each record's fields are looked at where the data array holds
+// them (a page once split the array, then each record, then its fields:
+// three scans of every record, about a twentieth of a sync's CPU).
 func ParseReadPage(body []byte, recs []Record) (*Page, error) {
 	p := &Page{Records: recs[:0], OffsetType: "RECORD_COUNT"}
-	err := jsjson.EachField(body, func(key, val []byte) error {
+	_, err := jsjson.WalkObject(body, 0, func(key []byte, at int) (int, error) {
 		switch string(key) {
 		case "data":
-			if string(val) == "null" {
-				return nil
+			if hasLiteral(body, at, "null") {
+				return at + 4, nil
 			}
-			return jsjson.EachElem(val, func(rec []byte) error {
-				r, err := ScanRecord(rec)
+			return jsjson.WalkArray(body, at, func(at int) (int, error) {
+				r, end, err := scanRecordAt(body, at)
 				if err != nil {
-					return fmt.Errorf("data[%d]: %w", len(p.Records), err)
+					return 0, fmt.Errorf("data[%d]: %w", len(p.Records), err)
 				}
 				p.Records = append(p.Records, r)
-				return nil
+				return end, nil
 			})
+		}
+		end, err := jsjson.SkipValue(body, at)
+		if err != nil {
+			return 0, err
+		}
+		val := body[at:end]
+		switch string(key) {
 		case "watermark":
 			p.WatermarkJSON = val
 			if err := json.Unmarshal(val, &p.Watermark); err != nil {
-				return fmt.Errorf("watermark: %w", err)
+				return 0, fmt.Errorf("watermark: %w", err)
 			}
 		case "offsetType":
 			if string(val) != "null" {
 				s, err := strconv.Unquote(string(val))
 				if err != nil {
-					return fmt.Errorf("offsetType: %w", err)
+					return 0, fmt.Errorf("offsetType: %w", err)
 				}
 				p.OffsetType = s
 			}
 		}
-		return nil
+		return end, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read result: %w", err)
@@ -130,10 +140,32 @@ func ParseReadPage(body []byte, recs []Record) (*Page, error) {
 	return p, nil
 }
 
+// hasLiteral reports that b holds the literal lit at i, ending there.
+func hasLiteral(b []byte, i int, lit string) bool {
+	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+		return false
+	}
+	end, err := jsjson.SkipValue(b, i)
+	return err == nil && end == i+len(lit)
+}
+
 // ScanRecord finds a record's id and lastModified.
 func ScanRecord(rec []byte) (Record, error) {
-	r := Record{Raw: rec}
-	err := jsjson.EachField(rec, func(key, val []byte) error {
+	r, _, err := scanRecordAt(rec, 0)
+	r.Raw = rec
+	return r, err
+}
+
+// scanRecordAt reads the record object starting at b[at]: its bytes, id
+// and lastModified, and the index just past it.
+func scanRecordAt(b []byte, at int) (Record, int, error) {
+	var r Record
+	end, err := jsjson.WalkObject(b, at, func(key []byte, at int) (int, error) {
+		end, err := jsjson.SkipValue(b, at)
+		if err != nil {
+			return 0, err
+		}
+		val := b[at:end]
 		switch string(key) {
 		case "id":
 			if string(val) != "null" {
@@ -143,14 +175,18 @@ func ScanRecord(rec []byte) (Record, error) {
 			if string(val) != "null" {
 				n, ok := jsjson.ParseInt(val)
 				if !ok {
-					return fmt.Errorf("lastModified: want an integer, got %.40s", val)
+					return 0, fmt.Errorf("lastModified: want an integer, got %.40s", val)
 				}
 				r.LastModified, r.HasLM = n, true
 			}
 		}
-		return nil
+		return end, nil
 	})
-	return r, err
+	if err != nil {
+		return Record{}, 0, err
+	}
+	r.Raw = b[at:end]
+	return r, end, nil
 }
 
 // ReadBody is a READ request as the platform sends it.

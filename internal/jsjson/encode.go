@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dop251/goja"
 	"github.com/synapsejs/synapse-js/internal/jsvalue"
@@ -166,6 +167,14 @@ func AppendDate(dst []byte, o *goja.Object) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// AppendStringBytes is AppendString of b's bytes, without copying them
+// into a string first (a wire READ writes every record this way).
+func AppendStringBytes(dst, b []byte) []byte {
+	// The string only lives for the call, which reads b and writes dst
+	// (never b itself).
+	return AppendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
+}
 
 // AppendString appends s as a JSON string. Invalid UTF-8 (a lone surrogate
 // from JS) becomes U+FFFD.

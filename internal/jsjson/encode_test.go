@@ -233,4 +233,14 @@ func TestAppendStringEscapes(t *testing.T) {
 	if got := string(AppendString(nil, "a\xffb\xe4\xb8")); got != `"a\ufffdb\ufffd\ufffd"` {
 		t.Errorf("AppendString(invalid UTF-8) = %s", got)
 	}
+	// The bytes form writes the same, and leaves its input alone.
+	for _, in := range []string{s, "a\xffb\xe4\xb8", "", `{"a":"b\"c"}`} {
+		src := []byte(in)
+		if got, want := string(AppendStringBytes([]byte("x"), src)), "x"+string(AppendString(nil, in)); got != want {
+			t.Errorf("AppendStringBytes(%q) = %q, want %q", in, got, want)
+		}
+		if string(src) != in {
+			t.Errorf("AppendStringBytes changed its input to %q", src)
+		}
+	}
 }

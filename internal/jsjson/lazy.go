@@ -55,6 +55,10 @@ type shape struct {
 	indexed bool // some key is an array index ("0", "42"): Keys reorders
 	// quoted holds the keys as JSON strings, made on the first write.
 	quoted [][]byte
+	// added is the most keys a script has added to one object of this
+	// shape: the records of a page get the same ones (flattened fields),
+	// so the next object's slots grow once, to the right size.
+	added int
 }
 
 // quotedKey returns key j as a JSON string.
@@ -289,8 +293,17 @@ func (o *lazyObject) open() {
 
 // find returns the slot of a live key, or -1.
 func (o *lazyObject) find(key string) int {
-	if o.shape != nil && key == o.lastKey {
-		return o.lastIdx
+	if o.shape != nil {
+		if key == o.lastKey {
+			return o.lastIdx
+		}
+		// Members are mostly read in order (Object.keys, then each key):
+		// the slot after the last one found is tried before the index. The
+		// key is usually the shape's own string, so == is a pointer check.
+		if j := o.lastIdx + 1; j >= 0 && j < len(o.shape.keys) && o.shape.keys[j] == key && o.slots[j].state != sDeleted {
+			o.lastKey, o.lastIdx = key, j
+			return j
+		}
 	}
 	j := o.lookup(key)
 	o.lastKey, o.lastIdx = key, j
@@ -345,15 +358,21 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 		return true
 	}
 	// A new key goes last, as on a plain object. A script that adds one
-	// key usually adds several (flattening nested fields): grow once.
+	// key usually adds several (flattening nested fields): grow once, by
+	// as many as the shape's objects got before, or else double.
 	if len(o.slots) == cap(o.slots) {
-		o.slots = append(make([]slot, 0, 2*len(o.slots)+8), o.slots...)
+		n := 2*len(o.slots) + 8
+		if o.extra == nil && o.shape.added > 0 {
+			n = len(o.slots) + o.shape.added
+		}
+		o.slots = append(make([]slot, 0, n), o.slots...)
 	}
 	o.slots = append(o.slots, slot{v: v, node: -1, state: sSet})
 	if o.extra == nil {
-		o.extra = make([]string, 0, 16)
+		o.extra = make([]string, 0, max(o.shape.added, 4))
 	}
 	o.extra = append(o.extra, key)
+	o.shape.added = max(o.shape.added, len(o.extra))
 	o.reshaped = true
 	o.lastKey, o.lastIdx = key, len(o.slots)-1
 	if isIndex(key) {

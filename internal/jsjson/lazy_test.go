@@ -84,6 +84,28 @@ var lazySnippets = map[string]string{
 		// but still there, see ParseLazy)
 		r.push(x.length, x[1]);
 		return r`,
+	// inOrder reads members in key order (what the next-slot guess of
+	// lookups serves), around a deletion and re-adding in the middle, and
+	// flattens a nested object into its parent as pipedrive.js does.
+	"inOrder": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
+		const ks = Object.keys(x);
+		const out = [ks.map((k) => x[k]), ks.map((k) => k in x)];
+		const mid = ks[ks.length >> 1];
+		delete x[mid];
+		out.push(ks.map((k) => x[k]), ks.map((k) => k in x));
+		x[mid] = 'again';
+		out.push(ks.map((k) => x[k]), ks.slice().reverse().map((k) => x[k]), Object.keys(x));
+		for (const k of ks) {
+			const v = x[k];
+			if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+				const inner = Object.keys(v);
+				const vals = Object.values(v);
+				for (let i = 0; i < inner.length; i++) x[k + '.' + inner[i]] = vals[i];
+				delete x[k];
+			}
+		}
+		out.push(Object.keys(x));
+		return out`,
 	"move": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
 		const ks = Object.keys(x);
 		if (ks.length < 2) return x;
