@@ -472,15 +472,9 @@ func (s *Sandbox) listObj(rq *request, k objKind, q *objQuery) reply {
 		b = append(b, "}}"...)
 		return reply{status: 200, body: b, cost: sp.cost}
 	}
-	limit, err := parseLimit(rq.q.Get("limit"))
+	start, limit, err := parseCursorLimit(rq.q)
 	if err != nil {
 		return apiError(400, err.Error())
-	}
-	start := 0
-	if c := rq.q.Get("cursor"); c != "" {
-		if start, err = decodeOffsetCursor(c); err != nil {
-			return apiError(400, err.Error())
-		}
 	}
 	start = min(start, len(all))
 	end := min(start+limit, len(all))

@@ -129,15 +129,9 @@ func (s *Sandbox) searchV2(rq *request, k kind) reply {
 			fields = append(fields, f)
 		}
 	}
-	limit, err := parseLimit(rq.q.Get("limit"))
+	start, limit, err := parseCursorLimit(rq.q)
 	if err != nil {
 		return apiError(400, err.Error())
-	}
-	start := 0
-	if c := rq.q.Get("cursor"); c != "" {
-		if start, err = decodeOffsetCursor(c); err != nil {
-			return apiError(400, err.Error())
-		}
 	}
 	lterm := strings.ToLower(term)
 	dterm := digitsOnly(term)

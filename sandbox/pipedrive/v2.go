@@ -509,15 +509,9 @@ func (s *Sandbox) checkCustom(d *fieldDef, raw json.RawMessage) error {
 // ---- fields ----
 
 func (s *Sandbox) fieldsV2(rq *request, k kind) reply {
-	limit, err := parseLimit(rq.q.Get("limit"))
+	start, limit, err := parseCursorLimit(rq.q)
 	if err != nil {
 		return apiError(400, err.Error())
-	}
-	start := 0
-	if c := rq.q.Get("cursor"); c != "" {
-		if start, err = decodeOffsetCursor(c); err != nil {
-			return apiError(400, err.Error())
-		}
 	}
 	fs := s.reg.fields[k]
 	start = min(start, len(fs))
@@ -572,6 +566,21 @@ func parseStartLimit(q url.Values) (start, limit int, err error) {
 	}
 	limit, err = parseLimit(q.Get("limit"))
 	return start, limit, err
+}
+
+// parseCursorLimit reads the limit and the offset cursor of a v2 page
+// that is paged by offset (search, *Fields, the v2 object lists); no
+// cursor is the first page.
+func parseCursorLimit(q url.Values) (start, limit int, err error) {
+	if limit, err = parseLimit(q.Get("limit")); err != nil {
+		return 0, 0, err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if start, err = decodeOffsetCursor(c); err != nil {
+			return 0, 0, err
+		}
+	}
+	return start, limit, nil
 }
 
 func paginationJSON(start, limit int, more bool) []byte {
