@@ -476,26 +476,7 @@ func (s *Sandbox) listObj(rq *request, k objKind, q *objQuery) reply {
 	if err != nil {
 		return apiError(400, err.Error())
 	}
-	start = min(start, len(all))
-	end := min(start+limit, len(all))
-	var b []byte
-	b = append(b, `{"success":true,"data":[`...)
-	for i, o := range all[start:end] {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, o.body...)
-	}
-	b = append(b, `],"additional_data":{"next_cursor":`...)
-	if end < len(all) {
-		b = append(b, '"')
-		b = append(b, offsetCursor(end)...)
-		b = append(b, '"')
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, "}}"...)
-	return reply{status: 200, body: b, cost: sp.cost}
+	return reply{status: 200, body: offsetCursorPage(all, start, limit, objBody), cost: sp.cost}
 }
 
 func (s *Sandbox) currencies(term string) reply {

@@ -513,27 +513,7 @@ func (s *Sandbox) fieldsV2(rq *request, k kind) reply {
 	if err != nil {
 		return apiError(400, err.Error())
 	}
-	fs := s.reg.fields[k]
-	start = min(start, len(fs))
-	end := min(start+limit, len(fs))
-	var b []byte
-	b = append(b, `{"success":true,"data":[`...)
-	for i, d := range fs[start:end] {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, d.v2JSON...)
-	}
-	b = append(b, `],"additional_data":{"next_cursor":`...)
-	if end < len(fs) {
-		b = append(b, '"')
-		b = append(b, offsetCursor(end)...)
-		b = append(b, '"')
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, "}}"...)
-	return reply{status: 200, body: b, cost: 10}
+	return reply{status: 200, body: offsetCursorPage(s.reg.fields[k], start, limit, fieldV2JSON), cost: 10}
 }
 
 func (s *Sandbox) fieldsV1(rq *request, k kind) reply {
