@@ -449,28 +449,15 @@ func (s *Sandbox) listObj(rq *request, k objKind, q *objQuery) reply {
 		if err != nil {
 			return apiError(400, err.Error())
 		}
-		start = min(start, len(all))
-		end := min(start+limit, len(all))
-		var b []byte
-		b = append(b, `{"success":true,"data":[`...)
-		for i, o := range all[start:end] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, o.body...)
-		}
+		extra := appendPagination
 		if k == objLead {
 			// Leads answer start, limit and more_items_in_collection right
 			// in additional_data, without next_start.
-			b = append(b, `],"additional_data":`...)
-			b = append(b, mustJSON(map[string]any{"start": start, "limit": limit, "more_items_in_collection": end < len(all)})...)
-			b = append(b, '}')
-			return reply{status: 200, body: b, cost: sp.cost}
+			extra = func(b []byte, start, limit int, more bool) []byte {
+				return append(b, mustJSON(map[string]any{"start": start, "limit": limit, "more_items_in_collection": more})...)
+			}
 		}
-		b = append(b, `],"additional_data":{"pagination":`...)
-		b = append(b, paginationJSON(start, limit, end < len(all))...)
-		b = append(b, "}}"...)
-		return reply{status: 200, body: b, cost: sp.cost}
+		return reply{status: 200, body: startLimitPage(all, start, limit, objBody, extra), cost: sp.cost}
 	}
 	start, limit, err := parseCursorLimit(rq.q)
 	if err != nil {

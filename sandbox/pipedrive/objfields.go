@@ -115,23 +115,18 @@ func (s *Sandbox) listObjFields(rq *request, k objKind) reply {
 	if err != nil {
 		return apiError(400, err.Error())
 	}
-	all := s.objFieldsJSON(k)
-	start = min(start, len(all))
-	end := min(start+limit, len(all))
-	var b []byte
-	b = append(b, `{"success":true,"data":[`...)
-	for i, f := range all[start:end] {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, f...)
-	}
-	b = append(b, `],"additional_data":{"start":`...)
+	raw := func(f json.RawMessage) []byte { return f }
+	return reply{status: 200, body: startLimitPage(s.objFieldsJSON(k), start, limit, raw, appendFlatPaging), cost: 20}
+}
+
+// appendFlatPaging is the additional_data of noteFields and leadFields:
+// start, limit and more_items_in_collection at the top, in that order.
+func appendFlatPaging(b []byte, start, limit int, more bool) []byte {
+	b = append(b, `{"start":`...)
 	b = strconv.AppendInt(b, int64(start), 10)
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(limit), 10)
 	b = append(b, `,"more_items_in_collection":`...)
-	b = strconv.AppendBool(b, end < len(all))
-	b = append(b, "}}"...)
-	return reply{status: 200, body: b, cost: 20}
+	b = strconv.AppendBool(b, more)
+	return append(b, '}')
 }

@@ -39,3 +39,28 @@ func offsetCursorPage[T any](items []T, start, limit int, raw func(T) []byte) []
 // objBody and fieldV2JSON pick an item's encoding for the page helpers.
 func objBody(o *obj) []byte          { return o.body }
 func fieldV2JSON(d *fieldDef) []byte { return d.v2JSON }
+
+// startLimitPage is the body of a v1 page of at most limit items from
+// start. Where the v1 endpoints differ is additional_data, so extra
+// appends that object from the page's start, limit and whether more
+// items follow.
+func startLimitPage[T any](items []T, start, limit int, raw func(T) []byte, extra func(b []byte, start, limit int, more bool) []byte) []byte {
+	start = min(start, len(items))
+	end := min(start+limit, len(items))
+	var b []byte
+	b = append(b, `{"success":true,"data":[`...)
+	b = appendItems(b, items[start:end], raw)
+	b = append(b, `],"additional_data":`...)
+	b = extra(b, start, limit, end < len(items))
+	return append(b, '}')
+}
+
+// appendPagination is the additional_data of most v1 lists:
+// {"pagination":{start, limit, more_items_in_collection, next_start}}.
+func appendPagination(b []byte, start, limit int, more bool) []byte {
+	b = append(b, `{"pagination":`...)
+	b = append(b, paginationJSON(start, limit, more)...)
+	return append(b, '}')
+}
+
+func fieldV1JSON(d *fieldDef) []byte { return d.v1JSON }

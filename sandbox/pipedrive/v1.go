@@ -20,20 +20,8 @@ func (s *Sandbox) listV1(rq *request, k kind) reply {
 	if err != nil {
 		return apiError(400, err.Error())
 	}
-	live := s.stores[k].live()
-	start = min(start, len(live))
-	end := min(start+limit, len(live))
-	data := make([]map[string]any, 0, end-start)
-	for _, r := range live[start:end] {
-		data = append(data, s.v1Shape(k, r))
-	}
-	var b []byte
-	b = append(b, `{"success":true,"data":`...)
-	b = append(b, mustJSON(data)...)
-	b = append(b, `,"additional_data":{"pagination":`...)
-	b = append(b, paginationJSON(start, limit, end < len(live))...)
-	b = append(b, "}}"...)
-	return reply{status: 200, body: b, cost: 20}
+	v1JSON := func(r *record) []byte { return mustJSON(s.v1Shape(k, r)) }
+	return reply{status: 200, body: startLimitPage(s.stores[k].live(), start, limit, v1JSON, appendPagination), cost: 20}
 }
 
 func (s *Sandbox) getV1(k kind, id int64) reply {

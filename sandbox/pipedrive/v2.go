@@ -521,21 +521,7 @@ func (s *Sandbox) fieldsV1(rq *request, k kind) reply {
 	if err != nil {
 		return apiError(400, err.Error())
 	}
-	fs := s.reg.fields[k]
-	start = min(start, len(fs))
-	end := min(start+limit, len(fs))
-	var b []byte
-	b = append(b, `{"success":true,"data":[`...)
-	for i, d := range fs[start:end] {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, d.v1JSON...)
-	}
-	b = append(b, `],"additional_data":{"pagination":`...)
-	b = append(b, paginationJSON(start, limit, end < len(fs))...)
-	b = append(b, "}}"...)
-	return reply{status: 200, body: b, cost: 20}
+	return reply{status: 200, body: startLimitPage(s.reg.fields[k], start, limit, fieldV1JSON, appendPagination), cost: 20}
 }
 
 func parseStartLimit(q url.Values) (start, limit int, err error) {
