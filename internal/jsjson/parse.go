@@ -353,13 +353,15 @@ func hex4(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
-func (p *parser) number() (goja.Value, error) {
-	start := p.pos
+// scanNumber checks a number's syntax and moves past it; both parsers
+// use it. digits is where the digits start (after a minus sign); integer
+// is false when there is a fraction or an exponent.
+func (p *parser) scanNumber() (digits int, integer bool, err error) {
 	i := p.pos
 	if p.data[i] == '-' {
 		i++
 	}
-	digits := i
+	digits = i
 	if i < len(p.data) && p.data[i] == '0' {
 		i++
 	} else {
@@ -369,9 +371,9 @@ func (p *parser) number() (goja.Value, error) {
 	}
 	if i == digits {
 		p.pos = i
-		return nil, p.errorf("unexpected %s in a number", p.describe())
+		return 0, false, p.errorf("unexpected %s in a number", p.describe())
 	}
-	integer := true
+	integer = true
 	if i < len(p.data) && p.data[i] == '.' {
 		integer = false
 		i++
@@ -381,7 +383,7 @@ func (p *parser) number() (goja.Value, error) {
 		}
 		if i == d {
 			p.pos = i
-			return nil, p.errorf("unexpected %s after a decimal point", p.describe())
+			return 0, false, p.errorf("unexpected %s after a decimal point", p.describe())
 		}
 	}
 	if i < len(p.data) && (p.data[i] == 'e' || p.data[i] == 'E') {
@@ -396,11 +398,20 @@ func (p *parser) number() (goja.Value, error) {
 		}
 		if i == d {
 			p.pos = i
-			return nil, p.errorf("unexpected %s in an exponent", p.describe())
+			return 0, false, p.errorf("unexpected %s in an exponent", p.describe())
 		}
 	}
 	p.pos = i
-	text := p.data[start:i]
+	return digits, integer, nil
+}
+
+func (p *parser) number() (goja.Value, error) {
+	start := p.pos
+	digits, integer, err := p.scanNumber()
+	if err != nil {
+		return nil, err
+	}
+	text := p.data[start:p.pos]
 	if integer && len(text) <= 18 {
 		// Fits in int64 without overflow checks.
 		var n int64

@@ -114,7 +114,7 @@ func (p *tapeParser) value(depth int) error {
 		return p.string()
 	case c == '-' || (c >= '0' && c <= '9'):
 		i := p.add(nNumber, start)
-		integer, err := p.scanNumber()
+		_, integer, err := p.scanNumber()
 		if err != nil {
 			return err
 		}
@@ -202,56 +202,6 @@ func (p *tapeParser) string() error {
 	}
 	p.pos = len(p.data)
 	return p.errorf("unterminated string")
-}
-
-// scanNumber checks a number's syntax and moves past it.
-func (p *tapeParser) scanNumber() (integer bool, err error) {
-	i := p.pos
-	if p.data[i] == '-' {
-		i++
-	}
-	digits := i
-	if i < len(p.data) && p.data[i] == '0' {
-		i++
-	} else {
-		for i < len(p.data) && p.data[i] >= '0' && p.data[i] <= '9' {
-			i++
-		}
-	}
-	if i == digits {
-		p.pos = i
-		return false, p.errorf("unexpected %s in a number", p.describe())
-	}
-	integer = true
-	if i < len(p.data) && p.data[i] == '.' {
-		integer = false
-		i++
-		d := i
-		for i < len(p.data) && p.data[i] >= '0' && p.data[i] <= '9' {
-			i++
-		}
-		if i == d {
-			p.pos = i
-			return false, p.errorf("unexpected %s after a decimal point", p.describe())
-		}
-	}
-	if i < len(p.data) && (p.data[i] == 'e' || p.data[i] == 'E') {
-		integer = false
-		i++
-		if i < len(p.data) && (p.data[i] == '+' || p.data[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(p.data) && p.data[i] >= '0' && p.data[i] <= '9' {
-			i++
-		}
-		if i == d {
-			p.pos = i
-			return false, p.errorf("unexpected %s in an exponent", p.describe())
-		}
-	}
-	p.pos = i
-	return integer, nil
 }
 
 func (p *tapeParser) flagContainer(i, ws, bad int) {
