@@ -227,24 +227,18 @@ func (p *parser) array(depth int) (goja.Value, error) {
 // key reads an object key, interned.
 func (p *parser) key() (string, error) {
 	start := p.pos + 1
-	for i := start; i < len(p.data); i++ {
-		c := p.data[i]
-		if c == '"' {
-			raw := p.data[start:i]
-			if v, ok := p.keys[string(raw)]; ok {
-				p.pos = i + 1
-				return v.String(), nil
-			}
-			s := string(raw)
-			if len(p.keys) < 4096 {
-				p.keys[s] = p.rt.ToValue(s)
-			}
+	if i := plainEnd(p.data, start); i < len(p.data) && p.data[i] == '"' {
+		raw := p.data[start:i]
+		if v, ok := p.keys[string(raw)]; ok {
 			p.pos = i + 1
-			return s, nil
+			return v.String(), nil
 		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
+		s := string(raw)
+		if len(p.keys) < 4096 {
+			p.keys[s] = p.rt.ToValue(s)
 		}
+		p.pos = i + 1
+		return s, nil
 	}
 	return p.str()
 }
@@ -254,15 +248,9 @@ func (p *parser) str() (string, error) {
 	p.pos++ // opening quote
 	start := p.pos
 	// Fast path: plain ASCII with no escapes.
-	for i := start; i < len(p.data); i++ {
-		c := p.data[i]
-		if c == '"' {
-			p.pos = i + 1
-			return string(p.data[start:i]), nil
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
+	if i := plainEnd(p.data, start); i < len(p.data) && p.data[i] == '"' {
+		p.pos = i + 1
+		return string(p.data[start:i]), nil
 	}
 	buf := p.buf[:0]
 	i := start
@@ -331,6 +319,18 @@ func (p *parser) str() (string, error) {
 	}
 	p.pos = len(p.data)
 	return "", p.errorf("unterminated string")
+}
+
+// plainEnd is the index of the first byte from i on that ends a string's
+// plain run (a quote, a backslash, a control byte or a non-ASCII byte), or
+// len(b): the fast path of every string both parsers read.
+func plainEnd(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			return i
+		}
+	}
+	return i
 }
 
 func hex4(b []byte, i int) (rune, bool) {

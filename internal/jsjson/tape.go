@@ -148,18 +148,12 @@ func (p *tapeParser) word(w string, kind uint8) error {
 // UTF-8.
 func (p *tapeParser) string() error {
 	i := p.add(nString, p.pos)
-	j := p.pos + 1
-	for ; j < len(p.data); j++ {
-		c := p.data[j]
-		if c == '"' {
-			p.pos = j + 1
-			p.nodes[i].flags = fPlain
-			p.close(i)
-			return nil
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
+	j := plainEnd(p.data, p.pos+1)
+	if j < len(p.data) && p.data[j] == '"' {
+		p.pos = j + 1
+		p.nodes[i].flags = fPlain
+		p.close(i)
+		return nil
 	}
 	for j < len(p.data) {
 		c := p.data[j]
