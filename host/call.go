@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -168,8 +169,10 @@ func (c *Connector) run(ctx context.Context, start time.Time, m *Method, env *En
 	if err != nil {
 		r.Err = c.mapError(ctx, rt.js, typ, timeout, err, call.Secrets)
 		r.Body = r.Err.appendJSON(nil)
+		// A call its caller cancelled (a prefetch no longer needed, a
+		// client gone) is the caller's decision, not a failure to warn of.
 		lvl := log.Debug()
-		if r.Err.Status >= 500 {
+		if r.Err.Status >= 500 && !errors.Is(ctx.Err(), context.Canceled) {
 			lvl = log.Warn()
 		}
 		lvl.Int("status", r.Err.Status).Str("error", r.Err.Message).Msg("call failed")

@@ -34,6 +34,12 @@ type State struct {
 	// Next is the Watermark the next read sends; null once Window is
 	// complete, when a rerun starts a new window at HighWater.
 	Next *Watermark `json:"next"`
+	// SliceStart and SliceEnd, when not 0, bound the part of Window that
+	// Next reads: a parallel sync reads a window in slices of time, and
+	// saves the first one not yet written. Records before SliceStart are
+	// written; those from SliceEnd on are read after it.
+	SliceStart int64 `json:"sliceStart,omitempty"`
+	SliceEnd   int64 `json:"sliceEnd,omitempty"`
 	// HighWater is the highest lastModified written so far and the ids
 	// written with it: the next window starts there and skips those ids.
 	HighWater *HighWater `json:"highWater,omitempty"`
@@ -108,8 +114,16 @@ type Sync struct {
 	// Limit is watermark.limit of every window: the platform's cap on
 	// records per cycle (0: none).
 	Limit int64
+	// Parallel is how many slices of a window are read at once. With 0 or
+	// 1 the window is paged from start to end, call after call, exactly as
+	// the platform does. With more, a window is split by time into slices
+	// read side by side (see slices.go): the output is the same records in
+	// the same order, the state file as resumable. A window with a Limit
+	// is always read as the platform does.
+	Parallel int
 	// OnPage, if set, is given each page's written records once they are
-	// written (the demo keeps a few ids this way). It must not keep recs.
+	// written (the demo keeps a few ids this way); in a parallel sync, a
+	// later slice's pages as they are read. It must not keep recs.
 	OnPage func(recs []Record)
 
 	st        State
@@ -121,6 +135,7 @@ type Sync struct {
 	// Counters the progress line reads.
 	written atomic.Int64
 	pages   atomic.Int64
+	slices  atomic.Int64
 }
 
 // pageJob is one page for the writer: the records to append and the state
@@ -129,6 +144,10 @@ type pageJob struct {
 	lines [][]byte
 	recs  []Record // the written records, for OnPage
 	st    State
+	// spill, if set, holds spillRecords lines of a parallel sync's slice,
+	// written before lines. The writer closes it.
+	spill        *os.File
+	spillRecords int64
 }
 
 // Resumed reports whether the sync continues a saved state.
@@ -141,7 +160,7 @@ func (r *Sync) State() State { return r.st }
 // the same entity whose window completed: it reads what changed since.
 func (r *Sync) Continue(st State) {
 	r.st, r.resume = st, true
-	r.st.Next = nil
+	r.st.Next, r.st.SliceStart, r.st.SliceEnd = nil, 0, 0
 }
 
 // Progress returns the records written and the pages read so far; safe to
@@ -264,6 +283,37 @@ type Output struct {
 
 func (o *Output) flush() error { return o.w.Flush() }
 
+// spillDir is where a parallel sync keeps the pages it cannot write yet:
+// beside the output file, so copying them in stays on one file system.
+func (o *Output) spillDir() string {
+	if o.file != nil {
+		return filepath.Dir(o.file.Name())
+	}
+	return os.TempDir()
+}
+
+// appendFile appends the whole of f, a parallel sync's spill file.
+func (o *Output) appendFile(f *os.File) error {
+	if err := o.w.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("sync: spill file: %w", err)
+	}
+	var n int64
+	var err error
+	if o.file != nil {
+		n, err = io.Copy(o.file, f) // copy_file_range where the kernel can
+	} else {
+		n, err = io.Copy(o.w, f)
+	}
+	o.bytes += n
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
 // writePage appends lines and makes them durable.
 func (o *Output) writePage(lines [][]byte) error {
 	for _, l := range lines {
@@ -293,6 +343,9 @@ func (o *Output) writePage(lines [][]byte) error {
 type Summary struct {
 	// Records and Pages count what this run wrote and read.
 	Records, Pages int64
+	// Slices counts the slices a parallel sync read its windows in (0
+	// when it paged through them as the platform does).
+	Slices int64
 	// Took is the run's wall-clock time.
 	Took time.Duration
 }
@@ -311,6 +364,9 @@ func (r *Sync) Run(ctx context.Context, out *Output) (Summary, error) {
 		defer wg.Done()
 		for j := range jobs {
 			if werr != nil {
+				if j.spill != nil {
+					j.spill.Close()
+				}
 				continue // drain
 			}
 			werr = r.writeJob(out, &j)
@@ -319,30 +375,38 @@ func (r *Sync) Run(ctx context.Context, out *Output) (Summary, error) {
 			}
 		}
 	}()
-	err := r.read(ctx, jobs, failed)
+	err := r.read(ctx, out, jobs, failed)
 	close(jobs)
 	wg.Wait()
 	if werr != nil {
 		err = werr
 	}
-	return Summary{Records: r.written.Load(), Pages: r.pages.Load(), Took: time.Since(start)}, err
+	return Summary{Records: r.written.Load(), Pages: r.pages.Load(), Slices: r.slices.Load(), Took: time.Since(start)}, err
 }
 
 // writeJob appends a page and then, only then, saves the state that
 // covers it.
 func (r *Sync) writeJob(out *Output, j *pageJob) error {
+	if j.spill != nil {
+		err := out.appendFile(j.spill)
+		j.spill.Close()
+		if err != nil {
+			return err
+		}
+	}
 	if err := out.writePage(j.lines); err != nil {
 		return err
 	}
-	r.written.Add(int64(len(j.lines)))
-	if r.OnPage != nil {
+	n := int64(len(j.lines)) + j.spillRecords
+	r.written.Add(n)
+	if r.OnPage != nil && j.recs != nil {
 		r.OnPage(j.recs)
 	}
 	if r.statePath == "" {
 		return nil
 	}
 	j.st.Output.Bytes = out.bytes
-	j.st.Output.Records += int64(len(j.lines))
+	j.st.Output.Records += n
 	return saveState(r.statePath, &j.st)
 }
 
@@ -360,7 +424,7 @@ func saveState(path string, st *State) error {
 }
 
 // read is the reader side of run.
-func (r *Sync) read(ctx context.Context, jobs chan<- pageJob, failed <-chan struct{}) error {
+func (r *Sync) read(ctx context.Context, out *Output, jobs chan<- pageJob, failed <-chan struct{}) error {
 	st := &r.st
 	outRecords := st.Output.Records // the writer counts from here
 	if st.Next == nil {
@@ -371,6 +435,13 @@ func (r *Sync) read(ctx context.Context, jobs chan<- pageJob, failed <-chan stru
 	if st.HighWater != nil {
 		r.hwIDs = toSet(st.HighWater.IDs)
 	}
+	sliced := st.SliceStart > 0 || st.SliceEnd > 0
+	if sliced && r.Limit > 0 {
+		return inputError("state file %s is in the middle of a window read in slices (sync --parallel): go on without --limit", r.statePath)
+	}
+	if r.Limit == 0 && (r.Parallel > 1 || sliced) {
+		return r.readSlices(ctx, max(1, r.Parallel), out, jobs, failed)
+	}
 	var p *Pager
 	defer func() {
 		if p != nil {
@@ -379,6 +450,9 @@ func (r *Sync) read(ctx context.Context, jobs chan<- pageJob, failed <-chan stru
 	}()
 	for {
 		p = NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, *st.Next)
+		// The window's cap is the run's: a resumed watermark's limit is
+		// what the connector returned (its page size).
+		p.limit = r.Limit
 		// The next page's call runs while this one is encoded, scanned
 		// and handed to the writer.
 		p.Prefetch = true
@@ -468,7 +542,7 @@ func (r *Sync) nextWindow() {
 	st.Window.End = max(r.Until, st.Window.Start)
 	wm := NewWatermark(st.Window.Start, st.Window.End)
 	wm.Limit = r.Limit
-	st.Next = &wm
+	st.Next, st.SliceStart, st.SliceEnd = &wm, 0, 0
 }
 
 // raise moves the high-water mark for a page whose highest written
@@ -486,6 +560,22 @@ func (r *Sync) raise(pageMax int64, recs []Record) {
 		if rec := &recs[i]; rec.HasLM && rec.LastModified == pageMax && rec.HasID {
 			r.hwIDs[string(rec.IDKey())] = true
 		}
+	}
+}
+
+// raiseIDs is raise for records already reduced to their highest
+// lastModified and the ids written with it (a parallel sync's slice).
+func (r *Sync) raiseIDs(top int64, ids map[string]bool) {
+	st := &r.st
+	switch {
+	case st.HighWater == nil || top > st.HighWater.LastModified:
+		st.HighWater = &HighWater{LastModified: top}
+		clear(r.hwIDs)
+	case top < st.HighWater.LastModified:
+		return
+	}
+	for id := range ids {
+		r.hwIDs[id] = true
 	}
 }
 

@@ -79,7 +79,8 @@ func TestSyncWritesEveryRecordOnce(t *testing.T) {
 	dir := t.TempDir()
 	js := writeFile(t, filepath.Join(dir, "paged.js"), pagedJS)
 	out, state := filepath.Join(dir, "out.ndjson"), filepath.Join(dir, "state.json")
-	r := run(t, nil, syncArgs(js, out, state)...)
+	// One pager, so the pages are the platform's.
+	r := run(t, nil, syncArgs(js, out, state, "--parallel", "1")...)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -133,7 +134,7 @@ func TestSyncResumesAfterAFailure(t *testing.T) {
 	dir := t.TempDir()
 	js := writeFile(t, filepath.Join(dir, "paged.js"), pagedJS)
 	out, state := filepath.Join(dir, "out.ndjson"), filepath.Join(dir, "state.json")
-	r := run(t, nil, syncArgs(js, out, state, "--meta", "failAt=21")...)
+	r := run(t, nil, syncArgs(js, out, state, "--meta", "failAt=21", "--parallel", "1")...)
 	if r.code != 1 || !strings.Contains(r.stderr, "boom at offset 21") || !strings.Contains(r.stderr, "rerun to resume") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -196,6 +197,34 @@ func TestSyncSurvivesAnInterrupt(t *testing.T) {
 	}
 	if got := readIDs(t, out); !slices.Equal(got, seq(1, 400)) {
 		t.Fatalf("after resume: %d records", len(got))
+	}
+}
+
+// --parallel reads the window in slices and writes what one pager writes;
+// the summary says how many slices.
+func TestSyncParallelWritesWhatOnePagerWrites(t *testing.T) {
+	dir := t.TempDir()
+	js := writeFile(t, filepath.Join(dir, "paged.js"), pagedJS)
+	meta := []string{"--meta", "n=400", "--meta", "size=4"}
+	one, oneState := filepath.Join(dir, "one.ndjson"), filepath.Join(dir, "one.json")
+	if r := run(t, nil, syncArgs(js, one, oneState, append(meta, "--parallel", "1")...)...); r.code != 0 || strings.Contains(r.stderr, "slice") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want, _ := os.ReadFile(one)
+	out, state := filepath.Join(dir, "out.ndjson"), filepath.Join(dir, "state.json")
+	r := run(t, nil, syncArgs(js, out, state, append(meta, "--parallel", "3")...)...)
+	if r.code != 0 || !regexp.MustCompile(`400 records in \d+ pages \(\d+ slices\)`).MatchString(r.stderr) {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got, _ := os.ReadFile(out); string(got) != string(want) {
+		t.Fatalf("parallel output differs: %d ids, want %d", len(ndjsonIDs(t, got)), len(ndjsonIDs(t, want)))
+	}
+	st, oneSt := readState(t, state), readState(t, oneState)
+	if st.Next != nil || fmt.Sprint(st.HighWater) != fmt.Sprint(oneSt.HighWater) || st.Output.Bytes != oneSt.Output.Bytes {
+		t.Errorf("state %+v, one pager's %+v", st, oneSt)
+	}
+	if r := run(t, nil, syncArgs(js, out, state, "--parallel", "0")...); r.code != 2 || !strings.Contains(r.stderr, "--parallel 0: want 1 or more") {
+		t.Errorf("--parallel 0: exit %d: %s", r.code, r.stderr)
 	}
 }
 

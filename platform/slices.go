@@ -1,0 +1,503 @@
+package platform
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+)
+
+// A parallel sync reads one window as several slices of time side by
+// side, the output still in the order one pager would write it.
+//
+// It starts with one slice, the whole window, paged as the platform does.
+// A worker with nothing to read splits the running slice with the most
+// time left at the middle of what it has not reached yet (on a whole
+// second: most APIs filter by seconds) and reads the upper half as a
+// window of its own. Which records a slice keeps is decided here, from
+// their lastModified, not by the connector: a slice keeps [start, end)
+// (the first slice has no lower bound, the last no upper one), so a
+// connector that reads past its window's end, or rounds its bounds,
+// still writes every record once. A slice whose records came in ascending
+// order stops at its first record past its end, as the connector's order
+// promises nothing before it is left.
+//
+// The first slice's pages go to the output as they come, with the state
+// saved after each. A later slice's pages wait in an unlinked temporary
+// file until every slice before it is written; then they are copied to
+// the output in one go, and its next pages go straight there. So the
+// state always describes a prefix of the window: either the first
+// unwritten slice's next watermark, bounded by State.SliceEnd, or a time
+// before which everything is written.
+
+// splitSecond is the grain of split points, and the narrowest time left
+// worth a split is two of them.
+const splitSecond = 1000
+
+// slice is one part of a window, [start, end) in epoch ms.
+type slice struct {
+	start, end int64
+	first      bool      // keeps records before start (the window's own first slice)
+	wm         Watermark // the first watermark it sends
+	next       Watermark // the watermark its pager sends next
+	running    bool
+	done       bool
+
+	seen    bool  // it kept a record with a lastModified
+	low     int64 // the lowest lastModified it kept
+	top     int64 // the highest lastModified it kept
+	kept    int64 // records it kept with a lastModified
+	page    int   // its longest page
+	ordered bool  // every lastModified so far came in ascending order
+
+	head bool // its pages go straight to the output
+	// spill holds its pages until it is the head.
+	spill      *os.File
+	spillW     *bufio.Writer
+	spillN     int64
+	spillTop   int64
+	spillIDs   map[string]bool // ids kept with lastModified spillTop
+	spillAnyLM bool
+}
+
+// slicer reads one window in slices.
+type slicer struct {
+	r      *Sync
+	out    *Output
+	jobs   chan<- pageJob
+	failed <-chan struct{}
+	dir    string // where spill files go
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []*slice // in time order; written slices leave the front
+	win    Window
+	flags  Watermark // IsResync and Initial of the window's first watermark
+	err    error
+	outRec int64 // records the output holds, for the next state
+	// untimed: a record came without a lastModified, which no slice can
+	// place: no more splits.
+	untimed bool
+}
+
+// readSlices reads the current window (st.Next on) with n workers.
+func (r *Sync) readSlices(ctx context.Context, n int, out *Output, jobs chan<- pageJob, failed <-chan struct{}) error {
+	st := &r.st
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sl := &slicer{r: r, out: out, jobs: jobs, failed: failed, dir: out.spillDir(), win: st.Window, flags: *st.Next, outRec: st.Output.Records}
+	sl.cond = sync.NewCond(&sl.mu)
+	end := st.Window.End
+	if st.SliceEnd > 0 {
+		end = st.SliceEnd
+	}
+	head := &slice{start: st.Window.Start, end: end, first: true, wm: *st.Next, head: true, ordered: true}
+	if st.SliceStart > 0 {
+		head.start, head.first = st.SliceStart, false
+	}
+	sl.queue = append(sl.queue, head)
+	r.slices.Add(1)
+	if end < st.Window.End {
+		sl.queue = append(sl.queue, sl.newSlice(end, st.Window.End))
+	}
+	stop := context.AfterFunc(ctx, func() {
+		sl.mu.Lock()
+		sl.cond.Broadcast()
+		sl.mu.Unlock()
+	})
+	defer stop()
+	defer sl.closeSpills()
+
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				s := sl.claim(ctx)
+				if s == nil {
+					return
+				}
+				if err := sl.read(ctx, s); err != nil {
+					if perr := parent.Err(); perr != nil {
+						err = perr // interrupted: the calls it cut short say so too
+					}
+					sl.fail(err)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if sl.err != nil {
+		return sl.err
+	}
+	return parent.Err()
+}
+
+func (sl *slicer) newSlice(start, end int64) *slice {
+	sl.r.slices.Add(1)
+	return &slice{start: start, end: end, wm: sl.sliceWM(start, end), ordered: true}
+}
+
+// sliceWM is the first watermark of a slice: the window's, with the
+// slice's bounds.
+func (sl *slicer) sliceWM(start, end int64) Watermark {
+	wm := NewWatermark(start, end)
+	wm.IsResync, wm.Initial = sl.flags.IsResync, sl.flags.Initial
+	return wm
+}
+
+func (sl *slicer) fail(err error) {
+	sl.mu.Lock()
+	if sl.err == nil {
+		sl.err = err
+	}
+	sl.cond.Broadcast()
+	sl.mu.Unlock()
+}
+
+// claim returns the next slice to read: one not started, or a new one
+// split off a running slice; nil when the window is read or failed.
+func (sl *slicer) claim(ctx context.Context) *slice {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	for {
+		if sl.err != nil || ctx.Err() != nil {
+			return nil
+		}
+		busy := false
+		for _, s := range sl.queue {
+			if !s.running && !s.done {
+				s.running = true
+				return s
+			}
+			busy = busy || s.running
+		}
+		if s := sl.split(); s != nil {
+			s.running = true
+			return s
+		}
+		if !busy {
+			return nil
+		}
+		sl.cond.Wait()
+	}
+}
+
+// split cuts the running slice with the most records likely ahead of it
+// in two and returns the upper half, or nil when none is worth cutting: a
+// split costs a call, so a slice is cut only when, at the rate its
+// records have come so far, at least two of its pages are left.
+func (sl *slicer) split() *slice {
+	if sl.untimed {
+		return nil
+	}
+	at, best := -1, 0.0
+	for i, s := range sl.queue {
+		if !s.running || !s.seen || !s.ordered || s.end-s.top < 2*splitSecond {
+			continue
+		}
+		left := float64(s.kept) * float64(s.end-s.top) / float64(max(1, s.top-s.low))
+		if left >= 2*float64(s.page) && left > best {
+			at, best = i, left
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	v := sl.queue[at]
+	mid := (v.top + (v.end-v.top)/2) / splitSecond * splitSecond
+	if mid <= v.top || mid >= v.end {
+		return nil
+	}
+	n := sl.newSlice(mid, v.end)
+	v.end = mid
+	sl.queue = slices.Insert(sl.queue, at+1, n)
+	return n
+}
+
+// read pages through slice s.
+func (sl *slicer) read(ctx context.Context, s *slice) error {
+	r := sl.r
+	p := NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, s.wm)
+	// A resumed watermark's limit is the connector's page size, not a cap:
+	// a sliced window has none.
+	p.limit = 0
+	p.Prefetch = true
+	defer p.Close()
+	for !p.Done() {
+		page, _, err := p.Next(ctx)
+		if err != nil {
+			return err
+		}
+		sl.mu.Lock()
+		lo, hi, bounded := s.start, s.end, s.end < sl.win.End
+		sl.mu.Unlock()
+		kept := page.Records[:0] // filtered in place
+		past, ordered, prev, untimed := false, s.ordered, s.top, false
+		if !s.seen {
+			prev = minInt64
+		}
+		for i := range page.Records {
+			rec := &page.Records[i]
+			untimed = untimed || !rec.HasLM
+			if rec.HasLM {
+				if rec.LastModified < prev {
+					ordered = false
+				}
+				prev = max(prev, rec.LastModified)
+				if bounded && rec.LastModified >= hi {
+					past = true
+					continue
+				}
+				if !s.first && rec.LastModified < lo {
+					continue
+				}
+				if rec.LastModified == sl.win.Start && rec.HasID && len(r.skip) > 0 && r.skip[string(rec.IDKey())] {
+					continue // written by the previous window
+				}
+			}
+			kept = append(kept, *rec)
+		}
+		stop := past && ordered
+		if untimed {
+			sl.mu.Lock()
+			sl.untimed = true
+			sl.mu.Unlock()
+		}
+		if err := sl.deliver(ctx, s, kept, ordered, p.NextWatermark(), p.Done() || stop); err != nil {
+			return err
+		}
+		if stop {
+			return nil
+		}
+	}
+	return nil
+}
+
+const minInt64 = -1 << 63
+
+// deliver hands a slice's page on: to the writer when the slice is the
+// head, else to its spill file.
+func (sl *slicer) deliver(ctx context.Context, s *slice, recs []Record, ordered bool, next Watermark, done bool) error {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	r, st := sl.r, &sl.r.st
+	st.Pages++
+	r.pages.Add(1)
+	s.ordered = ordered
+	s.next = next
+	pageMax, anyLM := pageTop(recs)
+	s.page = max(s.page, len(recs))
+	for i := range recs {
+		if rec := &recs[i]; rec.HasLM {
+			if !s.seen || rec.LastModified < s.low {
+				s.low = rec.LastModified
+			}
+			s.kept++
+			s.seen = true
+		}
+	}
+	if anyLM && pageMax > s.top {
+		s.top = pageMax
+	}
+	if r.OnPage != nil {
+		r.OnPage(recs)
+	}
+	if s.head {
+		if anyLM {
+			r.raise(pageMax, recs)
+		}
+		st.Records += int64(len(recs))
+		lines := make([][]byte, len(recs))
+		for i := range recs {
+			lines[i] = recs[i].Raw
+		}
+		sl.position(s, done)
+		if err := sl.send(ctx, pageJob{lines: lines}); err != nil {
+			return err
+		}
+	} else if err := sl.spillPage(s, recs, pageMax, anyLM); err != nil {
+		return err
+	}
+	if done {
+		s.done, s.running = true, false
+		if s.head {
+			if err := sl.advance(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	sl.cond.Broadcast()
+	return nil
+}
+
+// position sets the state's resume point once slice s, the head, is
+// written up to its last page (all of it when done).
+func (sl *slicer) position(s *slice, done bool) {
+	st := &sl.r.st
+	switch {
+	case !done:
+		next := s.next
+		sl.resumeAt(&next, s)
+	case s.end < sl.win.End:
+		// Everything before s.end is written: the rest of the window is
+		// a slice of its own.
+		n := &slice{start: s.end, end: sl.win.End, wm: sl.sliceWM(s.end, sl.win.End)}
+		sl.resumeAt(&n.wm, n)
+	default:
+		st.Next, st.SliceStart, st.SliceEnd = nil, 0, 0
+	}
+}
+
+// resumeAt makes the state resume slice s with watermark next.
+func (sl *slicer) resumeAt(next *Watermark, s *slice) {
+	st := &sl.r.st
+	st.Next, st.SliceStart, st.SliceEnd = next, 0, 0
+	if !s.first {
+		st.SliceStart = s.start
+	}
+	if s.end < sl.win.End {
+		st.SliceEnd = s.end
+	}
+}
+
+// send queues a job for the writer with a snapshot of the state.
+func (sl *slicer) send(ctx context.Context, j pageJob) error {
+	st := &sl.r.st
+	if st.HighWater != nil {
+		st.HighWater.IDs = setKeys(sl.r.hwIDs)
+	}
+	snap := *st
+	snap.Output.Records = sl.outRec
+	sl.outRec += int64(len(j.lines)) + j.spillRecords
+	snap.Window.SkipIDs = slices.Clone(st.Window.SkipIDs)
+	if st.HighWater != nil {
+		hw := *st.HighWater
+		hw.IDs = slices.Clone(hw.IDs)
+		snap.HighWater = &hw
+	}
+	j.st = snap
+	select {
+	case sl.jobs <- j:
+		return nil
+	case <-sl.failed:
+		return errWriter
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// advance makes the first slice not yet written the head: its spilled
+// pages go to the writer, and from then on its pages go straight there.
+func (sl *slicer) advance(ctx context.Context) error {
+	r, st := sl.r, &sl.r.st
+	for len(sl.queue) > 0 {
+		if h := sl.queue[0]; h.head && h.done {
+			sl.queue = sl.queue[1:]
+			continue
+		}
+		n := sl.queue[0]
+		n.head = true
+		var j pageJob
+		if n.spill != nil {
+			if err := n.spillW.Flush(); err != nil {
+				return fmt.Errorf("sync: spill file: %w", err)
+			}
+			j.spill, j.spillRecords = n.spill, n.spillN
+			n.spill, n.spillW = nil, nil
+			st.Records += n.spillN
+			if n.spillAnyLM {
+				r.raiseIDs(n.spillTop, n.spillIDs)
+			}
+		}
+		if !n.running && !n.done {
+			// Not started: the state says where it starts.
+			next := n.wm
+			sl.resumeAt(&next, n)
+		} else {
+			sl.position(n, n.done)
+		}
+		if err := sl.send(ctx, j); err != nil {
+			return err
+		}
+		if !n.done {
+			return nil
+		}
+	}
+	return nil
+}
+
+// spillPage keeps a page of a slice that is not the head yet.
+func (sl *slicer) spillPage(s *slice, recs []Record, pageMax int64, anyLM bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if s.spill == nil {
+		f, err := os.CreateTemp(sl.dir, ".synapse-js-sync-*.ndjson")
+		if err != nil {
+			return fmt.Errorf("sync: spill file: %w", err)
+		}
+		// Unlinked at once: the file goes away with the process, however
+		// it ends.
+		_ = os.Remove(f.Name())
+		s.spill, s.spillW = f, bufio.NewWriterSize(f, 256<<10)
+		s.spillIDs = map[string]bool{}
+	}
+	for i := range recs {
+		line := recs[i].Raw
+		if sl.out.redact != nil {
+			line = []byte(sl.out.redact.Redact(string(line)))
+		}
+		if _, err := s.spillW.Write(line); err != nil {
+			return fmt.Errorf("sync: spill file: %w", err)
+		}
+		if err := s.spillW.WriteByte('\n'); err != nil {
+			return fmt.Errorf("sync: spill file: %w", err)
+		}
+	}
+	s.spillN += int64(len(recs))
+	if anyLM {
+		if !s.spillAnyLM || pageMax > s.spillTop {
+			s.spillTop, s.spillAnyLM = pageMax, true
+			clear(s.spillIDs)
+		}
+		if pageMax == s.spillTop {
+			for i := range recs {
+				if rec := &recs[i]; rec.HasLM && rec.LastModified == pageMax && rec.HasID {
+					s.spillIDs[string(rec.IDKey())] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (sl *slicer) closeSpills() {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	for _, s := range sl.queue {
+		if s.spill != nil {
+			s.spill.Close()
+			s.spill = nil
+		}
+	}
+}
+
+// pageTop is the highest lastModified of recs.
+func pageTop(recs []Record) (int64, bool) {
+	top, any := int64(0), false
+	for i := range recs {
+		if rec := &recs[i]; rec.HasLM && (!any || rec.LastModified > top) {
+			top, any = rec.LastModified, true
+		}
+	}
+	return top, any
+}
