@@ -189,14 +189,23 @@ func scanRecordAt(b []byte, at int) (Record, int, error) {
 	return r, end, nil
 }
 
-// ReadBody is a READ request as the platform sends it.
-func ReadBody(Schema json.RawMessage, wm Watermark) json.RawMessage {
-	b, _ := json.Marshal(struct {
-		Entity                 json.RawMessage `json:"entity"`
-		EntityWithMappedFields json.RawMessage `json:"entityWithMappedFields"`
-		Watermark              Watermark       `json:"watermark"`
-	}{Schema, Schema, wm})
-	return b
+// ReadBody is a READ request as the platform sends it. schema is copied
+// as it is (describe's answer: a sync sends it with every page, and
+// json.Marshal would re-validate its tens of kilobytes each time); nil
+// sends null.
+func ReadBody(schema json.RawMessage, wm Watermark) json.RawMessage {
+	if len(schema) == 0 {
+		schema = json.RawMessage("null")
+	}
+	w, _ := json.Marshal(wm) // plain fields: cannot fail
+	b := make([]byte, 0, 2*len(schema)+len(w)+64)
+	b = append(b, `{"entity":`...)
+	b = append(b, schema...)
+	b = append(b, `,"entityWithMappedFields":`...)
+	b = append(b, schema...)
+	b = append(b, `,"watermark":`...)
+	b = append(b, w...)
+	return append(b, '}')
 }
 
 // NewWatermark is the platform's first Watermark of a window: every key

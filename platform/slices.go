@@ -80,6 +80,7 @@ type slicer struct {
 	// untimed: a record came without a lastModified, which no slice can
 	// place: no more splits.
 	untimed bool
+	broken  bool // a job was not sent: nothing more goes to the writer
 }
 
 // readSlices reads the current window (st.Next on) with n workers.
@@ -237,65 +238,70 @@ func (sl *slicer) read(ctx context.Context, s *slice) error {
 		if err != nil {
 			return err
 		}
-		sl.mu.Lock()
-		lo, hi, bounded := s.start, s.end, s.end < sl.win.End
-		sl.mu.Unlock()
-		kept := page.Records[:0] // filtered in place
-		past, ordered, prev, untimed := false, s.ordered, s.top, false
-		if !s.seen {
-			prev = minInt64
-		}
-		for i := range page.Records {
-			rec := &page.Records[i]
-			untimed = untimed || !rec.HasLM
-			if rec.HasLM {
-				if rec.LastModified < prev {
-					ordered = false
-				}
-				prev = max(prev, rec.LastModified)
-				if bounded && rec.LastModified >= hi {
-					past = true
-					continue
-				}
-				if !s.first && rec.LastModified < lo {
-					continue
-				}
-				if rec.LastModified == sl.win.Start && rec.HasID && len(r.skip) > 0 && r.skip[string(rec.IDKey())] {
-					continue // written by the previous window
-				}
-			}
-			kept = append(kept, *rec)
-		}
-		stop := past && ordered
-		if untimed {
-			sl.mu.Lock()
-			sl.untimed = true
-			sl.mu.Unlock()
-		}
-		if err := sl.deliver(ctx, s, kept, ordered, p.NextWatermark(), p.Done() || stop); err != nil {
+		stop, err := sl.deliver(ctx, s, page.Records, p.NextWatermark(), p.Done())
+		if err != nil || stop {
 			return err
-		}
-		if stop {
-			return nil
 		}
 	}
 	return nil
 }
 
+// keep filters a page of slice s down to the records that are its own,
+// in place, and reports whether one lay past its end and whether the
+// slice's records still come in ascending order. It runs under sl.mu: a
+// split moves s.end.
+func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bool) {
+	lo, hi, bounded := s.start, s.end, s.end < sl.win.End
+	skip := sl.r.skip
+	kept = recs[:0]
+	ordered, prev := s.ordered, s.top
+	if !s.seen {
+		prev = minInt64
+	}
+	for i := range recs {
+		rec := &recs[i]
+		if !rec.HasLM {
+			sl.untimed = true
+		} else {
+			if rec.LastModified < prev {
+				ordered = false
+			}
+			prev = max(prev, rec.LastModified)
+			if bounded && rec.LastModified >= hi {
+				past = true
+				continue
+			}
+			if !s.first && rec.LastModified < lo {
+				continue
+			}
+			if rec.LastModified == sl.win.Start && rec.HasID && len(skip) > 0 && skip[string(rec.IDKey())] {
+				continue // written by the previous window
+			}
+		}
+		kept = append(kept, *rec)
+	}
+	return kept, past, ordered
+}
+
 const minInt64 = -1 << 63
 
-// deliver hands a slice's page on: to the writer when the slice is the
-// head, else to its spill file.
-func (sl *slicer) deliver(ctx context.Context, s *slice, recs []Record, ordered bool, next Watermark, done bool) error {
+// deliver hands the records of a slice's page that are its own on: to
+// the writer when the slice is the head, else to its spill file. It
+// reports whether the slice stops here (a record past its end, in
+// order).
+func (sl *slicer) deliver(ctx context.Context, s *slice, page []Record, next Watermark, done bool) (stop bool, err error) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
+	recs, past, ordered := sl.keep(s, page)
+	stop = past && ordered
+	done = done || stop
 	r, st := sl.r, &sl.r.st
 	st.Pages++
 	r.pages.Add(1)
 	s.ordered = ordered
 	s.next = next
 	pageMax, anyLM := pageTop(recs)
-	s.page = max(s.page, len(recs))
+	s.page = max(s.page, len(page))
 	for i := range recs {
 		if rec := &recs[i]; rec.HasLM {
 			if !s.seen || rec.LastModified < s.low {
@@ -322,21 +328,21 @@ func (sl *slicer) deliver(ctx context.Context, s *slice, recs []Record, ordered 
 		}
 		sl.position(s, done)
 		if err := sl.send(ctx, pageJob{lines: lines}); err != nil {
-			return err
+			return false, err
 		}
 	} else if err := sl.spillPage(s, recs, pageMax, anyLM); err != nil {
-		return err
+		return false, err
 	}
 	if done {
 		s.done, s.running = true, false
 		if s.head {
 			if err := sl.advance(ctx); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	sl.cond.Broadcast()
-	return nil
+	return stop, nil
 }
 
 // position sets the state's resume point once slice s, the head, is
@@ -385,12 +391,23 @@ func (sl *slicer) send(ctx context.Context, j pageJob) error {
 		snap.HighWater = &hw
 	}
 	j.st = snap
+	// Once a job is not sent, none after it may be: the output would
+	// have a gap where it belonged.
+	if sl.broken {
+		return errWriter
+	}
+	if err := ctx.Err(); err != nil {
+		sl.broken = true
+		return err
+	}
 	select {
 	case sl.jobs <- j:
 		return nil
 	case <-sl.failed:
+		sl.broken = true
 		return errWriter
 	case <-ctx.Done():
+		sl.broken = true
 		return ctx.Err()
 	}
 }
