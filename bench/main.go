@@ -2,7 +2,10 @@
 // the same 50,000 Pipedrive sandbox persons, in pages of 500, read by
 //
 //   - sync: `synapse-js sync scripts/pipedrive.js --entity person` as its
-//     own process, NDJSON to a file (records/s and peak RSS from rusage);
+//     own process, NDJSON to a file (records/s and peak RSS from rusage),
+//     with its default --parallel (the CPUs, at most 4);
+//   - sync -p1: the same with --parallel 1, one call after another as the
+//     platform makes them;
 //   - read: pipedrive.js through the engine in this process, each page a
 //     full wire READ call (host.Connector.Invoke);
 //   - go: the plain-Go baseline (internal/benchkit: fastjson, values
@@ -227,6 +230,9 @@ func run(ctx context.Context, c *config) (*results, error) {
 		{"sync", func() (sample, error) {
 			return runSync(ctx, bin, script, connFile, filepath.Join(tmp, "persons.ndjson"))
 		}},
+		{"sync -p1", func() (sample, error) {
+			return runSync(ctx, bin, script, connFile, filepath.Join(tmp, "persons.ndjson"), "--parallel", "1")
+		}},
 		{"read", func() (sample, error) { return timed(func() (int, error) { return eng.readAll() }) }},
 		{"go", func() (sample, error) { return timed(func() (int, error) { return goR.readAll() }) }},
 	}
@@ -349,9 +355,10 @@ func cpuTime() time.Duration {
 }
 
 // runSync runs `synapse-js sync` as the platform's stand-in would, with
-// the default GC settings of the binary.
-func runSync(ctx context.Context, bin, script, connFile, out string) (sample, error) {
-	cmd := exec.CommandContext(ctx, bin, "sync", script, "--entity", "person", "--connection", connFile, "--out", out)
+// the default GC settings of the binary, and the flags given.
+func runSync(ctx context.Context, bin, script, connFile, out string, flags ...string) (sample, error) {
+	args := append([]string{"sync", script, "--entity", "person", "--connection", connFile, "--out", out}, flags...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -505,7 +512,7 @@ func (r *results) report(w *os.File, c *config) {
 		fmt.Fprintf(w, "| %s | %.0f | %.0f–%.0f | %.1f | %s |\n", side, st.median, st.lo, st.hi, st.cpu, rss)
 	}
 	fmt.Fprintln(w)
-	for _, p := range [][2]string{{"sync", "node"}, {"read", "node"}, {"read", "go"}, {"sync", "read"}, {"read page", "node page"}, {"read page", "go page"}} {
+	for _, p := range [][2]string{{"sync", "node"}, {"sync -p1", "node"}, {"read", "node"}, {"read", "go"}, {"sync", "read"}, {"read page", "node page"}, {"read page", "go page"}} {
 		if m, lo, hi, cpu, ok := r.ratio(p[0], p[1]); ok {
 			fmt.Fprintf(w, "%s / %s: records/s %.2f (%.2f–%.2f per round); CPU per record, %s's over %s's: %.2f\n", p[0], p[1], m, lo, hi, p[1], p[0], cpu)
 		}
