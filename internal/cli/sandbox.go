@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/synapsejs/synapse-js/internal/gctune"
+
 	"github.com/synapsejs/synapse-js/sandbox/echo"
 	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
 )
@@ -74,6 +76,9 @@ func (a *App) sandboxSub(name, addr string, records int, token, short, example s
 			if err := loopbackOnly(f.addr, f.public); err != nil {
 				return err
 			}
+			// The process's soft memory limit is for connectors; a
+			// sandbox's data is its working set.
+			gctune.Unlimited(a.Getenv)
 			ctx := cmd.Context()
 			base, stop, err := serve(ctx, f)
 			if err != nil {

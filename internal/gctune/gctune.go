@@ -6,10 +6,11 @@
 // near 55 MB instead of 40 MB; GOGC=300 saved a little more CPU but
 // peaked near 65 MB), and a soft memory limit keeps a busy server from
 // growing without bound because of it: near the limit the collector runs
-// more often instead.
+// more often instead. The sandboxes lift the limit (see Unlimited).
 package gctune
 
 import (
+	"math"
 	"runtime/debug"
 )
 
@@ -30,5 +31,16 @@ func Apply(getenv func(string) string) {
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(MemoryLimit)
+	}
+}
+
+// Unlimited lifts the soft memory limit Apply set, unless GOMEMLIMIT is
+// set. It is for the sandboxes: their in-memory data is their working set
+// (a 50,000-person Pipedrive sandbox holds about 500 MB), and near the
+// limit the collector would run without pause, taking the CPU from what
+// they serve and from whatever shares the machine with them.
+func Unlimited(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(math.MaxInt64)
 	}
 }

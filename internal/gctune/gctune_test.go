@@ -31,3 +31,18 @@ func TestApply(t *testing.T) {
 		t.Errorf("memory limit = %d with GOMEMLIMIT set, want 1 TiB", got)
 	}
 }
+
+func TestUnlimited(t *testing.T) {
+	oldLimit := debug.SetMemoryLimit(MemoryLimit)
+	t.Cleanup(func() { debug.SetMemoryLimit(oldLimit) })
+	Unlimited(func(string) string { return "" })
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("memory limit = %d, want none", got)
+	}
+	// GOMEMLIMIT set: what the runtime read stays.
+	debug.SetMemoryLimit(1 << 40)
+	Unlimited(func(k string) string { return map[string]string{"GOMEMLIMIT": "1TiB"}[k] })
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Errorf("memory limit = %d with GOMEMLIMIT set, want 1 TiB", got)
+	}
+}
