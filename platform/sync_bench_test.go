@@ -20,8 +20,9 @@ import (
 // BenchmarkSyncVsRead compares, in one run, reading 50,000 sandbox persons
 // through the engine and throwing the pages away (paging needs only the
 // watermark and the record count) with sync writing them to an NDJSON file,
-// fsynced and checkpointed to a state file after every page. It reports
-// both rates and sync/read, which should stay at or above 0.9. The two
+// fsynced and checkpointed to a state file after every page, one call after
+// another (sync) and in two slices at once (psync, --parallel 2). It reports
+// the rates, sync/read (which should stay at or above 0.9) and psync/read. The two
 // passes alternate (and swap order every iteration), so drift in the
 // machine's speed hits both alike; use -benchtime 6x or more on a busy
 // machine.
@@ -84,11 +85,11 @@ func BenchmarkSyncVsRead(b *testing.B) {
 		}
 		return n
 	}
-	syncToFile := func() int64 {
+	syncWith := func(parallel int) int64 {
 		out := filepath.Join(dir, "persons.ndjson")
 		state := filepath.Join(dir, "state.json")
 		_ = os.Remove(state)
-		r := &Sync{Connector: c, Connection: conn, Schema: schema, Timeout: time.Minute, Until: time.Now().UnixMilli()}
+		r := &Sync{Connector: c, Connection: conn, Schema: schema, Timeout: time.Minute, Until: time.Now().UnixMilli(), Parallel: parallel}
 		if err := r.LoadState(state, c.Name(), "person", 0); err != nil {
 			b.Fatal(err)
 		}
@@ -105,14 +106,19 @@ func BenchmarkSyncVsRead(b *testing.B) {
 		}
 		return sum.Records
 	}
+	syncToFile := func() int64 { return syncWith(1) }
+	syncParallel := func() int64 { return syncWith(2) }
 	if n := readOnly(); n != persons {
 		b.Fatalf("read %d persons, want %d", n, persons)
 	}
 	if n := syncToFile(); n != persons {
 		b.Fatalf("synced %d persons, want %d", n, persons)
 	}
-	var readDur, syncDur time.Duration
-	var readN, syncN int64
+	if n := syncParallel(); n != persons {
+		b.Fatalf("synced %d persons in parallel, want %d", n, persons)
+	}
+	var readDur, syncDur, parDur time.Duration
+	var readN, syncN, parN int64
 	timed := func(f func() int64, n *int64, d *time.Duration) {
 		runtime.GC() // no garbage carried from one pass into the other
 		t0 := time.Now()
@@ -126,7 +132,9 @@ func BenchmarkSyncVsRead(b *testing.B) {
 		if i%2 == 0 {
 			timed(readOnly, &readN, &readDur)
 			timed(syncToFile, &syncN, &syncDur)
+			timed(syncParallel, &parN, &parDur)
 		} else {
+			timed(syncParallel, &parN, &parDur)
 			timed(syncToFile, &syncN, &syncDur)
 			timed(readOnly, &readN, &readDur)
 		}
@@ -137,4 +145,7 @@ func BenchmarkSyncVsRead(b *testing.B) {
 	b.ReportMetric(readRate, "read-rec/s")
 	b.ReportMetric(syncRate, "sync-rec/s")
 	b.ReportMetric(syncRate/readRate, "sync/read")
+	parRate := float64(parN) / parDur.Seconds()
+	b.ReportMetric(parRate, "psync-rec/s")
+	b.ReportMetric(parRate/readRate, "psync/read")
 }
