@@ -285,7 +285,9 @@ func (o *lazyObject) open() {
 	var buf [64]int32
 	s, vals := o.d.shapeOf(o.node, buf[:0])
 	o.shape = s
-	o.slots = make([]slot, len(vals))
+	// Room for the keys the shape's other objects got added: the records
+	// of a page are flattened alike, and growing later copied every slot.
+	o.slots = make([]slot, len(vals), len(vals)+s.added)
 	for j, v := range vals {
 		o.slots[j] = slot{node: v}
 	}
