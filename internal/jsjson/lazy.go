@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/dop251/goja"
 
@@ -45,6 +46,48 @@ type doc struct {
 	buf         []byte
 	objectProto *goja.Object
 	arrayProto  *goja.Object
+	// handed are the last numbers and strings handed to the script, and
+	// handedNode their nodes: a script that stores one unchanged into a
+	// document value (r[k] = cf[k], flattening; arr.push(a.x, a.y))
+	// passes its node through. handedAt is where the next one goes.
+	handed     [4]goja.Value
+	handedNode [4]int32
+	handedAt   uint8
+}
+
+// hand returns node i's value v to the script, remembering it.
+func (d *doc) hand(i int32, v goja.Value) goja.Value {
+	if k := d.nodes[i].kind; k == nNumber || k == nString {
+		j := d.handedAt & 3
+		d.handed[j], d.handedNode[j] = v, i
+		d.handedAt++
+	}
+	return v
+}
+
+// setSlot is the slot a script's value v makes: one that passes the
+// node of a value just handed out through when v is that very value (the
+// same boxed number or string, not an equal one the script made), or else
+// a plain set slot.
+func (d *doc) setSlot(v goja.Value) slot {
+	for n := uint8(1); n <= 4; n++ {
+		j := (d.handedAt - n) & 3 // the newest first
+		if h := d.handed[j]; h != nil && sameValue(v, h) {
+			return slot{v: v, node: d.handedNode[j], state: sPass}
+		}
+	}
+	return slot{v: v, node: -1, state: sSet}
+}
+
+// sameValue reports that a and b are one value: the same dynamic type
+// and the same data word. goja boxes each number or string it makes
+// anew, and moves values around without reboxing them, so this is true
+// for a value passed along and false for an equal one computed (except
+// for goja's cached small integers, which are the same number anyway).
+func sameValue(a, b goja.Value) bool {
+	x := (*[2]unsafe.Pointer)(unsafe.Pointer(&a))
+	y := (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	return x[0] == y[0] && x[1] == y[1]
 }
 
 // shape is a key list that objects of one document share (list pages
@@ -91,6 +134,7 @@ func (s *shape) find(key string) int32 {
 const (
 	sTape    uint8 = iota // the document's value (maybe read: v caches it)
 	sSet                  // set by the script: v
+	sPass                 // set by the script to node's value, unchanged: v
 	sDeleted              // deleted
 )
 
@@ -340,6 +384,9 @@ func (o *lazyObject) get(j int) goja.Value {
 	if s.v == nil {
 		s.v = o.d.value(s.node, &o.base)
 	}
+	if s.state != sSet {
+		return o.d.hand(s.node, s.v)
+	}
 	return s.v
 }
 
@@ -356,7 +403,7 @@ func (o *lazyObject) Get(key string) goja.Value {
 func (o *lazyObject) Set(key string, v goja.Value) bool {
 	o.touch()
 	if j := o.find(key); j >= 0 {
-		o.slots[j] = slot{v: v, node: -1, state: sSet}
+		o.slots[j] = o.d.setSlot(v)
 		return true
 	}
 	// A new key goes last, as on a plain object. A script that adds one
@@ -369,7 +416,7 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 		}
 		o.slots = append(make([]slot, 0, n), o.slots...)
 	}
-	o.slots = append(o.slots, slot{v: v, node: -1, state: sSet})
+	o.slots = append(o.slots, o.d.setSlot(v))
 	if o.extra == nil {
 		o.extra = make([]string, 0, max(o.shape.added, 4))
 	}
@@ -500,6 +547,9 @@ func (a *lazyArray) Get(idx int) goja.Value {
 		}
 		s.v = a.d.value(s.node, &a.base)
 	}
+	if s.state != sSet {
+		return a.d.hand(s.node, s.v)
+	}
 	return s.v
 }
 
@@ -513,7 +563,7 @@ func (a *lazyArray) Set(idx int, v goja.Value) bool {
 	if idx >= a.n {
 		a.grow(idx + 1)
 	}
-	a.slots[idx] = slot{v: v, node: -1, state: sSet}
+	a.slots[idx] = a.d.setSlot(v)
 	return true
 }
 
@@ -591,6 +641,9 @@ func (d *doc) plainProtos(o, proto *goja.Object) bool {
 // appendSlot writes one member: the document's bytes unless the script
 // set it or changed something inside it.
 func (b *base) appendSlot(dst []byte, s *slot, depth int) ([]byte, error) {
+	if s.state == sPass {
+		return b.d.appendNode(dst, s.node, &b.d.buf), nil
+	}
 	if s.state == sTape {
 		if s.v == nil {
 			return b.d.appendNode(dst, s.node, &b.d.buf), nil

@@ -106,6 +106,37 @@ var lazySnippets = map[string]string{
 		}
 		out.push(Object.keys(x));
 		return out`,
+	// flatten is pipedrive.js's toRecord over every object: the members
+	// of each nested object (or an array's elements) moved into its
+	// parent unchanged, a monetary-like {value, currency} split in two,
+	// and every other number doubled and put back.
+	"flatten": `let n = 0;
+		(function walk(v) {
+			if (v === null || typeof v !== 'object') return;
+			const ks = Object.keys(v);
+			for (let i = 0; i < ks.length; i++) walk(v[ks[i]]);
+			if (Array.isArray(v)) { if (v.length) v.push(v[0]); return; }
+			for (let i = 0; i < ks.length; i++) {
+				const k = ks[i];
+				const inner = v[k];
+				if (inner === null || typeof inner !== 'object') {
+					if (typeof inner === 'number' && n++ % 2) v[k] = inner * 2;
+					continue;
+				}
+				const iks = Object.keys(inner);
+				for (let j = 0; j < iks.length; j++) {
+					const c = inner[iks[j]];
+					if (c !== null && typeof c === 'object' && c.currency !== undefined) {
+						v[k + '.' + iks[j]] = c.value;
+						v[k + '.' + iks[j] + '_currency'] = c.currency;
+					} else {
+						v[k + '.' + iks[j]] = c;
+					}
+				}
+				delete v[k];
+			}
+		})(x);
+		return null`,
 	"move": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
 		const ks = Object.keys(x);
 		if (ks.length < 2) return x;
@@ -346,6 +377,48 @@ func TestLazyNumbersThroughChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"a":1.0,"c":-0.0,"d":12345678901234567890,"e":2.2,"f":{"g":2.50},"h":[3.0,4,5],"added":0.5}`
+	if string(got) != want {
+		t.Errorf("Append = %s\nwant     %s", got, want)
+	}
+}
+
+// TestLazyPassthroughFlattened: a number or string the script moves
+// unchanged from one document value into another (pipedrive.js's
+// flattening of custom fields) is written as the document's bytes, as an
+// untouched one is; what the script computed is written as JS would, even
+// when it equals the value it came from.
+func TestLazyPassthroughFlattened(t *testing.T) {
+	t.Parallel()
+	rt := goja.New()
+	v, err := ParseLazy(rt, []byte(`{"cf":{"a":1.0,"b":1e-7,"c":-0.0,"d":12345678901234567890,"e":"\u00e9\/","f":2.50,"g":"x","h":[1.10]},"arr":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rt.Set("x", v)
+	res, err := rt.RunString(`
+		const cf = x.cf;
+		const ks = Object.keys(cf);
+		for (let i = 0; i < ks.length; i++) { const k = ks[i]; const v = cf[k]; x[k] = v; }
+		delete x.cf;
+		x.arr.push(x.f, cf.b);    // into an array, passed along twice
+		x.f2 = x.f * 2;           // computed
+		x.g2 = x.g + 'y';         // computed
+		x.d2 = x.d.split('').join(''); // an equal string the script made
+		x.f3 = Number(String(x.f)); // an equal number the script made
+		x.h2 = x.h[0];            // out of an array
+		JSON.stringify([x.a, x.b, Object.is(x.c, -0), x.d, x.e, x.f, x.arr, x.d2 === x.d])`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[1,1e-7,true,"12345678901234567890","é/",2.5,[2.5,1e-7],true]`; res.String() != want {
+		t.Errorf("the script saw %s, want %s", res, want)
+	}
+	got, err := Append(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"arr":[2.50,1e-7],"a":1.0,"b":1e-7,"c":-0.0,"d":12345678901234567890,"e":"\u00e9\/","f":2.50,"g":"x","h":[1.10],` +
+		`"f2":5,"g2":"xy","d2":"12345678901234567890","f3":2.5,"h2":1.10}`
 	if string(got) != want {
 		t.Errorf("Append = %s\nwant     %s", got, want)
 	}
