@@ -98,10 +98,52 @@ type shape struct {
 	indexed bool // some key is an array index ("0", "42"): Keys reorders
 	// quoted holds the keys as JSON strings, made on the first write.
 	quoted [][]byte
-	// added is the most keys a script has added to one object of this
+	// grow is the most keys a script has added to one object of this
 	// shape: the records of a page get the same ones (flattened fields),
-	// so the next object's slots grow once, to the right size.
-	added int
+	// so the next object's slots are made the right size.
+	grow int
+	// added is the keys the objects of this shape were given, in the
+	// order the first one got them, each once: an object that is given
+	// the same ones in the same order (the records of a page, flattened
+	// alike) shares this list, and their quoted forms, instead of
+	// keeping its own.
+	added       []string
+	addedQuoted [][]byte
+	addedIndex  map[string]int32 // once added is long
+}
+
+// maxAdded bounds a shape's shared added keys: an object given more
+// keeps its own list.
+const maxAdded = 256
+
+// hasAdded reports that key is among the shared added keys.
+func (s *shape) hasAdded(key string) bool {
+	if s.addedIndex != nil {
+		_, ok := s.addedIndex[key]
+		return ok
+	}
+	return slices.Contains(s.added, key)
+}
+
+// addAdded appends key to the shared added keys.
+func (s *shape) addAdded(key string) {
+	s.added = append(s.added, key)
+	if s.addedIndex != nil {
+		s.addedIndex[key] = int32(len(s.added) - 1)
+	} else if len(s.added) > 8 {
+		s.addedIndex = make(map[string]int32, 2*len(s.added))
+		for j, k := range s.added {
+			s.addedIndex[k] = int32(j)
+		}
+	}
+}
+
+// quotedAdded returns shared added key j as a JSON string.
+func (s *shape) quotedAdded(j int) []byte {
+	for len(s.addedQuoted) <= j {
+		s.addedQuoted = append(s.addedQuoted, AppendString(nil, s.added[len(s.addedQuoted)]))
+	}
+	return s.addedQuoted[j]
 }
 
 // quotedKey returns key j as a JSON string.
@@ -311,9 +353,14 @@ func isIndex(k string) bool {
 type lazyObject struct {
 	base
 	shape *shape // nil until first used
-	slots []slot // the shape's keys, then extra
-	extra []string
-	// extraIndex finds extra keys once there are many.
+	slots []slot // the shape's keys, then the added ones
+	// nExtra counts the keys added; they are shape.added[:nExtra] unless
+	// private, when this object was given keys its shape's others were
+	// not: then they are extra.
+	nExtra  int
+	private bool
+	extra   []string
+	// extraIndex finds private extra keys once there are many.
 	extraIndex map[string]int32
 	indexed    bool // an extra key is an array index
 	reshaped   bool // a key was added or deleted: keys differ from the shape's
@@ -331,10 +378,18 @@ func (o *lazyObject) open() {
 	o.shape = s
 	// Room for the keys the shape's other objects got added: the records
 	// of a page are flattened alike, and growing later copied every slot.
-	o.slots = make([]slot, len(vals), len(vals)+s.added)
+	o.slots = make([]slot, len(vals), len(vals)+s.grow)
 	for j, v := range vals {
 		o.slots[j] = slot{node: v}
 	}
+}
+
+// extraKey is the name of added key j.
+func (o *lazyObject) extraKey(j int) string {
+	if o.private {
+		return o.extra[j]
+	}
+	return o.shape.added[j]
 }
 
 // find returns the slot of a live key, or -1.
@@ -361,10 +416,24 @@ func (o *lazyObject) lookup(key string) int {
 	if j := o.shape.find(key); j >= 0 && o.slots[j].state != sDeleted {
 		return int(j)
 	}
-	if len(o.extra) == 0 {
+	if o.nExtra == 0 {
 		return -1
 	}
 	base := len(o.shape.keys)
+	if !o.private {
+		if idx := o.shape.addedIndex; idx != nil {
+			if j, ok := idx[key]; ok && int(j) < o.nExtra && o.slots[base+int(j)].state != sDeleted {
+				return base + int(j)
+			}
+			return -1
+		}
+		for j, k := range o.shape.added[:o.nExtra] {
+			if k == key && o.slots[base+j].state != sDeleted {
+				return base + j
+			}
+		}
+		return -1
+	}
 	if o.extraIndex != nil {
 		if j, ok := o.extraIndex[key]; ok {
 			return base + int(j)
@@ -409,24 +478,46 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 	// A new key goes last, as on a plain object. A script that adds one
 	// key usually adds several (flattening nested fields): grow once, by
 	// as many as the shape's objects got before, or else double.
+	s := o.shape
 	if len(o.slots) == cap(o.slots) {
 		n := 2*len(o.slots) + 8
-		if o.extra == nil && o.shape.added > 0 {
-			n = len(o.slots) + o.shape.added
+		if o.nExtra == 0 && s.grow > 0 {
+			n = len(o.slots) + s.grow
 		}
 		o.slots = append(make([]slot, 0, n), o.slots...)
 	}
 	o.slots = append(o.slots, o.d.setSlot(v))
-	if o.extra == nil {
-		o.extra = make([]string, 0, max(o.shape.added, 4))
-	}
-	o.extra = append(o.extra, key)
-	o.shape.added = max(o.shape.added, len(o.extra))
+	p := o.nExtra
+	o.nExtra++
+	s.grow = max(s.grow, o.nExtra)
 	o.reshaped = true
 	o.lastKey, o.lastIdx = key, len(o.slots)-1
 	if isIndex(key) {
 		o.indexed = true
 	}
+	if !o.private {
+		switch {
+		case p < len(s.added) && s.added[p] == key:
+			return true // as the shape's others were given
+		case p == len(s.added) && p < maxAdded && !s.hasAdded(key):
+			s.addAdded(key)
+			return true
+		}
+		// Keys of its own: from here on this object keeps its list.
+		o.private = true
+		o.extra = make([]string, p, max(2*p, s.grow, 4))
+		copy(o.extra, s.added[:p])
+		if p > 16 {
+			o.extraIndex = make(map[string]int32, 2*p)
+			base := len(s.keys)
+			for j, k := range o.extra {
+				if o.slots[base+j].state != sDeleted {
+					o.extraIndex[k] = int32(j)
+				}
+			}
+		}
+	}
+	o.extra = append(o.extra, key)
 	if o.extraIndex != nil {
 		o.extraIndex[key] = int32(len(o.extra) - 1)
 	} else if len(o.extra) > 16 {
@@ -476,7 +567,7 @@ func (o *lazyObject) Keys() []string {
 		if j < base {
 			keys = append(keys, o.shape.keys[j])
 		} else {
-			keys = append(keys, o.extra[j-base])
+			keys = append(keys, o.extraKey(j-base))
 		}
 	}
 	if o.shape.indexed || o.indexed {
@@ -709,7 +800,11 @@ func (o *lazyObject) appendTo(dst []byte, depth int) ([]byte, error) {
 		if j < base {
 			dst = append(dst, o.shape.quotedKey(j)...)
 		} else {
-			dst = AppendString(dst, o.extra[j-base])
+			if o.private {
+				dst = AppendString(dst, o.extra[j-base])
+			} else {
+				dst = append(dst, o.shape.quotedAdded(j-base)...)
+			}
 		}
 		dst = append(dst, ':')
 		var err error
@@ -735,7 +830,7 @@ func (o *lazyObject) slotOrder() []int {
 		if j < base {
 			return o.shape.keys[j]
 		}
-		return o.extra[j-base]
+		return o.extraKey(j - base)
 	}
 	var idx, rest []int
 	for _, j := range order {

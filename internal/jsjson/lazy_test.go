@@ -137,6 +137,28 @@ var lazySnippets = map[string]string{
 			}
 		})(x);
 		return null`,
+	// addAlike gives the objects of every array keys: most the same ones
+	// in the same order (which they share), some diverging, extending,
+	// deleting and re-adding, or given many, and reads them all back.
+	"addAlike": `const out = [];
+		const ks = (p, n, m) => Array.from({length: m - n}, (_, j) => p + (n + j));
+		(function walk(v) {
+			if (v === null || typeof v !== 'object') return;
+			for (const k of Object.keys(v)) walk(v[k]);
+			if (!Array.isArray(v)) return;
+			v.forEach((o, i) => {
+				if (o === null || typeof o !== 'object' || Array.isArray(o)) return;
+				const plan = [ks('k', 0, 20), ks('k', 0, 20), ks('k', 0, 3), ['a', 'x'], ks('k', 0, 5).concat(['x']),
+					ks('m', 0, 300), ks('k', 0, 30), ['7', 'a', '3']][i % 8];
+				for (const k of plan) o[k] = k + i;
+				if (i % 8 === 1) { delete o.k3; o.k3 = 'again'; o.k5 = 'reset'; delete o.k7; }
+				if (i % 8 === 6) { delete o.k25; o.k25 = 'back'; }
+				if (i % 8 === 2 || i % 8 === 3) delete o[plan[1]];
+				const probe = plan.concat(['k10', 'k25', 'k7', 'zz']);
+				out.push([Object.keys(o), probe.map((k) => [k in o, o[k]])]);
+			});
+		})(x);
+		return out`,
 	"move": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
 		const ks = Object.keys(x);
 		if (ks.length < 2) return x;
