@@ -31,7 +31,7 @@ func ParseLazy(rt *goja.Runtime, data []byte) (goja.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &doc{tape: t, rt: rt, keys: make(map[string]string, 32)}
+	d := &doc{tape: t, rt: rt, keys: make(map[string]string, 32), box: newBoxer(rt)}
 	d.objectProto = rt.NewObject().Prototype()
 	d.arrayProto = rt.NewArray().Prototype()
 	return d.value(0, nil), nil
@@ -46,6 +46,7 @@ type doc struct {
 	buf         []byte
 	objectProto *goja.Object
 	arrayProto  *goja.Object
+	box         boxer
 	// handed are the last numbers and strings handed to the script, and
 	// handedNode their nodes: a script that stores one unchanged into a
 	// document value (r[k] = cf[k], flattening; arr.push(a.x, a.y))
@@ -218,8 +219,11 @@ func (d *doc) value(i int32, parent *base) goja.Value {
 	case nFalse:
 		return d.rt.ToValue(false)
 	case nNumber:
-		return d.number(d.rt, i)
+		return d.number(d.rt, &d.box, i)
 	case nString:
+		if nd.flags&fPlain != 0 && nd.end-nd.start > 2 {
+			return d.box.ascii(d.rt, d.data[nd.start+1:nd.end-1])
+		}
 		return d.rt.ToValue(d.str(i, &d.buf))
 	case nObject:
 		if parent != nil {

@@ -323,7 +323,7 @@ func (t *tape) str(i int32, buf *[]byte) string {
 // when a JS number holds it exactly, a string of its digits for a longer
 // integer (a JS number would round it; a BigInt would make JSON.stringify
 // throw), otherwise the nearest double.
-func (t *tape) number(rt *goja.Runtime, i int32) goja.Value {
+func (t *tape) number(rt *goja.Runtime, b *boxer, i int32) goja.Value {
 	nd := &t.nodes[i]
 	text := t.data[nd.start:nd.end]
 	if nd.flags&fPlain != 0 {
@@ -342,7 +342,7 @@ func (t *tape) number(rt *goja.Runtime, i int32) goja.Value {
 			}
 			n = -n
 		}
-		return rt.ToValue(n)
+		return b.integer(rt, n)
 	}
 	integer := true
 	for _, c := range text {
@@ -357,7 +357,7 @@ func (t *tape) number(rt *goja.Runtime, i int32) goja.Value {
 			if n == 0 && text[0] == '-' {
 				return rt.ToValue(math.Copysign(0, -1))
 			}
-			return rt.ToValue(n)
+			return b.integer(rt, n)
 		}
 		if n == 0 && err == nil && text[0] == '-' {
 			return rt.ToValue(math.Copysign(0, -1))
@@ -365,7 +365,7 @@ func (t *tape) number(rt *goja.Runtime, i int32) goja.Value {
 		return rt.ToValue(string(text))
 	}
 	f, _ := strconv.ParseFloat(string(text), 64)
-	return rt.ToValue(f)
+	return b.float(rt, f)
 }
 
 // appendNode writes node i as compact JSON: its bytes when they are
