@@ -111,6 +111,16 @@ type shape struct {
 	added       []string
 	addedQuoted [][]byte
 	addedIndex  map[string]int32 // once added is long
+	// cache remembers recent answers of find, once there is an index.
+	cache [keyCacheSize]keyCacheEntry
+}
+
+const keyCacheSize = 16
+
+type keyCacheEntry struct {
+	key string
+	j   int32
+	set bool
 }
 
 // maxAdded bounds a shape's shared added keys: an object given more
@@ -160,10 +170,21 @@ func (s *shape) quotedKey(j int) []byte {
 
 func (s *shape) find(key string) int32 {
 	if s.index != nil {
-		if i, ok := s.index[key]; ok {
-			return i
+		// A script asks for the same few names object after object, as
+		// the same strings (its own constants, the keys Object.keys gave
+		// it): the string's address picks a cache entry, which answers
+		// when it holds that key (a key may take another's entry, never
+		// its answer).
+		c := &s.cache[uintptr(unsafe.Pointer(unsafe.StringData(key)))>>4&(keyCacheSize-1)]
+		if c.set && c.key == key {
+			return c.j
 		}
-		return -1
+		j, ok := s.index[key]
+		if !ok {
+			j = -1
+		}
+		*c = keyCacheEntry{key: key, j: j, set: true}
+		return j
 	}
 	for i, k := range s.keys {
 		if k == key {
@@ -425,6 +446,12 @@ func (o *lazyObject) lookup(key string) int {
 	}
 	base := len(o.shape.keys)
 	if !o.private {
+		if p := o.nExtra; p < len(o.shape.added) && o.shape.added[p] == key {
+			// The next key this shape's objects were given: not one of
+			// those before it (each is there once), so not one of this
+			// object's.
+			return -1
+		}
 		if idx := o.shape.addedIndex; idx != nil {
 			if j, ok := idx[key]; ok && int(j) < o.nExtra && o.slots[base+int(j)].state != sDeleted {
 				return base + int(j)
