@@ -285,16 +285,18 @@ func (d *doc) key(i int32) string {
 func (d *doc) shapeOf(i int32, vals []int32) (*shape, []int32) {
 	nd := &d.nodes[i]
 	n := int(nd.n)
+	for _, s := range d.shapes {
+		if len(s.keys) == n {
+			if vals, ok := d.sameKeys(i, s, vals[:0]); ok {
+				return s, vals
+			}
+		}
+	}
 	vals = vals[:0]
 	c := i + 1
 	for range n {
 		vals = append(vals, c+1)
 		c = d.nodes[c+1].next
-	}
-	for _, s := range d.shapes {
-		if len(s.keys) == n && d.sameKeys(i, s) {
-			return s, vals
-		}
 	}
 	s := &shape{keys: make([]string, 0, n)}
 	c = i + 1
@@ -348,16 +350,19 @@ func dedupe(s *shape, vals []int32) (*shape, []int32) {
 	return out, ov
 }
 
-func (d *doc) sameKeys(i int32, s *shape) bool {
+// sameKeys reports that object node i has s's keys, in order, and
+// appends the value nodes to vals as it walks them.
+func (d *doc) sameKeys(i int32, s *shape, vals []int32) ([]int32, bool) {
 	c := i + 1
 	for _, k := range s.keys {
 		nd := &d.nodes[c]
 		if nd.flags&fPlain == 0 || string(d.data[nd.start+1:nd.end-1]) != k {
-			return false
+			return vals, false
 		}
+		vals = append(vals, c+1)
 		c = d.nodes[c+1].next
 	}
-	return true
+	return vals, true
 }
 
 // isIndex reports an array index key, which plain objects list first.
