@@ -6,8 +6,10 @@
 package jsjson
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -325,6 +327,18 @@ func (p *parser) str() (string, error) {
 // plain run (a quote, a backslash, a control byte or a non-ASCII byte), or
 // len(b): the fast path of every string both parsers read.
 func plainEnd(b []byte, i int) int {
+	// Eight bytes at a time: a word's high bits flag its bytes that are
+	// below 0x20, a quote, a backslash or not ASCII. A flag can be wrong
+	// only above a right one (a borrow), so the lowest is the answer.
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * lo)
+		bs := w ^ ('\\' * lo)
+		if m := ((w-0x20*lo)|(q-lo)|(bs-lo))&^w&hi | w&hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
 	for ; i < len(b); i++ {
 		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
 			return i

@@ -434,3 +434,44 @@ func jsonCorpus() []string {
 		`[{"id":1,"name":"x"},{"id":2,"name":"y"},{"name":"z","id":3}]`,
 	}
 }
+
+// TestPlainEndMatchesBytewise holds plainEnd's eight-bytes-at-a-time scan
+// to the plain byte loop: every byte value at every position of a word
+// and across word ends, alone and after another byte of every value (a
+// borrow from one can flag the other wrongly), from every start.
+func TestPlainEndMatchesBytewise(t *testing.T) {
+	t.Parallel()
+	bytewise := func(b []byte, i int) int {
+		for ; i < len(b); i++ {
+			if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				return i
+			}
+		}
+		return i
+	}
+	b := make([]byte, 20)
+	check := func() {
+		for start := 0; start <= len(b); start++ {
+			if got, want := plainEnd(b, start), bytewise(b, start); got != want {
+				t.Fatalf("plainEnd(%q, %d) = %d, want %d", b, start, got, want)
+			}
+		}
+	}
+	for c1 := 0; c1 < 256; c1++ {
+		for p1 := 0; p1 < len(b); p1++ {
+			for k := range b {
+				b[k] = 'a' + byte(k)
+			}
+			b[p1] = byte(c1)
+			check()
+			for _, c2 := range []byte{0, 0x1f, 0x20, '!', '"', '#', '[', '\\', ']', 0x7f, 0x80, 0xff} {
+				for p2 := p1 + 1; p2 < len(b) && p2 < p1+9; p2++ {
+					old := b[p2]
+					b[p2] = c2
+					check()
+					b[p2] = old
+				}
+			}
+		}
+	}
+}
