@@ -23,9 +23,11 @@ import (
 //
 // What the script never changed is written back by Append as the
 // document's own bytes: the same number text (1.0, 1e-7, -0.0, integers of
-// any length) and the same strings. A number the script reads is what
-// Parse gives: a JS number, or for an integer beyond ±2^53 a string of
-// its digits.
+// any length) and the same strings, and so is a number or string the
+// script just read and stored unchanged into another of the document's
+// objects or arrays (flattening: r[k] = cf[k]). A number the script reads
+// is what Parse gives: a JS number, or for an integer beyond ±2^53 a
+// string of its digits.
 func ParseLazy(rt *goja.Runtime, data []byte) (goja.Value, error) {
 	t, err := parseTape(data)
 	if err != nil {
