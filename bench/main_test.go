@@ -151,7 +151,7 @@ func TestHarnessRuns(t *testing.T) {
 	res.report(f, c)
 	f.Close()
 	report, _ := os.ReadFile(f.Name())
-	for _, side := range []string{"| sync |", "| sync -p1 |", "| read |", "| go |", "| read page |", "sync / read"} {
+	for _, side := range []string{"| sync |", "| sync -p2 |", "| read |", "| go |", "| read page |", "sync / read"} {
 		if !strings.Contains(string(report), side) {
 			t.Errorf("the report has no %q:\n%s", side, report)
 		}

@@ -14,23 +14,26 @@ import (
 //
 // It starts with one slice, the whole window, paged as the platform does.
 // A worker with nothing to read splits the running slice with the most
-// time left at the middle of what it has not reached yet (on a whole
-// second: most APIs filter by seconds) and reads the upper half as a
-// window of its own. Which records a slice keeps is decided here, from
-// their lastModified, not by the connector: a slice keeps [start, end)
-// (the first slice has no lower bound, the last no upper one), so a
-// connector that reads past its window's end, or rounds its bounds,
-// still writes every record once. A slice whose records came in ascending
-// order stops at its first record past its end, as the connector's order
-// promises nothing before it is left.
+// records likely left at the middle of the time it has not reached yet
+// (on a whole second: most APIs filter by seconds) and reads the upper
+// half. A slice's calls ask for the rest of the window, from its start;
+// which records it keeps is decided here, from their lastModified: a
+// slice keeps [start, end) (the first slice has no lower bound, the last
+// no upper one), so a connector that reads past its window's end, or
+// rounds its bounds, still writes every record once. A slice stops at its
+// first record past its end, which is only right because READ lists
+// records in ascending lastModified order: that is why a parallel sync is
+// asked for (--parallel), not the default. A window whose records come
+// out of order is not cut any further; one with a record without a
+// lastModified is not cut, or fails once it is.
 //
 // The first slice's pages go to the output as they come, with the state
 // saved after each. A later slice's pages wait in an unlinked temporary
 // file until every slice before it is written; then they are copied to
 // the output in one go, and its next pages go straight there. So the
 // state always describes a prefix of the window: either the first
-// unwritten slice's next watermark, bounded by State.SliceEnd, or a time
-// before which everything is written.
+// unwritten slice's next watermark, bounded by State.SliceStart and
+// SliceEnd, or a time before which everything is written.
 
 // splitSecond is the grain of split points, and the narrowest time left
 // worth a split is two of them.
@@ -95,7 +98,7 @@ func (r *Sync) readSlices(ctx context.Context, n int, out *Output, jobs chan<- p
 	if st.SliceEnd > 0 {
 		end = st.SliceEnd
 	}
-	head := &slice{start: st.Window.Start, end: end, first: true, wm: *st.Next, head: true, ordered: true}
+	head := &slice{start: st.Window.Start, end: end, first: true, wm: *st.Next, next: *st.Next, head: true, ordered: true}
 	if st.SliceStart > 0 {
 		head.start, head.first = st.SliceStart, false
 	}
@@ -144,7 +147,11 @@ func (r *Sync) readSlices(ctx context.Context, n int, out *Output, jobs chan<- p
 
 func (sl *slicer) newSlice(start, end int64) *slice {
 	sl.r.slices.Add(1)
-	return &slice{start: start, end: end, wm: sl.sliceWM(start, end), ordered: true}
+	// The call asks for the rest of the window: the slice's own end is
+	// enforced here, so a connector whose end filter is coarser than a
+	// split (whole minutes, say) cannot leave a gap below it.
+	wm := sl.sliceWM(start, sl.win.End)
+	return &slice{start: start, end: end, wm: wm, next: wm, ordered: true}
 }
 
 // sliceWM is the first watermark of a slice: the window's, with the
@@ -250,7 +257,7 @@ func (sl *slicer) read(ctx context.Context, s *slice) error {
 // in place, and reports whether one lay past its end and whether the
 // slice's records still come in ascending order. It runs under sl.mu: a
 // split moves s.end.
-func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bool) {
+func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bool, err error) {
 	lo, hi, bounded := s.start, s.end, s.end < sl.win.End
 	skip := sl.r.skip
 	kept = recs[:0]
@@ -261,7 +268,12 @@ func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bo
 	for i := range recs {
 		rec := &recs[i]
 		if !rec.HasLM {
-			sl.untimed = true
+			if len(sl.queue) > 1 || !s.first {
+				// Slices exist: each may list it, and none can tell it is
+				// its own.
+				return nil, false, false, fmt.Errorf("record %q has no lastModified, so a window read in slices cannot place it: read this entity with --parallel 1", rec.ID())
+			}
+			sl.untimed = true // the window stays one slice
 		} else {
 			if rec.LastModified < prev {
 				ordered = false
@@ -280,7 +292,7 @@ func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bo
 		}
 		kept = append(kept, *rec)
 	}
-	return kept, past, ordered
+	return kept, past, ordered, nil
 }
 
 const minInt64 = -1 << 63
@@ -292,7 +304,10 @@ const minInt64 = -1 << 63
 func (sl *slicer) deliver(ctx context.Context, s *slice, page []Record, next Watermark, done bool) (stop bool, err error) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
-	recs, past, ordered := sl.keep(s, page)
+	recs, past, ordered, err := sl.keep(s, page)
+	if err != nil {
+		return false, err
+	}
 	stop = past && ordered
 	done = done || stop
 	r, st := sl.r, &sl.r.st
@@ -356,7 +371,7 @@ func (sl *slicer) position(s *slice, done bool) {
 	case s.end < sl.win.End:
 		// Everything before s.end is written: the rest of the window is
 		// a slice of its own.
-		n := &slice{start: s.end, end: sl.win.End, wm: sl.sliceWM(s.end, sl.win.End)}
+		n := &slice{start: s.end, end: sl.win.End, wm: sl.sliceWM(s.end, sl.win.End), next: sl.sliceWM(s.end, sl.win.End)}
 		sl.resumeAt(&n.wm, n)
 	default:
 		st.Next, st.SliceStart, st.SliceEnd = nil, 0, 0
@@ -443,6 +458,9 @@ func (sl *slicer) advance(ctx context.Context) error {
 			sl.position(n, n.done)
 		}
 		if err := sl.send(ctx, j); err != nil {
+			if j.spill != nil {
+				j.spill.Close() // no writer will
+			}
 			return err
 		}
 		if !n.done {

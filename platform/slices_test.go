@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,10 +25,15 @@ import (
 // and repeat now and then (records 7k and 7k+1 share one), paged by a
 // cursor in pages of metaConfig.size (default 20). By default it keeps to
 // the window, [start, end); metaConfig.ignoreEnd reads to the end of its
-// data whatever the window says; metaConfig.reverse lists each page
-// newest first; metaConfig.failStart makes a read of a window starting at
-// or after it fail on its second page.
+// data whatever the window says; metaConfig.floorEndMin filters the end
+// on whole minutes, as a coarse API would; metaConfig.reverse lists each
+// page newest first; metaConfig.untimed adds that many records without a
+// lastModified to the end of every listing; metaConfig.failStart makes a
+// read of a window starting at or after it fail on its second page;
+// metaConfig.gate is a URL the first call of every window but the first
+// GETs before it answers.
 const timedJS = `
+const http = require('synapse/http');
 const BASE = 1700000000000;
 function lm(i, n) { const k = i - (i % 7 === 1 ? 1 : 0); return BASE + Math.floor(Math.sqrt(k / n) * 3600000); }
 module.exports = {
@@ -42,11 +50,14 @@ module.exports = {
     const w = req.watermark;
     const off = w.cursor ? Number(w.cursor) : 0;
     if (m.failStart !== undefined && w.start >= Number(m.failStart) && off > 0) throw new Error('failing at ' + w.start);
+    if (m.gate && w.start > 0 && off === 0) http.get(m.gate + '?start=' + w.start);
+    const end = m.floorEndMin ? Math.floor(w.end / 60000) * 60000 : w.end;
     const recs = [];
     for (let i = 1; i <= n; i++) {
       const t = lm(i, n);
-      if (t >= w.start && (m.ignoreEnd || t < w.end)) recs.push({ id: String(i), name: 'item', values: { i: i }, lastModified: t });
+      if (t >= w.start && (m.ignoreEnd || t < end)) recs.push({ id: String(i), name: 'item', values: { i: i }, lastModified: t });
     }
+    for (let k = 1; k <= Number(m.untimed || 0); k++) recs.push({ id: 'u' + k, name: 'item', values: { u: k } });
     const page = recs.slice(off, off + size);
     if (m.reverse) page.reverse();
     const next = off + page.length < recs.length ? String(off + page.length) : null;
@@ -135,7 +146,8 @@ func TestParallelSyncWritesWhatOnePagerWrites(t *testing.T) {
 		{},
 		{"ignoreEnd": true}, // slices read past their end: the sync drops what is not theirs
 		{"size": 7, "n": 300},
-		{"reverse": true}, // out of order: read in one slice
+		{"floorEndMin": true}, // an end filter coarser than a split
+		{"reverse": true},     // out of order: read in one slice
 	} {
 		t.Run(fmt.Sprint(meta), func(t *testing.T) {
 			seqOut := e.file("seq")
@@ -345,5 +357,103 @@ func TestParallelSyncLeavesNoFiles(t *testing.T) {
 			names = append(names, de.Name())
 		}
 		t.Fatalf("files left: %v", names)
+	}
+}
+
+// A record without a lastModified keeps a window in one slice; once the
+// window is cut, it stops the sync with an error, instead of being
+// written by every slice that lists it.
+func TestParallelSyncRecordsWithoutLastModified(t *testing.T) {
+	e := newSliceEnv(t)
+	ctx := context.Background()
+	// Listed first: the window is never cut.
+	seqOut := e.file("seq")
+	if _, _, err := e.sync(ctx, map[string]any{"untimed": 3, "reverse": true, "n": 2, "size": 5}, 1, seqOut, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	out := e.file("par")
+	sum, _, err := e.sync(ctx, map[string]any{"untimed": 3, "reverse": true, "n": 2, "size": 5}, 2, out, "", nil)
+	if err != nil || sum.Slices != 1 {
+		t.Fatalf("slices %d, err %v", sum.Slices, err)
+	}
+	sameOutput(t, "untimed first", read(t, out), read(t, seqOut))
+	// Listed last, after the window was cut.
+	_, _, err = e.sync(ctx, map[string]any{"untimed": 3}, 2, e.file("par"), "", nil)
+	if err == nil || !strings.Contains(err.Error(), `record "u1" has no lastModified`) || !strings.Contains(err.Error(), "--parallel 1") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A state saved while a slice that has become the head is in its first
+// call resumes that slice from its first watermark.
+func TestParallelSyncResumesAHeadBeforeItsFirstPage(t *testing.T) {
+	e := newSliceEnv(t)
+	e.end = 1700000000000 + 3600000 + 1000 // the data fills the window
+	seqOut := e.file("seq")
+	if _, _, err := e.sync(context.Background(), nil, 1, seqOut, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	want := read(t, seqOut)
+	out, statePath := e.file("out"), e.file("state")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if !first {
+			return
+		}
+		// The first later slice's first call: held until the state has
+		// moved into this slice, then the run is interrupted.
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if data, err := os.ReadFile(statePath); err == nil {
+				var st State
+				if json.Unmarshal(data, &st) == nil && st.SliceStart > 0 {
+					break
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}))
+	defer srv.Close()
+	if _, _, err := e.sync(ctx, map[string]any{"gate": srv.URL}, 2, out, statePath, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v", err)
+	}
+	st := readState(t, statePath)
+	if st.SliceStart == 0 || st.Next == nil || st.Next.Start != st.SliceStart || st.Next.End != e.end {
+		t.Fatalf("saved: next %+v, slice [%d, %d)", st.Next, st.SliceStart, st.SliceEnd)
+	}
+	if _, _, err := e.sync(context.Background(), nil, 1, out, statePath, nil); err != nil {
+		t.Fatal(err)
+	}
+	sameOutput(t, "resumed", read(t, out), want)
+}
+
+// A spill file handed to a job that cannot be sent is closed.
+func TestParallelSyncClosesASpillNotSent(t *testing.T) {
+	r := &Sync{hwIDs: map[string]bool{}}
+	sl := &slicer{r: r, out: &Output{}, jobs: make(chan pageJob, 1), failed: make(chan struct{}), dir: t.TempDir(), win: Window{End: 10000}}
+	sl.cond = sync.NewCond(&sl.mu)
+	h := &slice{end: 5000, first: true, head: true, done: true}
+	n := &slice{start: 5000, end: 10000, done: true}
+	sl.queue = []*slice{h, n}
+	if err := sl.spillPage(n, []Record{{Raw: []byte(`{}`)}}, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	f := n.spill
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // interrupted
+	sl.mu.Lock()
+	err := sl.advance(ctx)
+	sl.mu.Unlock()
+	sl.closeSpills()
+	if err == nil {
+		t.Fatal("advance sent after an interrupt")
+	}
+	if err := f.Close(); err == nil {
+		t.Fatal("the spill file is still open")
 	}
 }

@@ -118,12 +118,15 @@ type Sync struct {
 	// 1 the window is paged from start to end, call after call, exactly as
 	// the platform does. With more, a window is split by time into slices
 	// read side by side (see slices.go): the output is the same records in
-	// the same order, the state file as resumable. A window with a Limit
-	// is always read as the platform does.
+	// the same order, the state file as resumable, provided the connector
+	// lists records in ascending lastModified order, as READ should. A
+	// window with a Limit is always read as the platform does.
 	Parallel int
 	// OnPage, if set, is given each page's written records once they are
-	// written (the demo keeps a few ids this way); in a parallel sync, a
-	// later slice's pages as they are read. It must not keep recs.
+	// written (the demo keeps a few ids this way). In a parallel sync it
+	// is given every page as it is read instead, before it is written, in
+	// no set order, and a page of an interrupted run may never be
+	// written. It must not keep recs.
 	OnPage func(recs []Record)
 
 	st        State

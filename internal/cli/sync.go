@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	goruntime "runtime"
 	"sync"
 	"time"
 
@@ -56,18 +55,19 @@ that reaches it is followed at once by the next, from the high-water mark.
 With --out -, a rerun after a crash may repeat the last page (stdout cannot
 be truncated); with a file it never does.
 
---parallel N (default: the CPUs, up to 4) reads a window in up to N slices
-of time side by side, and writes the same records in the same order as one
-pager would. It starts as the platform does, with one call for the whole
-window; a call with nothing to do takes the upper half of the time another
-has not reached yet. Which records a slice writes is decided by their
-lastModified, so a connector that reads past its window's end writes each
-record once all the same. --parallel 1 makes exactly the platform's calls,
-one after another; a window with --limit is always read that way.
-
-A progress line (records, pages, rate) is shown on stderr when it is a
-terminal. A connector that returns an offset or cursor it already returned
-is stopped with an error instead of looping.`,
+--parallel N reads a window in up to N slices of time side by side, and
+writes the same records in the same order as one pager would, several
+times faster on several CPUs. It starts as the platform does, with one call
+for the whole window; a reader with nothing to do takes the upper half of
+the time another has not reached yet. Which records a slice writes is
+decided by their lastModified, and a slice stops at its first record past
+its end: that needs a connector whose read lists records in ascending
+lastModified order, as READ should (pipedrive.js's do, but for deal_product,
+read deal by deal). Records out of order stop further slicing, but one
+listed far out of order can be missed, so slices are asked for, not the
+default. A window with --limit is always
+read one call after another.
+`,
 		Example: `  synapse-js sync scripts/pipedrive.js --entity person --connection conn.json --out persons.ndjson
   synapse-js sync scripts/pipedrive.js --entity deal --endpoint http://127.0.0.1:8089/ \
       --since 2024-01-01 --state deals.state.json --out deals.ndjson
@@ -94,7 +94,7 @@ is stopped with an error instead of looping.`,
 	fl.StringVar(&f.state, "state", "", "state file: resume from it and save the position after every page")
 	fl.StringVar(&f.out, "out", "-", "NDJSON output file, or - for stdout")
 	fl.IntVar(&f.limit, "limit", 0, "watermark.limit of each window: the platform's cap on records per cycle (0: none)")
-	fl.IntVar(&f.parallel, "parallel", min(4, goruntime.GOMAXPROCS(0)), "slices of a window read at once (1: call after call, exactly as the platform does)")
+	fl.IntVar(&f.parallel, "parallel", 1, "slices of a window read at once (1: call after call, exactly as the platform does; more needs a read that lists in ascending lastModified order)")
 	fl.DurationVar(&f.timeout, "timeout", host.DefaultTimeout, "each read call's deadline")
 	_ = cmd.MarkFlagFilename("state", "json")
 	_ = cmd.MarkFlagFilename("out", "ndjson", "jsonl")
