@@ -262,6 +262,9 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 	o := &Output{w: bufio.NewWriterSize(fh, 256<<10), file: fh, bytes: r.st.Output.Bytes}
 	return o, func() error {
 		err := o.flush()
+		if serr := fh.Sync(); err == nil {
+			err = serr
+		}
 		if cerr := fh.Close(); err == nil {
 			err = cerr
 		}
@@ -273,8 +276,8 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 // (stdout, or a writer of the caller's).
 func NewOutput(w io.Writer) *Output { return &Output{w: bufio.NewWriterSize(w, 256<<10)} }
 
-// Output is the NDJSON sink: buffered, and fsynced before each state save
-// when it is a file.
+// Output is the NDJSON sink: buffered, flushed after every page, and,
+// when it is a file, fsynced before each state save and at close.
 type Output struct {
 	w     *bufio.Writer
 	file  *os.File
@@ -317,8 +320,11 @@ func (o *Output) appendFile(f *os.File) error {
 	return nil
 }
 
-// writePage appends lines and makes them durable.
-func (o *Output) writePage(lines [][]byte) error {
+// writePage appends lines and, when durable, fsyncs them: a state file
+// is saved next, and it must never cover records the disk may not hold.
+// Without one there is nothing to resume, and the fsync at close is
+// enough.
+func (o *Output) writePage(lines [][]byte, durable bool) error {
 	for _, l := range lines {
 		if o.redact != nil {
 			l = []byte(o.redact.Redact(string(l)))
@@ -334,7 +340,7 @@ func (o *Output) writePage(lines [][]byte) error {
 	if err := o.w.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	if o.file != nil {
+	if durable && o.file != nil {
 		if err := o.file.Sync(); err != nil {
 			return fmt.Errorf("sync output: %w", err)
 		}
@@ -397,7 +403,7 @@ func (r *Sync) writeJob(out *Output, j *pageJob) error {
 			return err
 		}
 	}
-	if err := out.writePage(j.lines); err != nil {
+	if err := out.writePage(j.lines, r.statePath != ""); err != nil {
 		return err
 	}
 	n := int64(len(j.lines)) + j.spillRecords
