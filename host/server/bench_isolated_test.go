@@ -1,0 +1,230 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/host/isolate"
+	"github.com/synapsejs/synapse-js/host/server"
+	"github.com/synapsejs/synapse-js/host/store"
+)
+
+// workerEnv makes this test binary a worker process: the isolated server of
+// BenchmarkInvokeHTTP starts it with this variable set, as serve starts
+// `synapse-js worker`.
+const workerEnv = "SYNAPSE_JS_SERVER_TEST_WORKER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(workerEnv) == "1" {
+		os.Exit(isolate.WorkerMain(os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+const (
+	benchAdminTok  = "bench-admin-token"
+	benchInvokeTok = "bench-invoke-token"
+)
+
+// trivialConnector answers synapse_info and nothing that needs a module
+// beyond the standard ones, so workers can run it.
+const trivialConnector = `module.exports = {
+  synapse_info() { return {name: 'trivial', metadata: {displayName: 'X'}, supportedAuthTypes: [{authType: 'None'}]}; },
+  test(c) { return c; },
+  describe(req) { return [{apiName: 'thing', displayName: 'Thing', attributes: []}]; },
+  read(req) { return {data: [], watermark: req.watermark, offsetType: 'RECORD_COUNT'}; },
+};
+`
+
+// benchServer starts a server on loopback configured as `synapse-js serve`
+// is by default (engine pool, concurrency and queue left to their
+// defaults), in process or, with iso, with its calls in worker processes
+// of this test binary, and uploads the trivial connector. Its logs are
+// written as in production and thrown away.
+func benchServer(b *testing.B, iso bool) string {
+	b.Helper()
+	st, err := store.OpenFile(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := server.Options{
+		Store:       st,
+		Engine:      host.StdOptions(host.Options{Logger: zerolog.New(io.Discard)}),
+		Logger:      zerolog.New(io.Discard),
+		AdminToken:  benchAdminTok,
+		InvokeToken: benchInvokeTok,
+	}
+	if iso {
+		wo := isolate.Options{Command: []string{os.Args[0]}, Env: []string{workerEnv + "=1"}}
+		if raceBuild {
+			wo.AddressSpace = -1
+		}
+		opts.NewLoader = isolate.ServerLoader(wo)
+	}
+	srv, err := server.New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := srv.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	b.Cleanup(func() { ts.Close(); srv.Close() })
+	req, _ := http.NewRequest("PUT", ts.URL+"/v1/synapses/trivial", strings.NewReader(trivialConnector))
+	req.Header.Set("Authorization", "Bearer "+benchAdminTok)
+	req.Header.Set("Content-Type", "application/javascript")
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		b.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	return ts.URL + "/trivial"
+}
+
+// BenchmarkInvokeHTTP measures synapse_info invokes over HTTP on loopback
+// from 32 concurrent clients against three servers in the same run:
+//
+//   - isolated: the server as `synapse-js serve` runs it by default, every
+//     call in a worker process (`--isolate process`);
+//   - inproc: the same server running calls in its own process
+//     (`--isolate none`);
+//   - baseline: a plain net/http handler that reads the envelope, decodes
+//     it with encoding/json and writes the same answer.
+//
+// It reports each side's invokes/s and latency percentiles and the ratios
+// between them. The sides take turns in chunks, the order rotating, so a
+// busy machine slows all of them alike.
+//
+//	go test -run '^$' -bench InvokeHTTP -benchtime 20000x ./host/server/
+func BenchmarkInvokeHTTP(b *testing.B) {
+	const clients = 32
+	tr := &http.Transport{MaxIdleConns: clients * 8, MaxIdleConnsPerHost: clients * 2}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	env := `{"type":"SYNAPSE_INFO","connection":{"name":"c","authConfig":{}},"body":{}}`
+	call := func(url string) ([]byte, time.Duration, error) {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(env))
+		req.Header.Set("Authorization", "Bearer "+benchInvokeTok)
+		start := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, 0, err
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			return nil, 0, fmt.Errorf("status %d", res.StatusCode)
+		}
+		return body, time.Since(start), nil
+	}
+	inprocURL := benchServer(b, false)
+	isoURL := benchServer(b, true)
+	answer, _, err := call(inprocURL) // the answer the baseline copies
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got, _, err := call(isoURL); err != nil || string(got) != string(answer) {
+		b.Fatalf("the isolated server answered %s (%v), in process %s", got, err, answer)
+	}
+	base := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e struct {
+			Type       string          `json:"type"`
+			Connection json.RawMessage `json:"connection"`
+			Body       json.RawMessage `json:"body"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&e); err != nil || e.Type != "SYNAPSE_INFO" {
+			http.Error(w, "bad envelope", 400)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(answer)
+	}))
+	defer base.Close()
+
+	type side struct {
+		name    string
+		url     string
+		lat     []time.Duration
+		elapsed time.Duration
+	}
+	sides := []*side{{name: "isolated", url: isoURL}, {name: "inproc", url: inprocURL}, {name: "baseline", url: base.URL}}
+	// load runs len(lat) calls from the clients and records their
+	// latencies.
+	load := func(url string, lat []time.Duration) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := next.Add(1) - 1
+					if i >= int64(len(lat)) {
+						return
+					}
+					_, d, err := call(url)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					lat[i] = d
+				}
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	for _, s := range sides { // warm the connections, runtimes and workers
+		load(s.url, make([]time.Duration, clients*8))
+		s.lat = make([]time.Duration, b.N)
+	}
+	chunks := 6
+	if b.N < 6*clients {
+		chunks = 1
+	}
+	b.ResetTimer()
+	for c := range chunks {
+		lo, hi := b.N*c/chunks, b.N*(c+1)/chunks
+		for k := range sides {
+			s := sides[(c+k)%len(sides)]
+			s.elapsed += load(s.url, s.lat[lo:hi])
+		}
+	}
+	b.StopTimer()
+	pct := func(lat []time.Duration, p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))]) / float64(time.Millisecond)
+	}
+	rate := map[string]float64{}
+	for _, s := range sides {
+		slices.Sort(s.lat)
+		rate[s.name] = float64(b.N) / s.elapsed.Seconds()
+		b.ReportMetric(rate[s.name], s.name+"-invokes/s")
+		b.ReportMetric(pct(s.lat, 0.50), s.name+"-p50-ms")
+		b.ReportMetric(pct(s.lat, 0.99), s.name+"-p99-ms")
+		if s.name != "baseline" {
+			b.ReportMetric(pct(s.lat, 0.999), s.name+"-p99.9-ms")
+		}
+	}
+	b.ReportMetric(rate["isolated"]/rate["inproc"], "isolated/inproc")
+	b.ReportMetric(rate["isolated"]/rate["baseline"], "isolated/baseline")
+	b.ReportMetric(rate["inproc"]/rate["baseline"], "inproc/baseline")
+}
