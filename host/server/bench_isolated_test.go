@@ -3,12 +3,15 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,9 +33,46 @@ const workerEnv = "SYNAPSE_JS_SERVER_TEST_WORKER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) == "1" {
+		profileWorker()
 		os.Exit(isolate.WorkerMain(os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// workerProfileEnv, set to a file name prefix, makes each worker of the
+// benchmark write a CPU profile of its first workerProfileSecondsEnv
+// seconds (default 10) to PREFIX.PID: the pool kills its workers when it
+// closes, so a profile cannot wait for the worker's exit.
+//
+//	SYNAPSE_JS_BENCH_WORKER_CPUPROFILE=/tmp/worker go test -run '^$' -bench InvokeHTTP ./host/server/
+const (
+	workerProfileEnv        = "SYNAPSE_JS_BENCH_WORKER_CPUPROFILE"
+	workerProfileSecondsEnv = "SYNAPSE_JS_BENCH_WORKER_PROFILE_SECONDS"
+)
+
+func profileWorker() {
+	prefix := os.Getenv(workerProfileEnv)
+	if prefix == "" {
+		return
+	}
+	secs, err := strconv.Atoi(os.Getenv(workerProfileSecondsEnv))
+	if err != nil || secs <= 0 {
+		secs = 10
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", prefix, os.Getpid()))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker profile:", err)
+		return
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "worker profile:", err)
+		f.Close()
+		return
+	}
+	time.AfterFunc(time.Duration(secs)*time.Second, func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	})
 }
 
 const (
@@ -99,6 +139,9 @@ func benchServer(b *testing.B, iso bool) string {
 	return ts.URL + "/trivial"
 }
 
+// onlySide runs one side of BenchmarkInvokeHTTP alone, to profile it.
+var onlySide = flag.String("invoke-side", "", "BenchmarkInvokeHTTP: run only this side (isolated, inproc or baseline), e.g. to profile it")
+
 // BenchmarkInvokeHTTP measures synapse_info invokes over HTTP on loopback
 // from 32 concurrent clients against three servers in the same run:
 //
@@ -114,6 +157,7 @@ func benchServer(b *testing.B, iso bool) string {
 // busy machine slows all of them alike.
 //
 //	go test -run '^$' -bench InvokeHTTP -benchtime 20000x ./host/server/
+//	go test -run '^$' -bench InvokeHTTP -benchtime 20000x ./host/server/ -args -invoke-side isolated
 func BenchmarkInvokeHTTP(b *testing.B) {
 	const clients = 32
 	tr := &http.Transport{MaxIdleConns: clients * 8, MaxIdleConnsPerHost: clients * 2}
@@ -166,6 +210,12 @@ func BenchmarkInvokeHTTP(b *testing.B) {
 		elapsed time.Duration
 	}
 	sides := []*side{{name: "isolated", url: isoURL}, {name: "inproc", url: inprocURL}, {name: "baseline", url: base.URL}}
+	if *onlySide != "" { // one side alone, for a profile of it
+		sides = slices.DeleteFunc(sides, func(s *side) bool { return s.name != *onlySide })
+		if len(sides) == 0 {
+			b.Fatalf("-invoke-side %q: want isolated, inproc or baseline", *onlySide)
+		}
+	}
 	// load runs len(lat) calls from the clients and records their
 	// latencies.
 	load := func(url string, lat []time.Duration) time.Duration {
@@ -223,6 +273,9 @@ func BenchmarkInvokeHTTP(b *testing.B) {
 		if s.name != "baseline" {
 			b.ReportMetric(pct(s.lat, 0.999), s.name+"-p99.9-ms")
 		}
+	}
+	if len(sides) < 3 {
+		return
 	}
 	b.ReportMetric(rate["isolated"]/rate["inproc"], "isolated/inproc")
 	b.ReportMetric(rate["isolated"]/rate["baseline"], "isolated/baseline")
