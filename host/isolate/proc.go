@@ -52,7 +52,8 @@ type proc struct {
 	crash       string                        // the first line of a Go crash report
 	outOfMemory bool                          // the worker reported running out of memory
 	calls       int                           // calls run so far
-	highMem     int                           // consecutive calls that ended with a high RSS
+	highMem     int                           // consecutive RSS samples at release that were high
+	rssAt       time.Time                     // when release last sampled the RSS
 	busy        atomic.Bool                   // running a load or a call (the watchdog looks then)
 	nextID      atomic.Uint64
 	lockID      atomic.Uint64
