@@ -78,10 +78,12 @@ type Pool struct {
 	limiter limiter
 	slots   chan struct{}
 
-	mu     sync.Mutex
-	idle   []*proc
-	live   map[*proc]struct{}
-	closed bool
+	mu       sync.Mutex
+	idle     []*proc // workers no call holds
+	live     map[*proc]struct{}
+	starting int           // workers being started, not yet in live
+	changed  chan struct{} // closed when a worker is released (acquire waits on it)
+	closed   bool
 }
 
 // New returns a Pool. Workers start when calls need them.
@@ -140,7 +142,7 @@ func New(opts Options) (*Pool, error) {
 			HTTP:             httpCfg,
 		},
 		limiter: newLimiter(opts.MemoryLimit, opts.AddressSpace),
-		slots:   make(chan struct{}, opts.Workers),
+		slots:   make(chan struct{}, opts.Workers*pipelineDepth),
 		live:    map[*proc]struct{}{},
 	}
 	return p, nil
@@ -178,6 +180,7 @@ func (p *Pool) Close() {
 		all = append(all, w)
 	}
 	p.idle = nil
+	p.notifyLocked()
 	p.mu.Unlock()
 	for _, w := range all {
 		w.kill(causeRetired)
@@ -194,9 +197,23 @@ const rssSampleEvery = 10 * time.Millisecond
 
 var errClosed = errors.New("isolate: the worker pool is closed")
 
-// acquire takes a worker for one request, waiting until ctx ends for one to
-// be free; it prefers one that has key loaded.
-func (p *Pool) acquire(ctx context.Context, key string) (*proc, error) {
+// pipelineDepth is how many calls one worker holds at most: the one it
+// runs and the next, waiting in its queue. A worker runs one call at a
+// time, so the memory limit and the kill of a worker still concern one
+// call; the next one is there to start the moment the first answers,
+// instead of the worker sleeping until the server has handed out its
+// answer and picked another call (two process switches and a goroutine
+// handoff per call, most of an isolated trivial call's cost). A call
+// waiting in the queue of a worker that dies did not start: it is sent
+// again to another worker.
+const pipelineDepth = 2
+
+// acquire takes a worker for one request of c, waiting until ctx ends for
+// one to be free. It prefers an idle worker that has c loaded, then any
+// idle one or a new one, while c holds fewer than PerConnector workers;
+// otherwise it queues the request behind a call of c in one of c's
+// workers (pipelineDepth).
+func (p *Pool) acquire(ctx context.Context, c *Connector) (*proc, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -209,10 +226,62 @@ func (p *Pool) acquire(ctx context.Context, key string) (*proc, error) {
 			<-p.slots
 			return nil, errClosed
 		}
-		var w *proc
+		w, start := p.pick(c)
+		if w != nil || start {
+			c.held += btoi(w == nil || w.holders == 0)
+			if w != nil {
+				w.holders++
+				w.key = c.key
+			} else {
+				p.starting++
+			}
+			p.mu.Unlock()
+			if !start {
+				return w, nil
+			}
+			w, err := p.startProc()
+			p.mu.Lock()
+			p.starting--
+			if err != nil {
+				c.held--
+				p.notifyLocked()
+				p.mu.Unlock()
+				<-p.slots
+				return nil, err
+			}
+			p.live[w] = struct{}{}
+			w.holders, w.key = 1, c.key
+			p.mu.Unlock()
+			return w, nil
+		}
+		if p.changed == nil {
+			p.changed = make(chan struct{})
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			<-p.slots
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// pick chooses a worker for c (p.mu held): an idle one, a busy one of c's
+// with room in its queue, or none and start (a new one may start).
+func (p *Pool) pick(c *Connector) (w *proc, start bool) {
+	if c.held < p.opts.PerConnector {
 		pick := -1
 		for i := len(p.idle) - 1; i >= 0; i-- {
-			if p.idle[i].isLoaded(key) {
+			if p.idle[i].isLoaded(c.key) {
 				pick = i
 				break
 			}
@@ -220,45 +289,44 @@ func (p *Pool) acquire(ctx context.Context, key string) (*proc, error) {
 		if pick < 0 && len(p.idle) > 0 {
 			pick = len(p.idle) - 1
 		}
-		if pick >= 0 {
+		for pick >= 0 {
 			w = p.idle[pick]
 			p.idle = append(p.idle[:pick], p.idle[pick+1:]...)
-		}
-		p.mu.Unlock()
-		if w != nil {
 			if w.alive() {
-				return w, nil
+				return w, false
 			}
-			p.forget(w)
-			continue
+			delete(p.live, w)
+			pick = len(p.idle) - 1
 		}
-		w, err := p.startProc()
-		if err != nil {
-			<-p.slots
-			return nil, err
+		if len(p.live)+p.starting < p.opts.Workers {
+			return nil, true
 		}
-		p.mu.Lock()
-		p.live[w] = struct{}{}
-		p.mu.Unlock()
-		return w, nil
+	}
+	// Queue behind a call of c, in the worker with the fewest.
+	var best *proc
+	for q := range p.live {
+		if q.key == c.key && q.holders > 0 && q.holders < pipelineDepth && q.alive() && q.endCause() == causeNone &&
+			q.isLoaded(c.key) && (best == nil || q.holders < best.holders) {
+			best = q
+		}
+	}
+	return best, false
+}
+
+// notifyLocked wakes the calls waiting in acquire for a worker (p.mu held).
+func (p *Pool) notifyLocked() {
+	if p.changed != nil {
+		close(p.changed)
+		p.changed = nil
 	}
 }
 
-func (p *Pool) forget(w *proc) {
-	p.mu.Lock()
-	delete(p.live, w)
-	p.mu.Unlock()
-}
-
-// release gives a worker back after a request. A dead one is forgotten
-// (its replacement starts when a call needs it); one that ran many calls
-// or kept a high resident memory is recycled.
-func (p *Pool) release(w *proc) {
+// release gives a worker back after a request of c. A dead one is
+// forgotten (its replacement starts when a call needs it); one that ran
+// many calls or kept a high resident memory is recycled once no call holds
+// it.
+func (p *Pool) release(w *proc, c *Connector) {
 	defer func() { <-p.slots }()
-	if !w.alive() || w.endCause() != causeNone {
-		p.forget(w)
-		return
-	}
 	w.mu.Lock()
 	w.calls++
 	// Reading /proc costs several syscalls and takes the worker's memory
@@ -275,20 +343,27 @@ func (p *Pool) release(w *proc) {
 	}
 	recycle := w.calls >= p.opts.MaxCalls || w.highMem >= 3
 	w.mu.Unlock()
-	if recycle {
-		w.log.Debug().Msg("recycling a worker")
-		p.forget(w)
-		w.retire()
-		return
-	}
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		w.kill(causeRetired)
+	defer p.mu.Unlock()
+	defer p.notifyLocked()
+	w.holders--
+	if w.holders > 0 {
 		return
 	}
-	p.idle = append(p.idle, w)
-	p.mu.Unlock()
+	c.held--
+	w.key = ""
+	switch {
+	case !w.alive() || w.endCause() != causeNone:
+		delete(p.live, w)
+	case recycle:
+		w.log.Debug().Msg("recycling a worker")
+		delete(p.live, w)
+		w.retire()
+	case p.closed:
+		w.kill(causeRetired)
+	default:
+		p.idle = append(p.idle, w)
+	}
 }
 
 func (w *proc) isLoaded(key string) bool {
@@ -305,15 +380,15 @@ func (p *Pool) Load(ctx context.Context, serving, filename string, src []byte) (
 	file := filepath.Base(filename)
 	sum := sha256.Sum256(src)
 	sha := hex.EncodeToString(sum[:])
-	c := &Connector{pool: p, serving: serving, file: file, src: src, sha: sha, share: make(chan struct{}, p.opts.PerConnector)}
+	c := &Connector{pool: p, serving: serving, file: file, src: src, sha: sha, share: make(chan struct{}, p.opts.PerConnector*pipelineDepth)}
 	c.key = sha + "\x00" + serving + "\x00" + file
 	lctx, cancel := context.WithTimeout(ctx, p.opts.Engine.LoadTimeout+5*time.Second)
 	defer cancel()
-	w, err := p.acquire(lctx, c.key)
+	w, err := p.acquire(lctx, c)
 	if err != nil {
 		return nil, &host.LoadError{File: file, Problems: []host.Problem{{File: file, Message: "no worker was free to validate the script: " + err.Error()}}}
 	}
-	defer p.release(w)
+	defer p.release(w, c)
 	h, err := c.load(lctx, w)
 	if err != nil {
 		return nil, err
@@ -328,8 +403,8 @@ func (p *Pool) Load(ctx context.Context, serving, filename string, src []byte) (
 // load loads c in w; ctx bounds it (the worker is killed past its end).
 func (c *Connector) load(ctx context.Context, w *proc) (*header, error) {
 	p := c.pool
-	w.busy.Store(true)
-	defer w.busy.Store(false)
+	w.busy.Add(1)
+	defer w.busy.Add(-1)
 	stop := make(chan struct{})
 	defer context.AfterFunc(ctx, func() { close(stop) })()
 	f, err := w.request(&header{Op: opLoad, Key: c.key, Serving: c.serving, File: c.file}, c.src, stop)
@@ -394,6 +469,7 @@ type Connector struct {
 	methods []string
 	inUse   atomic.Int64
 	share   chan struct{} // its calls holding or waiting for a worker
+	held    int           // guarded by pool.mu: the workers its calls hold
 }
 
 // Name is the connector's synapse_info name.
@@ -474,14 +550,18 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 		return failed(start, typ(), 504, fmt.Sprintf("%s did not start within its %s deadline", typ(), timeout),
 			fmt.Sprintf("%s had %d calls running in workers, the most one connector may", c.serving, cap(c.share)))
 	}
-	w, err := p.acquire(ctx, c.key)
+	w, err := p.acquire(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
 			return failed(start, typ(), 504, fmt.Sprintf("%s did not start within its %s deadline", typ(), timeout), "every worker was busy")
 		}
 		return failed(start, typ(), 500, "Failed to execute request "+typ(), err.Error())
 	}
-	defer p.release(w)
+	defer func() {
+		if w != nil {
+			p.release(w, c)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		if !w.isLoaded(c.key) {
 			if _, err := c.load(ctx, w); err != nil {
@@ -496,7 +576,25 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 			}
 		}
 		f, err := c.run(ctx, w, method, payload, timeout)
-		if err != nil {
+		switch {
+		case errors.Is(err, errUnstarted):
+			// The worker ended with the call still waiting in its queue:
+			// it never ran, so another worker may run it.
+			p.release(w, c)
+			w = nil
+			if w, err = p.acquire(ctx, c); err != nil {
+				w = nil
+				if ctx.Err() != nil {
+					return failed(start, typ(), 504, fmt.Sprintf("%s did not start within its %s deadline", typ(), timeout), "its worker ended before it started and every other worker was busy")
+				}
+				return failed(start, typ(), 500, "Failed to execute request "+typ(), err.Error())
+			}
+			attempt = -1
+			continue
+		case errors.Is(err, errQueuedPastDeadline):
+			return failed(start, typ(), 504, fmt.Sprintf("%s did not start within its %s deadline", typ(), timeout),
+				"it waited in a worker's queue behind another call of "+c.serving)
+		case err != nil:
 			return c.workerEnded(start, typ(), timeout, ctx, w)
 		}
 		if f.h.Missing {
@@ -533,8 +631,8 @@ func (c *Connector) run(ctx context.Context, w *proc, method string, payload []b
 		}
 		stopAfter(grace)
 	})()
-	w.busy.Store(true)
-	defer w.busy.Store(false)
+	w.busy.Add(1)
+	defer w.busy.Add(-1)
 	f, err := w.request(h, payload, stop)
 	if errors.Is(err, context.DeadlineExceeded) {
 		w.kill(causeDeadline)

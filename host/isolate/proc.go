@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,11 @@ type proc struct {
 	calls       int                           // calls run so far
 	highMem     int                           // consecutive RSS samples at release that were high
 	rssAt       time.Time                     // when release last sampled the RSS
-	busy        atomic.Bool                   // running a load or a call (the watchdog looks then)
+	queue       []uint64                      // ids of the loads and calls sent and not answered, in the order sent: the worker runs them in that order, one at a time
+	busy        atomic.Int32                  // loads and calls in flight (the watchdog looks while there are any)
+	sendMu      sync.Mutex                    // keeps queue in the order the frames are written
+	holders     int                           // guarded by pool.mu: the calls holding it (acquire to release)
+	key         string                        // guarded by pool.mu: the connector those calls are of
 	nextID      atomic.Uint64
 	lockID      atomic.Uint64
 }
@@ -62,6 +67,8 @@ type proc struct {
 type frame struct {
 	h       *header
 	payload []byte
+	// unstarted: the worker ended with this request still in its queue.
+	unstarted bool
 }
 
 func (p *Pool) startProc() (*proc, error) {
@@ -187,7 +194,7 @@ func (w *proc) watchdog() {
 			return
 		case <-t.C:
 		}
-		if !w.busy.Load() {
+		if w.busy.Load() == 0 {
 			continue
 		}
 		if rss := rssOf(w.pid); rss > limit {
@@ -268,7 +275,12 @@ func (w *proc) readFrames(r io.Reader) {
 			_, _ = io.Copy(io.Discard, br)
 			w.mu.Lock()
 			for id, ch := range w.waiting {
-				close(ch)
+				// Only the head of the queue can have started.
+				if len(w.queue) > 0 && w.queue[0] == id {
+					close(ch)
+				} else {
+					ch <- frame{unstarted: true}
+				}
 				delete(w.waiting, id)
 			}
 			w.mu.Unlock()
@@ -279,9 +291,12 @@ func (w *proc) readFrames(r io.Reader) {
 			w.mu.Lock()
 			ch := w.waiting[h.ID]
 			delete(w.waiting, h.ID)
+			if i := slices.Index(w.queue, h.ID); i >= 0 {
+				w.queue = slices.Delete(w.queue, i, i+1)
+			}
 			w.mu.Unlock()
 			if ch != nil {
-				ch <- frame{h, payload}
+				ch <- frame{h: h, payload: payload}
 			}
 		case opToken:
 			w.token(h)
@@ -377,34 +392,68 @@ func (w *proc) token(h *header) {
 	_ = w.out.write(reply, nil)
 }
 
-// errDied is a worker that ended while a request waited for its answer.
-var errDied = errors.New("the worker process ended")
+// Why a request got no answer.
+var (
+	// errDied: the worker ended while running it.
+	errDied = errors.New("the worker process ended")
+	// errUnstarted: the worker ended while it waited in its queue.
+	errUnstarted = errors.New("the worker process ended before the request started")
+	// errQueuedPastDeadline: stop fired while it still waited in the
+	// worker's queue (the worker answers it at once when it gets there).
+	errQueuedPastDeadline = errors.New("the request was still waiting in the worker's queue")
+)
 
-// request sends a frame and waits for its answer until the worker dies or
-// stop fires (stop may be nil).
+// request sends a load or call frame, which the worker queues and runs in
+// the order received, and waits for its answer until the worker dies or
+// stop fires (stop may be nil). Past stop, a request that started is
+// context.DeadlineExceeded (the caller kills the worker), one still
+// queued errQueuedPastDeadline.
 func (w *proc) request(h *header, payload []byte, stop <-chan struct{}) (frame, error) {
 	if h.ID == 0 {
 		h.ID = w.nextID.Add(1)
 	}
 	ch := make(chan frame, 1)
+	w.sendMu.Lock()
 	w.mu.Lock()
 	w.waiting[h.ID] = ch
+	w.queue = append(w.queue, h.ID)
 	w.mu.Unlock()
-	if err := w.out.write(h, payload); err != nil {
+	err := w.out.write(h, payload)
+	w.sendMu.Unlock()
+	if err != nil {
 		w.mu.Lock()
 		delete(w.waiting, h.ID)
 		w.mu.Unlock()
 		<-w.dead
 		return frame{}, errDied
 	}
-	select {
-	case f, ok := <-ch:
-		if !ok {
+	answer := func(f frame, ok bool) (frame, error) {
+		switch {
+		case !ok:
 			<-w.dead
 			return frame{}, errDied
+		case f.unstarted:
+			<-w.dead
+			return frame{}, errUnstarted
 		}
 		return f, nil
+	}
+	select {
+	case f, ok := <-ch:
+		return answer(f, ok)
 	case <-stop:
+		w.mu.Lock()
+		delete(w.waiting, h.ID)
+		started := len(w.queue) > 0 && w.queue[0] == h.ID
+		w.mu.Unlock()
+		select {
+		case f, ok := <-ch: // answered meanwhile
+			return answer(f, ok)
+		default:
+		}
+		if !started {
+			return frame{}, errQueuedPastDeadline
+		}
 		return frame{}, context.DeadlineExceeded
 	}
 }

@@ -50,6 +50,7 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 		in:      bufio.NewReaderSize(in, 64<<10),
 		out:     newFrameWriter(out),
 		pending: map[uint64]chan *header{},
+		calls:   map[uint64]context.CancelFunc{},
 		cache:   map[string]*list.Element{},
 		lru:     list.New(),
 	}
@@ -86,11 +87,19 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 			_ = w.out.write(&header{Op: opHTTP, Serving: synapse, Method: method, Status: status}, nil)
 		},
 	}))
-	jobs := make(chan job, 4)
+	// Loads and calls run one at a time, in the order they came: the
+	// server may send the next call while one runs (it tells which have
+	// started from that order), and this loop must keep reading meanwhile
+	// for token replies and cancels, so the queue never blocks it.
+	jobs := &jobQueue{ready: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for j := range jobs {
+		for {
+			j, ok := jobs.pop()
+			if !ok {
+				return
+			}
 			w.run(j)
 		}
 	}()
@@ -98,7 +107,7 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 		h, payload, err := readFrame(w.in)
 		if err != nil {
 			// The server went away (or said so): nothing left to do.
-			close(jobs)
+			jobs.close()
 			if errors.Is(err, io.EOF) {
 				<-done
 				return 0
@@ -111,14 +120,14 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 			if h.Op == opCall {
 				j.ctx, j.cancel = w.callContext(h)
 				w.mu.Lock()
-				w.current = j
+				w.calls[h.ID] = j.cancel
 				w.mu.Unlock()
 			}
-			jobs <- j
+			jobs.push(j)
 		case opCancel:
 			w.mu.Lock()
-			if w.current.h != nil && w.current.h.ID == h.ID {
-				w.current.cancel()
+			if cancel := w.calls[h.ID]; cancel != nil {
+				cancel()
 			}
 			w.mu.Unlock()
 		case opReply:
@@ -130,7 +139,7 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 				ch <- h
 			}
 		case opExit:
-			close(jobs)
+			jobs.close()
 			<-done
 			return 0
 		}
@@ -146,7 +155,7 @@ type worker struct {
 
 	mu      sync.Mutex
 	pending map[uint64]chan *header
-	current job
+	calls   map[uint64]context.CancelFunc // the calls queued or running, by id
 
 	// cache holds the loaded connectors by key (SHA-256, serving name and
 	// file), least recently used at the back.
@@ -178,8 +187,62 @@ func (w *worker) run(j job) {
 	case opLoad:
 		w.load(j.h, j.payload)
 	case opCall:
-		defer j.cancel()
+		defer func() {
+			j.cancel()
+			w.mu.Lock()
+			delete(w.calls, j.h.ID)
+			w.mu.Unlock()
+		}()
 		w.call(j)
+	}
+}
+
+// jobQueue is the worker's FIFO of loads and calls, unbounded so that
+// pushing never blocks the frame reader.
+type jobQueue struct {
+	mu     sync.Mutex
+	q      []job
+	closed bool
+	ready  chan struct{} // signalled after a push or close
+}
+
+func (q *jobQueue) push(j job) {
+	q.mu.Lock()
+	q.q = append(q.q, j)
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (q *jobQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the next job, waiting for one; false once closed and empty.
+func (q *jobQueue) pop() (job, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.q) > 0 {
+			j := q.q[0]
+			q.q[0] = job{}
+			q.q = q.q[1:]
+			q.mu.Unlock()
+			return j, true
+		}
+		if q.closed {
+			q.mu.Unlock()
+			return job{}, false
+		}
+		q.mu.Unlock()
+		<-q.ready
 	}
 }
 

@@ -40,9 +40,10 @@ func TestMain(m *testing.M) {
 }
 
 // workerProfileEnv, set to a file name prefix, makes each worker of the
-// benchmark write a CPU profile of its first workerProfileSecondsEnv
-// seconds (default 10) to PREFIX.PID: the pool kills its workers when it
-// closes, so a profile cannot wait for the worker's exit.
+// benchmark write CPU profiles to PREFIX.PID.N, one per
+// workerProfileSecondsEnv seconds (default 2): the pool kills its workers
+// when it closes, so a profile cannot wait for the worker's exit. Merge
+// them with go tool pprof.
 //
 //	SYNAPSE_JS_BENCH_WORKER_CPUPROFILE=/tmp/worker go test -run '^$' -bench InvokeHTTP ./host/server/
 const (
@@ -57,22 +58,33 @@ func profileWorker() {
 	}
 	secs, err := strconv.Atoi(os.Getenv(workerProfileSecondsEnv))
 	if err != nil || secs <= 0 {
-		secs = 10
+		secs = 2
 	}
-	f, err := os.Create(fmt.Sprintf("%s.%d", prefix, os.Getpid()))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker profile:", err)
+	start := func(n int) *os.File {
+		f, err := os.Create(fmt.Sprintf("%s.%d.%d", prefix, os.Getpid(), n))
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "worker profile:", err)
+			return nil
+		}
+		return f
+	}
+	f := start(0)
+	if f == nil {
 		return
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		fmt.Fprintln(os.Stderr, "worker profile:", err)
-		f.Close()
-		return
-	}
-	time.AfterFunc(time.Duration(secs)*time.Second, func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	})
+	go func() {
+		for n := 1; ; n++ {
+			time.Sleep(time.Duration(secs) * time.Second)
+			pprof.StopCPUProfile()
+			f.Close()
+			if f = start(n); f == nil {
+				return
+			}
+		}
+	}()
 }
 
 const (
