@@ -15,9 +15,9 @@ import (
 // The protocol between the server and a worker is a stream of frames in
 // each direction over the worker's stdin and stdout:
 //
-//	uint32 header length | uint32 payload length | header (JSON) | payload
+//	uint32 header length | uint32 payload length | header | payload
 //
-// The header says what the frame is; the payload carries the bulk bytes
+// The header says what the frame is (its binary form is in header.go); the payload carries the bulk bytes
 // (a source file, an envelope, a result body) as they are, so a 500-record
 // page is copied once and never re-encoded. Logs travel on stderr as
 // zerolog JSON lines.
@@ -40,7 +40,8 @@ const (
 // side allocate without limit.
 const maxFrame = 256 << 20
 
-// header is every frame's JSON part; each op uses a few of the fields.
+// header is every frame's first part; each op uses a few of the fields.
+// The JSON tags name the fields in headerRest's JSON and in messages.
 type header struct {
 	// Op is the frame's operation, one of the op constants.
 	Op string `json:"op"`
@@ -105,24 +106,27 @@ type header struct {
 	Status int `json:"status,omitempty"`
 }
 
-// frameWriter writes whole frames; it is safe for concurrent use.
+// frameWriter writes whole frames, each with one write; it is safe for
+// concurrent use.
 type frameWriter struct {
-	mu sync.Mutex
-	w  *bufio.Writer
+	mu  sync.Mutex
+	w   *bufio.Writer
+	hdr []byte // guarded by mu: the header being encoded, reused
 }
 
 func newFrameWriter(w io.Writer) *frameWriter { return &frameWriter{w: bufio.NewWriterSize(w, 64<<10)} }
 
 func (fw *frameWriter) write(h *header, payload []byte) error {
-	hb, err := json.Marshal(h)
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	hb, err := appendHeader(fw.hdr[:0], h)
 	if err != nil {
-		return fmt.Errorf("encode %s frame: %w", h.Op, err)
+		return err
 	}
+	fw.hdr = hb
 	var lens [8]byte
 	binary.BigEndian.PutUint32(lens[:4], uint32(len(hb)))
 	binary.BigEndian.PutUint32(lens[4:], uint32(len(payload)))
-	fw.mu.Lock()
-	defer fw.mu.Unlock()
 	if _, err := fw.w.Write(lens[:]); err != nil {
 		return err
 	}
@@ -149,13 +153,13 @@ func readFrame(r *bufio.Reader) (*header, []byte, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, nil, err
 	}
-	var h header
-	if err := json.Unmarshal(buf[:hl], &h); err != nil {
-		return nil, nil, fmt.Errorf("decode frame header: %w", err)
+	h, err := decodeHeader(buf[:hl:hl])
+	if err != nil {
+		return nil, nil, err
 	}
 	var payload []byte
 	if pl > 0 {
 		payload = buf[hl:]
 	}
-	return &h, payload, nil
+	return h, payload, nil
 }
