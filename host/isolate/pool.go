@@ -2,7 +2,8 @@
 // each under a memory limit, so that nothing a script does (exhaust
 // memory, spin in native code that ignores interrupts, crash the runtime)
 // can stop the server or another connector's calls. A worker that dies or
-// is killed fails only the call it was running, and the pool replaces it.
+// is killed fails only the call it was running (a call waiting in its
+// queue had not started and runs in another), and the pool replaces it.
 //
 // The server keeps what must be shared (the token memory, metrics, the
 // logger); workers reach it over the frame protocol in protocol.go.
@@ -44,8 +45,9 @@ type Options struct {
 	// Env is added to a worker's environment.
 	Env []string
 	// Workers is the most worker processes that run at once, hence the
-	// most calls in flight across all connectors (default 2 × CPUs, at
-	// least 4).
+	// most calls running across all connectors (default 2 × CPUs, at
+	// least 4); each may hold one more call of the same connector, waiting
+	// to start after the one it runs.
 	Workers int
 	// PerConnector is the most workers one connector's calls hold at once
 	// (default half of Workers, at least 1), so a connector whose calls
