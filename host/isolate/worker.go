@@ -89,61 +89,15 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 	}))
 	// Loads and calls run one at a time, in the order they came: the
 	// server may send the next call while one runs (it tells which have
-	// started from that order), and this loop must keep reading meanwhile
-	// for token replies and cancels, so the queue never blocks it.
-	jobs := &jobQueue{ready: make(chan struct{}, 1)}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			j, ok := jobs.pop()
-			if !ok {
-				return
-			}
-			w.run(j)
-		}
-	}()
-	for {
-		h, payload, err := readFrame(w.in)
-		if err != nil {
-			// The server went away (or said so): nothing left to do.
-			jobs.close()
-			if errors.Is(err, io.EOF) {
-				<-done
-				return 0
-			}
-			return 0
-		}
-		switch h.Op {
-		case opLoad, opCall:
-			j := job{h: h, payload: payload}
-			if h.Op == opCall {
-				j.ctx, j.cancel = w.callContext(h)
-				w.mu.Lock()
-				w.calls[h.ID] = j.cancel
-				w.mu.Unlock()
-			}
-			jobs.push(j)
-		case opCancel:
-			w.mu.Lock()
-			if cancel := w.calls[h.ID]; cancel != nil {
-				cancel()
-			}
-			w.mu.Unlock()
-		case opReply:
-			w.mu.Lock()
-			ch := w.pending[h.ID]
-			delete(w.pending, h.ID)
-			w.mu.Unlock()
-			if ch != nil {
-				ch <- h
-			}
-		case opExit:
-			jobs.close()
-			<-done
-			return 0
-		}
-	}
+	// started from that order), and frames must be read meanwhile for
+	// token replies and cancels.
+	q := newRunQueue()
+	finished := make(chan struct{})
+	go w.readLoop(q, finished)
+	<-finished
+	// The server went away (or said exit): finish what was sent.
+	q.wait()
+	return 0
 }
 
 type worker struct {
@@ -197,52 +151,104 @@ func (w *worker) run(j job) {
 	}
 }
 
-// jobQueue is the worker's FIFO of loads and calls, unbounded so that
-// pushing never blocks the frame reader.
-type jobQueue struct {
-	mu     sync.Mutex
-	q      []job
-	closed bool
-	ready  chan struct{} // signalled after a push or close
+// runQueue is the worker's FIFO of loads and calls when the goroutine
+// that read a job runs it.
+type runQueue struct {
+	mu      sync.Mutex
+	idle    *sync.Cond
+	q       []job
+	running bool // a goroutine is running jobs and will take the queued ones
 }
 
-func (q *jobQueue) push(j job) {
+func newRunQueue() *runQueue {
+	q := &runQueue{}
+	q.idle = sync.NewCond(&q.mu)
+	return q
+}
+
+// offer queues j, or returns true when nothing runs: the caller runs j.
+func (q *runQueue) offer(j job) bool {
 	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.running {
+		q.running = true
+		return true
+	}
 	q.q = append(q.q, j)
-	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
+	return false
 }
 
-func (q *jobQueue) close() {
+// next returns the job after the one the caller ran, or false, when the
+// caller stops running jobs.
+func (q *runQueue) next() (job, bool) {
 	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
+	defer q.mu.Unlock()
+	if len(q.q) > 0 {
+		j := q.q[0]
+		q.q[0] = job{}
+		q.q = q.q[1:]
+		return j, true
+	}
+	q.running = false
+	q.idle.Broadcast()
+	return job{}, false
+}
+
+// wait returns once no job runs or waits.
+func (q *runQueue) wait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.running {
+		q.idle.Wait()
 	}
 }
 
-// pop returns the next job, waiting for one; false once closed and empty.
-func (q *jobQueue) pop() (job, bool) {
+// readLoop reads frames until in ends or the server says exit, then
+// closes finished. A load or call that comes while nothing runs is run by
+// this goroutine at once, on its thread, while a new readLoop goes on
+// reading: handing it to another goroutine woke a second thread on the
+// path of every call.
+func (w *worker) readLoop(q *runQueue, finished chan<- struct{}) {
 	for {
-		q.mu.Lock()
-		if len(q.q) > 0 {
-			j := q.q[0]
-			q.q[0] = job{}
-			q.q = q.q[1:]
-			q.mu.Unlock()
-			return j, true
+		h, payload, err := readFrame(w.in)
+		if err != nil {
+			close(finished)
+			return
 		}
-		if q.closed {
-			q.mu.Unlock()
-			return job{}, false
+		switch h.Op {
+		case opLoad, opCall:
+			j := job{h: h, payload: payload}
+			if h.Op == opCall {
+				j.ctx, j.cancel = w.callContext(h)
+				w.mu.Lock()
+				w.calls[h.ID] = j.cancel
+				w.mu.Unlock()
+			}
+			if q.offer(j) {
+				go w.readLoop(q, finished)
+				for ok := true; ok; j, ok = q.next() {
+					w.run(j)
+				}
+				return
+			}
+		case opCancel:
+			w.mu.Lock()
+			if cancel := w.calls[h.ID]; cancel != nil {
+				cancel()
+			}
+			w.mu.Unlock()
+		case opReply:
+			w.mu.Lock()
+			ch := w.pending[h.ID]
+			delete(w.pending, h.ID)
+			w.mu.Unlock()
+			if ch != nil {
+				ch <- h
+			}
+		case opExit:
+			close(finished)
+			return
 		}
-		q.mu.Unlock()
-		<-q.ready
 	}
 }
 
