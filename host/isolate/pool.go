@@ -407,9 +407,7 @@ func (c *Connector) load(ctx context.Context, w *proc) (*header, error) {
 	p := c.pool
 	w.busy.Add(1)
 	defer w.busy.Add(-1)
-	stop := make(chan struct{})
-	defer context.AfterFunc(ctx, func() { close(stop) })()
-	f, err := w.request(&header{Op: opLoad, Key: c.key, Serving: c.serving, File: c.file}, c.src, stop)
+	f, err := w.request(ctx, &header{Op: opLoad, Key: c.key, Serving: c.serving, File: c.file}, c.src, 0)
 	fail := func(msg string) error {
 		return &host.LoadError{File: c.file, Problems: []host.Problem{{File: c.file, Message: msg}}}
 	}
@@ -540,8 +538,13 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 	if timeout <= 0 {
 		timeout = p.opts.Engine.Timeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > timeout {
+		// (The server's own context already ends at the call's deadline:
+		// a second one would cost a timer and five allocations per call.)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	typ := func() string { return callType(method, payload) }
 	c.inUse.Add(1)
 	defer c.inUse.Add(-1)
@@ -619,23 +622,11 @@ func (c *Connector) do(ctx context.Context, method string, payload []byte, opts 
 // told to the worker; a worker still busy at the deadline plus the grace
 // is killed.
 func (c *Connector) run(ctx context.Context, w *proc, method string, payload []byte, timeout time.Duration) (frame, error) {
-	grace := c.pool.opts.Grace
 	dl, _ := ctx.Deadline()
 	h := &header{Op: opCall, ID: w.nextID.Add(1), Key: c.key, Method: method, Timeout: int64(timeout), Deadline: dl.UnixNano()}
-	stop := make(chan struct{})
-	var once sync.Once
-	stopAfter := func(d time.Duration) {
-		time.AfterFunc(d, func() { once.Do(func() { close(stop) }) })
-	}
-	defer context.AfterFunc(ctx, func() {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			_ = w.out.write(&header{Op: opCancel, ID: h.ID}, nil)
-		}
-		stopAfter(grace)
-	})()
 	w.busy.Add(1)
 	defer w.busy.Add(-1)
-	f, err := w.request(h, payload, stop)
+	f, err := w.request(ctx, h, payload, c.pool.opts.Grace)
 	if errors.Is(err, context.DeadlineExceeded) {
 		w.kill(causeDeadline)
 		<-w.dead

@@ -398,17 +398,19 @@ var (
 	errDied = errors.New("the worker process ended")
 	// errUnstarted: the worker ended while it waited in its queue.
 	errUnstarted = errors.New("the worker process ended before the request started")
-	// errQueuedPastDeadline: stop fired while it still waited in the
-	// worker's queue (the worker answers it at once when it gets there).
+	// errQueuedPastDeadline: its context and grace ended while it still
+	// waited in the worker's queue (the worker answers it at once when it
+	// gets there).
 	errQueuedPastDeadline = errors.New("the request was still waiting in the worker's queue")
 )
 
 // request sends a load or call frame, which the worker queues and runs in
 // the order received, and waits for its answer until the worker dies or
-// stop fires (stop may be nil). Past stop, a request that started is
-// context.DeadlineExceeded (the caller kills the worker), one still
-// queued errQueuedPastDeadline.
-func (w *proc) request(h *header, payload []byte, stop <-chan struct{}) (frame, error) {
+// grace has passed after ctx ended. A call whose caller went away (ctx
+// cancelled) is cancelled in the worker at once. Past the grace, a request
+// that started is context.DeadlineExceeded (the caller kills the worker),
+// one still queued errQueuedPastDeadline.
+func (w *proc) request(ctx context.Context, h *header, payload []byte, grace time.Duration) (frame, error) {
 	if h.ID == 0 {
 		h.ID = w.nextID.Add(1)
 	}
@@ -441,21 +443,33 @@ func (w *proc) request(h *header, payload []byte, stop <-chan struct{}) (frame, 
 	select {
 	case f, ok := <-ch:
 		return answer(f, ok)
-	case <-stop:
-		w.mu.Lock()
-		delete(w.waiting, h.ID)
-		started := len(w.queue) > 0 && w.queue[0] == h.ID
-		w.mu.Unlock()
-		select {
-		case f, ok := <-ch: // answered meanwhile
-			return answer(f, ok)
-		default:
-		}
-		if !started {
-			return frame{}, errQueuedPastDeadline
-		}
-		return frame{}, context.DeadlineExceeded
+	case <-ctx.Done():
 	}
+	if h.Op == opCall && errors.Is(ctx.Err(), context.Canceled) {
+		_ = w.out.write(&header{Op: opCancel, ID: h.ID}, nil)
+	}
+	if grace > 0 {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case f, ok := <-ch:
+			return answer(f, ok)
+		case <-t.C:
+		}
+	}
+	w.mu.Lock()
+	delete(w.waiting, h.ID)
+	started := len(w.queue) > 0 && w.queue[0] == h.ID
+	w.mu.Unlock()
+	select {
+	case f, ok := <-ch: // answered meanwhile
+		return answer(f, ok)
+	default:
+	}
+	if !started {
+		return frame{}, errQueuedPastDeadline
+	}
+	return frame{}, context.DeadlineExceeded
 }
 
 // sysProcAttr makes a worker die with the server (Linux: the parent death
