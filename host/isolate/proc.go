@@ -56,6 +56,7 @@ type proc struct {
 	highMem     int                           // consecutive RSS samples at release that were high
 	rssAt       time.Time                     // when release last sampled the RSS
 	queue       []uint64                      // ids of the loads and calls sent and not answered, in the order sent: the worker runs them in that order, one at a time
+	headSince   time.Time                     // when queue[0] became the head (about when it started)
 	busy        atomic.Int32                  // loads and calls in flight (the watchdog looks while there are any)
 	sendMu      sync.Mutex                    // keeps queue in the order the frames are written
 	holders     int                           // guarded by pool.mu: the calls holding it (acquire to release)
@@ -293,6 +294,9 @@ func (w *proc) readFrames(r io.Reader) {
 			delete(w.waiting, h.ID)
 			if i := slices.Index(w.queue, h.ID); i >= 0 {
 				w.queue = slices.Delete(w.queue, i, i+1)
+				if i == 0 {
+					w.headSince = time.Now()
+				}
 			}
 			w.mu.Unlock()
 			if ch != nil {
@@ -392,6 +396,17 @@ func (w *proc) token(h *header) {
 	_ = w.out.write(reply, nil)
 }
 
+// headRunning is how long the request at the head of the queue has run
+// (about: it starts as soon as the worker reads it).
+func (w *proc) headRunning() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queue) == 0 {
+		return 0
+	}
+	return time.Since(w.headSince)
+}
+
 // Why a request got no answer.
 var (
 	// errDied: the worker ended while running it.
@@ -418,6 +433,9 @@ func (w *proc) request(ctx context.Context, h *header, payload []byte, grace tim
 	w.sendMu.Lock()
 	w.mu.Lock()
 	w.waiting[h.ID] = ch
+	if len(w.queue) == 0 {
+		w.headSince = time.Now()
+	}
 	w.queue = append(w.queue, h.ID)
 	w.mu.Unlock()
 	err := w.out.write(h, payload)

@@ -40,5 +40,9 @@ func (l serverLoader) Close() error {
 	return nil
 }
 
+// MaxConcurrency implements server.ConcurrencyLoader: the pool's bound for
+// one connector's calls.
+func (l serverLoader) MaxConcurrency() int { return l.p.MaxConcurrency() }
+
 // Pool returns the loader's pool, for tests and benchmarks.
 func (l serverLoader) Pool() *Pool { return l.p }

@@ -37,6 +37,16 @@ type Loader interface {
 	LoadAs(ctx context.Context, serving, filename string, src []byte) (Runner, error)
 }
 
+// ConcurrencyLoader is a Loader that bounds the calls of one connector
+// that it runs at once; that bound is the server's MaxConcurrency when
+// Options leave it zero (host/isolate's pool: its workers per connector
+// and the calls each may hold).
+type ConcurrencyLoader interface {
+	Loader
+	// MaxConcurrency is the most calls of one connector it takes at once.
+	MaxConcurrency() int
+}
+
 // engineLoader loads connectors in this process.
 type engineLoader struct{ e *host.Engine }
 

@@ -54,7 +54,7 @@ type Options struct {
 	// accepted too. With neither token set every endpoint is open.
 	InvokeToken string
 	// MaxConcurrency bounds the calls of one connector that run at once
-	// (default: the engine's pool size).
+	// (default: the engine's pool size, or a ConcurrencyLoader's bound).
 	MaxConcurrency int
 	// Queue bounds the calls of one connector waiting for a slot (default
 	// 128; negative means none may wait). A call beyond it is refused with
@@ -155,7 +155,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Engine.Timeout <= 0 {
 		opts.Engine.Timeout = host.DefaultTimeout
 	}
-	if opts.MaxConcurrency <= 0 {
+	defaultConcurrency := opts.MaxConcurrency <= 0
+	if defaultConcurrency {
 		opts.MaxConcurrency = opts.Engine.PoolSize
 	}
 	if opts.Queue == 0 {
@@ -203,6 +204,9 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 		s.loader = l
+		if cl, ok := l.(ConcurrencyLoader); ok && defaultConcurrency && cl.MaxConcurrency() > 0 {
+			s.opts.MaxConcurrency = cl.MaxConcurrency()
+		}
 	}
 	return s, nil
 }
