@@ -24,6 +24,7 @@ import (
 	"github.com/synapsejs/synapse-js/host/isolate"
 	"github.com/synapsejs/synapse-js/host/server"
 	"github.com/synapsejs/synapse-js/host/store"
+	"github.com/synapsejs/synapse-js/internal/gctune"
 )
 
 // workerEnv makes this test binary a worker process: the isolated server of
@@ -32,6 +33,9 @@ import (
 const workerEnv = "SYNAPSE_JS_SERVER_TEST_WORKER"
 
 func TestMain(m *testing.M) {
+	// As synapse-js's main does, for serve and its workers alike: the
+	// benchmark measures the server as it runs.
+	gctune.Apply(os.Getenv)
 	if os.Getenv(workerEnv) == "1" {
 		profileWorker()
 		os.Exit(isolate.WorkerMain(os.Stdin, os.Stdout, os.Stderr))
