@@ -207,8 +207,9 @@ var errClosed = errors.New("isolate: the worker pool is closed")
 // answer and picked another call (two process switches and a goroutine
 // handoff per call, most of an isolated trivial call's cost). A call
 // waiting in the queue of a worker that dies did not start: it is sent
-// again to another worker. Short calls gain up to a queue of three (more
-// gained nothing measurable).
+// again to another worker. For short calls a queue of three (with the
+// server admitting as many calls) measured 1.1-1.3x the rate of a queue
+// of one; two measured no better than one.
 const pipelineDepth = 4
 
 // pipelineMaxRun: a call queues only behind a call that has run for less

@@ -88,7 +88,7 @@ finish for up to --shutdown-grace.`,
 		envVar{EnvStore, "store", "the PostgreSQL store several hosts share"},
 		envVar{EnvTokenKey, "token-key", "the key of the shared OAuth tokens"})
 	fl.IntVar(&f.poolSize, "pool-size", 0, "runtimes per connector (default 2 x CPUs, at least 4)")
-	fl.IntVar(&f.maxConcurrency, "max-concurrency", 0, "calls of one connector that run at once (default: the pool size)")
+	fl.IntVar(&f.maxConcurrency, "max-concurrency", 0, "calls of one connector that run at once (default: under --isolate process, the workers one connector may hold x 4; under none, the pool size)")
 	fl.IntVar(&f.queue, "queue", server.DefaultQueue, "calls of one connector that may wait for a slot; more are answered 429")
 	fl.Int64Var(&f.maxUploadBytes, "max-upload-bytes", server.DefaultMaxUploadBytes, "the largest connector file accepted")
 	fl.Int64Var(&f.maxInvokeBytes, "max-invoke-bytes", server.DefaultMaxInvokeBytes, "the largest invoke or call request body accepted")
