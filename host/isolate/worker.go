@@ -93,7 +93,21 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 	// token replies and cancels.
 	q := newRunQueue()
 	finished := make(chan struct{})
-	go w.readLoop(q, finished)
+	// Two goroutines take turns: one reads, the other runs jobs or waits
+	// for its turn to read. (A new reader per job would start on a small
+	// stack and grow it through goja's deep calls on every call.)
+	turn := make(chan struct{}, 1)
+	turn <- struct{}{}
+	for range 2 {
+		go func() {
+			for range turn {
+				if !w.readLoop(q, turn) {
+					close(finished)
+					return
+				}
+			}
+		}()
+	}
 	<-finished
 	// The server went away (or said exit): finish what was sent.
 	q.wait()
@@ -203,17 +217,16 @@ func (q *runQueue) wait() {
 	}
 }
 
-// readLoop reads frames until in ends or the server says exit, then
-// closes finished. A load or call that comes while nothing runs is run by
-// this goroutine at once, on its thread, while a new readLoop goes on
-// reading: handing it to another goroutine woke a second thread on the
-// path of every call.
-func (w *worker) readLoop(q *runQueue, finished chan<- struct{}) {
+// readLoop reads frames until in ends or the server says exit (false),
+// or until a load or call comes while nothing runs (true): this goroutine
+// runs it at once, on its thread, and the queued ones after it, having
+// passed the reading on by turn. Handing the job to another goroutine
+// instead woke a second thread on the path of every call.
+func (w *worker) readLoop(q *runQueue, turn chan<- struct{}) bool {
 	for {
 		h, payload, err := readFrame(w.in)
 		if err != nil {
-			close(finished)
-			return
+			return false
 		}
 		switch h.Op {
 		case opLoad, opCall:
@@ -225,11 +238,11 @@ func (w *worker) readLoop(q *runQueue, finished chan<- struct{}) {
 				w.mu.Unlock()
 			}
 			if q.offer(j) {
-				go w.readLoop(q, finished)
+				turn <- struct{}{}
 				for ok := true; ok; j, ok = q.next() {
 					w.run(j)
 				}
-				return
+				return true
 			}
 		case opCancel:
 			w.mu.Lock()
@@ -246,8 +259,7 @@ func (w *worker) readLoop(q *runQueue, finished chan<- struct{}) {
 				ch <- h
 			}
 		case opExit:
-			close(finished)
-			return
+			return false
 		}
 	}
 }
