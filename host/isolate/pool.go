@@ -347,8 +347,9 @@ func (p *Pool) release(w *proc, c *Connector) {
 	// Reading /proc costs several syscalls and takes the worker's memory
 	// lock, a fifth of the server's CPU for a trivial call when done after
 	// every one: a stream of short calls samples at most every
-	// rssSampleEvery, each longer call once.
-	if now := time.Now(); now.Sub(w.rssAt) >= rssSampleEvery {
+	// rssSampleEvery, each longer call once, and once a sample is high
+	// every call does, so three calls in a row still decide.
+	if now := time.Now(); w.highMem > 0 || now.Sub(w.rssAt) >= rssSampleEvery {
 		w.rssAt = now
 		if rssOf(w.pid) > p.opts.MemoryLimit*6/10 {
 			w.highMem++

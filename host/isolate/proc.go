@@ -53,7 +53,7 @@ type proc struct {
 	crash       string                        // the first line of a Go crash report
 	outOfMemory bool                          // the worker reported running out of memory
 	calls       int                           // calls run so far
-	highMem     int                           // consecutive RSS samples at release that were high
+	highMem     int                           // consecutive calls whose RSS sample at release was high
 	rssAt       time.Time                     // when release last sampled the RSS
 	queue       []uint64                      // ids of the loads and calls sent and not answered, in the order sent: the worker runs them in that order, one at a time
 	headSince   time.Time                     // when queue[0] became the head (about when it started)
