@@ -12,6 +12,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	"github.com/synapsejs/synapse-js/host"
+	"github.com/synapsejs/synapse-js/internal/gctune"
 	"github.com/synapsejs/synapse-js/internal/text"
 	"github.com/synapsejs/synapse-js/internal/timearg"
 	"github.com/synapsejs/synapse-js/platform"
@@ -116,6 +117,9 @@ func (a *App) sync(ctx context.Context, file string, f *syncFlags) error {
 	}
 	if f.parallel < 1 {
 		return usageError("--parallel %d: want 1 or more", f.parallel)
+	}
+	if f.parallel > 1 {
+		gctune.Parallel(a.Getenv) // N slices keep N pages live
 	}
 	var since int64
 	if f.since != "" {

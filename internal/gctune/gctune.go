@@ -20,6 +20,9 @@ const (
 	GCPercent = 200
 	// MemoryLimit is GOMEMLIMIT's default here (a soft limit).
 	MemoryLimit = 512 << 20
+	// ParallelGCPercent is GOGC's default for a sync that reads several
+	// slices at once (see Parallel).
+	ParallelGCPercent = 150
 )
 
 // Apply sets GOGC and GOMEMLIMIT to the defaults above, each only when
@@ -42,5 +45,16 @@ func Apply(getenv func(string) string) {
 func Unlimited(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(math.MaxInt64)
+	}
+}
+
+// Parallel sets GOGC for a sync that reads several slices at once, unless
+// GOGC is set: each slice keeps its pages live, so at GCPercent the heap
+// grew with the slices (a 50,000-person sync in two slices peaked at
+// 56-69 MiB). At ParallelGCPercent it peaked at 50-60 MiB, at the same
+// speed; Go's default of 100 cost a fifth more CPU.
+func Parallel(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(ParallelGCPercent)
 	}
 }

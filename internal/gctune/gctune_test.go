@@ -46,3 +46,16 @@ func TestUnlimited(t *testing.T) {
 		t.Errorf("memory limit = %d with GOMEMLIMIT set, want 1 TiB", got)
 	}
 }
+
+func TestParallel(t *testing.T) {
+	old := debug.SetGCPercent(GCPercent)
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+	Parallel(func(string) string { return "" })
+	if got := debug.SetGCPercent(GCPercent); got != ParallelGCPercent {
+		t.Errorf("GOGC = %d, want %d", got, ParallelGCPercent)
+	}
+	Parallel(func(k string) string { return map[string]string{"GOGC": "300"}[k] })
+	if got := debug.SetGCPercent(GCPercent); got != GCPercent {
+		t.Errorf("GOGC = %d with GOGC set, want it left at %d", got, GCPercent)
+	}
+}
