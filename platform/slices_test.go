@@ -109,6 +109,16 @@ func (e *sliceEnv) sync(ctx context.Context, meta map[string]any, parallel int, 
 	return sum, r.State(), err
 }
 
+// onePager is the output of the sync one pager makes with meta.
+func (e *sliceEnv) onePager(meta map[string]any) []byte {
+	e.t.Helper()
+	out := e.file("seq")
+	if _, _, err := e.sync(context.Background(), meta, 1, out, "", nil); err != nil {
+		e.t.Fatal(err)
+	}
+	return read(e.t, out)
+}
+
 // file is a fresh output path.
 func (e *sliceEnv) file(name string) string {
 	e.runs++
@@ -190,10 +200,7 @@ func TestParallelSyncWritesWhatOnePagerWrites(t *testing.T) {
 func TestParallelSyncToStdout(t *testing.T) {
 	e := newSliceEnv(t)
 	ctx := context.Background()
-	seqOut := e.file("seq")
-	if _, _, err := e.sync(ctx, nil, 1, seqOut, "", nil); err != nil {
-		t.Fatal(err)
-	}
+	want := e.onePager(nil)
 	conn, _ := json.Marshal(map[string]any{"name": "t", "authConfig": map[string]any{}})
 	r := &Sync{Connector: e.c, Connection: conn, Schema: json.RawMessage(`{}`), Timeout: time.Minute, Until: e.end, Parallel: 2}
 	if err := r.LoadState("", "timed", "item", 0); err != nil {
@@ -211,7 +218,7 @@ func TestParallelSyncToStdout(t *testing.T) {
 	if sum.Slices < 2 {
 		t.Errorf("%d slices", sum.Slices)
 	}
-	sameOutput(t, "stdout", buf.Bytes(), read(t, seqOut))
+	sameOutput(t, "stdout", buf.Bytes(), want)
 }
 
 // An interrupt at any page leaves a state a rerun finishes from, in
@@ -263,11 +270,7 @@ func TestParallelSyncResumesFromAnyPage(t *testing.T) {
 func TestParallelSyncResumesASlice(t *testing.T) {
 	e := newSliceEnv(t)
 	ctx := context.Background()
-	seqOut := e.file("seq")
-	if _, _, err := e.sync(ctx, nil, 1, seqOut, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	want := read(t, seqOut)
+	want := e.onePager(nil)
 	lines := bytes.SplitAfter(want, []byte("\n"))
 	// The first 150 records are written; the state resumes the slice
 	// [lm of record 151, lm of record 400) at its second page.
@@ -310,11 +313,7 @@ func TestParallelSyncResumesASlice(t *testing.T) {
 func TestParallelSyncFailureKeepsAPrefix(t *testing.T) {
 	e := newSliceEnv(t)
 	ctx := context.Background()
-	seqOut := e.file("seq")
-	if _, _, err := e.sync(ctx, nil, 1, seqOut, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	want := read(t, seqOut)
+	want := e.onePager(nil)
 	out, statePath := e.file("out"), e.file("state")
 	// Any slice but the first fails on its second page.
 	_, _, err := e.sync(ctx, map[string]any{"failStart": 1}, 2, out, statePath, nil)
@@ -367,16 +366,14 @@ func TestParallelSyncRecordsWithoutLastModified(t *testing.T) {
 	e := newSliceEnv(t)
 	ctx := context.Background()
 	// Listed first: the window is never cut.
-	seqOut := e.file("seq")
-	if _, _, err := e.sync(ctx, map[string]any{"untimed": 3, "reverse": true, "n": 2, "size": 5}, 1, seqOut, "", nil); err != nil {
-		t.Fatal(err)
-	}
+	first := map[string]any{"untimed": 3, "reverse": true, "n": 2, "size": 5}
+	want := e.onePager(first)
 	out := e.file("par")
-	sum, _, err := e.sync(ctx, map[string]any{"untimed": 3, "reverse": true, "n": 2, "size": 5}, 2, out, "", nil)
+	sum, _, err := e.sync(ctx, first, 2, out, "", nil)
 	if err != nil || sum.Slices != 1 {
 		t.Fatalf("slices %d, err %v", sum.Slices, err)
 	}
-	sameOutput(t, "untimed first", read(t, out), read(t, seqOut))
+	sameOutput(t, "untimed first", read(t, out), want)
 	// Listed last, after the window was cut.
 	_, _, err = e.sync(ctx, map[string]any{"untimed": 3}, 2, e.file("par"), "", nil)
 	if err == nil || !strings.Contains(err.Error(), `record "u1" has no lastModified`) || !strings.Contains(err.Error(), "--parallel 1") {
@@ -389,11 +386,7 @@ func TestParallelSyncRecordsWithoutLastModified(t *testing.T) {
 func TestParallelSyncResumesAHeadBeforeItsFirstPage(t *testing.T) {
 	e := newSliceEnv(t)
 	e.end = 1700000000000 + 3600000 + 1000 // the data fills the window
-	seqOut := e.file("seq")
-	if _, _, err := e.sync(context.Background(), nil, 1, seqOut, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	want := read(t, seqOut)
+	want := e.onePager(nil)
 	out, statePath := e.file("out"), e.file("state")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -557,12 +557,7 @@ func (r *Sync) nextWindow() {
 // raise moves the high-water mark for a page whose highest written
 // lastModified is pageMax: only the records at the mark need their ids.
 func (r *Sync) raise(pageMax int64, recs []Record) {
-	st := &r.st
-	switch {
-	case st.HighWater == nil || pageMax > st.HighWater.LastModified:
-		st.HighWater = &HighWater{LastModified: pageMax}
-		clear(r.hwIDs)
-	case pageMax < st.HighWater.LastModified:
+	if !r.mark(pageMax) {
 		return
 	}
 	for i := range recs {
@@ -575,17 +570,26 @@ func (r *Sync) raise(pageMax int64, recs []Record) {
 // raiseIDs is raise for records already reduced to their highest
 // lastModified and the ids written with it (a parallel sync's slice).
 func (r *Sync) raiseIDs(top int64, ids map[string]bool) {
+	if !r.mark(top) {
+		return
+	}
+	for id := range ids {
+		r.hwIDs[id] = true
+	}
+}
+
+// mark moves the high-water mark up to top, and reports whether records
+// written at top now stand at the mark.
+func (r *Sync) mark(top int64) bool {
 	st := &r.st
 	switch {
 	case st.HighWater == nil || top > st.HighWater.LastModified:
 		st.HighWater = &HighWater{LastModified: top}
 		clear(r.hwIDs)
 	case top < st.HighWater.LastModified:
-		return
+		return false
 	}
-	for id := range ids {
-		r.hwIDs[id] = true
-	}
+	return true
 }
 
 func toSet(xs []string) map[string]bool {
