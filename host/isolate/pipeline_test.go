@@ -61,8 +61,11 @@ func (e *blockingEnd) waitArrived(t *testing.T) {
 // waits in the queue of the worker running its first.
 func pipelinePool(t *testing.T, end string) (*Pool, *Connector) {
 	t.Helper()
+	// A call queues behind the blocked one however long that has run:
+	// with the 5 ms default, whether it queued would depend on how fast
+	// the machine got the second call there.
 	p, err := New(Options{Command: []string{os.Args[0]}, Env: []string{pipelineWorkerEnv + "=1"}, Workers: 1,
-		MemoryLimit: 256 << 20, AddressSpace: -1})
+		MemoryLimit: 256 << 20, AddressSpace: -1, QueueBehind: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,10 @@ type Options struct {
 	MaxCalls int
 	// CacheSize is how many connectors a worker keeps loaded (default 64).
 	CacheSize int
+	// QueueBehind: a call waits in a busy worker's queue only behind a
+	// call that has run for less than this (default 5 ms); see
+	// pipelineDepth.
+	QueueBehind time.Duration
 	// AddressSpace caps a worker's virtual memory where no cgroup is
 	// available (default: MemoryLimit + 2 GiB; negative: no cap, for
 	// workers built with -race, which reserve terabytes).
@@ -113,6 +117,9 @@ func New(opts Options) (*Pool, error) {
 	opts.Grace = min(opts.Grace, MaxGrace)
 	if opts.MaxCalls <= 0 {
 		opts.MaxCalls = DefaultMaxCalls
+	}
+	if opts.QueueBehind <= 0 {
+		opts.QueueBehind = pipelineMaxRun
 	}
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = DefaultCacheSize
@@ -212,10 +219,10 @@ var errClosed = errors.New("isolate: the worker pool is closed")
 // of one; two measured no better than one.
 const pipelineDepth = 4
 
-// pipelineMaxRun: a call queues only behind a call that has run for less
-// than this. A long call (a large page, a slow end system) would hold up
-// the calls behind it while another worker may free up sooner; those wait
-// for a worker in the pool instead.
+// pipelineMaxRun is Options.QueueBehind's default: a call queues only
+// behind a call that has run for less than this. A long call (a large
+// page, a slow end system) would hold up the calls behind it while another
+// worker may free up sooner; those wait for a worker in the pool instead.
 const pipelineMaxRun = 5 * time.Millisecond
 
 // acquire takes a worker for one request of c, waiting until ctx ends for
@@ -316,7 +323,7 @@ func (p *Pool) pick(c *Connector) (w *proc, start bool) {
 	var best *proc
 	for q := range p.live {
 		if q.key == c.key && q.holders > 0 && q.holders < pipelineDepth && (best == nil || q.holders < best.holders) &&
-			q.alive() && q.endCause() == causeNone && q.isLoaded(c.key) && q.headRunning() < pipelineMaxRun {
+			q.alive() && q.endCause() == causeNone && q.isLoaded(c.key) && q.headRunning() < p.opts.QueueBehind {
 			best = q
 		}
 	}
