@@ -24,8 +24,8 @@ import (
 // first record past its end, which is only right because READ lists
 // records in ascending lastModified order: that is why a parallel sync is
 // asked for (--parallel), not the default. A window whose records come
-// out of order is not cut any further; one with a record without a
-// lastModified is not cut, or fails once it is.
+// out of order, or with a record without a lastModified, is not cut, or
+// fails (OrderError) once it is.
 //
 // The first slice's pages go to the output as they come, with the state
 // saved after each. A later slice's pages wait in an unlinked temporary
@@ -267,8 +267,9 @@ func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bo
 	}
 	for i := range recs {
 		rec := &recs[i]
+		cut := len(sl.queue) > 1 || !s.first
 		if !rec.HasLM {
-			if len(sl.queue) > 1 || !s.first {
+			if cut {
 				// Slices exist: each may list it, and none can tell it is
 				// its own.
 				return nil, false, false, fmt.Errorf("record %q has no lastModified, so a window read in slices cannot place it: read this entity with --parallel 1", rec.ID())
@@ -276,6 +277,11 @@ func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bo
 			sl.untimed = true // the window stays one slice
 		} else {
 			if rec.LastModified < prev {
+				if cut {
+					// A slice may already have stopped before records
+					// listed like this one: what was written may miss some.
+					return nil, false, false, &OrderError{ID: rec.ID(), LastModified: rec.LastModified, After: prev}
+				}
 				ordered = false
 			}
 			prev = max(prev, rec.LastModified)
@@ -296,6 +302,25 @@ func (sl *slicer) keep(s *slice, recs []Record) (kept []Record, past, ordered bo
 }
 
 const minInt64 = -1 << 63
+
+// OrderError is a parallel sync that met a record listed after one
+// modified later, once the window was cut into slices. A slice stops at
+// its first record past its end, so records listed out of order may be
+// missing from what was written: the entity must be read again, from the
+// start, one call after another.
+type OrderError struct {
+	// ID and LastModified are the record's.
+	ID           string
+	LastModified int64
+	// After is the lastModified of a record listed before it.
+	After int64
+}
+
+// Error implements error.
+func (e *OrderError) Error() string {
+	return fmt.Sprintf("read listed record %q (lastModified %s) after one modified at %s, once the window was cut into slices, so the output may miss records listed out of order: sync this entity again from the start with --parallel 1 (remove the state file), or not in slices at all",
+		e.ID, FormatMs(e.LastModified), FormatMs(e.After))
+}
 
 // deliver hands the records of a slice's page that are its own on: to
 // the writer when the slice is the head, else to its spill file. It

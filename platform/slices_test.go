@@ -27,7 +27,8 @@ import (
 // the window, [start, end); metaConfig.ignoreEnd reads to the end of its
 // data whatever the window says; metaConfig.floorEndMin filters the end
 // on whole minutes, as a coarse API would; metaConfig.reverse lists each
-// page newest first; metaConfig.untimed adds that many records without a
+// page newest first; metaConfig.swap swaps the listing's records at
+// every multiple of it with the next; metaConfig.untimed adds that many records without a
 // lastModified to the end of every listing; metaConfig.failStart makes a
 // read of a window starting at or after it fail on its second page;
 // metaConfig.gate is a URL the first call of every window but the first
@@ -58,6 +59,7 @@ module.exports = {
       if (t >= w.start && (m.ignoreEnd || t < end)) recs.push({ id: String(i), name: 'item', values: { i: i }, lastModified: t });
     }
     for (let k = 1; k <= Number(m.untimed || 0); k++) recs.push({ id: 'u' + k, name: 'item', values: { u: k } });
+    if (m.swap) for (let k = Number(m.swap); k + 1 < recs.length; k += Number(m.swap)) { const x = recs[k]; recs[k] = recs[k + 1]; recs[k + 1] = x; }
     const page = recs.slice(off, off + size);
     if (m.reverse) page.reverse();
     const next = off + page.length < recs.length ? String(off + page.length) : null;
@@ -448,5 +450,22 @@ func TestParallelSyncClosesASpillNotSent(t *testing.T) {
 	}
 	if err := f.Close(); err == nil {
 		t.Fatal("the spill file is still open")
+	}
+}
+
+// Records listed out of order once the window is cut stop the sync with
+// an OrderError: a slice may have stopped before such records.
+func TestParallelSyncRecordsOutOfOrder(t *testing.T) {
+	e := newSliceEnv(t)
+	// Every 97th record swapped with the next: the first page is in order,
+	// a later one is not.
+	_, _, err := e.sync(context.Background(), map[string]any{"swap": 97}, 2, e.file("par"), "", nil)
+	var oe *OrderError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "--parallel 1") {
+		t.Fatalf("err = %v", err)
+	}
+	// One pager writes them as listed.
+	if _, _, err := e.sync(context.Background(), map[string]any{"swap": 97}, 1, e.file("seq"), "", nil); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -64,9 +64,10 @@ the time another has not reached yet. Which records a slice writes is
 decided by their lastModified, and a slice stops at its first record past
 its end: that needs a connector whose read lists records in ascending
 lastModified order, as READ should (pipedrive.js's do, but for deal_product,
-read deal by deal). Records out of order stop further slicing, but one
-listed far out of order can be missed, so slices are asked for, not the
-default. A window with --limit is always
+read deal by deal). Records out of order before the window is cut keep it
+whole; after, they stop the sync with an error. One listed after the point
+where a slice stopped is missed without a word, so slices are asked for,
+not the default. A window with --limit is always
 read one call after another.
 `,
 		Example: `  synapse-js sync scripts/pipedrive.js --entity person --connection conn.json --out persons.ndjson
