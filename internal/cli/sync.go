@@ -57,8 +57,8 @@ With --out -, a rerun after a crash may repeat the last page (stdout cannot
 be truncated); with a file it never does.
 
 --parallel N reads a window in up to N slices of time side by side, and
-writes the same records in the same order as one pager would, several
-times faster on several CPUs. It starts as the platform does, with one call
+writes the same records in the same order as one pager would, faster on
+several CPUs. It starts as the platform does, with one call
 for the whole window; a reader with nothing to do takes the upper half of
 the time another has not reached yet. Which records a slice writes is
 decided by their lastModified, and a slice stops at its first record past
