@@ -43,8 +43,7 @@ const splitSecond = 1000
 type slice struct {
 	start, end int64
 	first      bool      // keeps records before start (the window's own first slice)
-	wm         Watermark // the first watermark it sends
-	next       Watermark // the watermark its pager sends next
+	next       Watermark // the watermark it sends next (its first, until it starts)
 	running    bool
 	done       bool
 
@@ -57,12 +56,10 @@ type slice struct {
 
 	head bool // its pages go straight to the output
 	// spill holds its pages until it is the head.
-	spill      *os.File
-	spillW     *bufio.Writer
-	spillN     int64
-	spillTop   int64
-	spillIDs   map[string]bool // ids kept with lastModified spillTop
-	spillAnyLM bool
+	spill   *os.File
+	spillW  *bufio.Writer
+	spillN  int64
+	spillHW mark // of the records in spill
 }
 
 // slicer reads one window in slices.
@@ -98,7 +95,7 @@ func (r *Sync) readSlices(ctx context.Context, n int, out *Output, jobs chan<- p
 	if st.SliceEnd > 0 {
 		end = st.SliceEnd
 	}
-	head := &slice{start: st.Window.Start, end: end, first: true, wm: *st.Next, next: *st.Next, head: true, ordered: true}
+	head := &slice{start: st.Window.Start, end: end, first: true, next: *st.Next, head: true, ordered: true}
 	if st.SliceStart > 0 {
 		head.start, head.first = st.SliceStart, false
 	}
@@ -151,7 +148,7 @@ func (sl *slicer) newSlice(start, end int64) *slice {
 	// enforced here, so a connector whose end filter is coarser than a
 	// split (whole minutes, say) cannot leave a gap below it.
 	wm := sl.sliceWM(start, sl.win.End)
-	return &slice{start: start, end: end, wm: wm, next: wm, ordered: true}
+	return &slice{start: start, end: end, next: wm, ordered: true}
 }
 
 // sliceWM is the first watermark of a slice: the window's, with the
@@ -234,7 +231,7 @@ func (sl *slicer) split() *slice {
 // read pages through slice s.
 func (sl *slicer) read(ctx context.Context, s *slice) error {
 	r := sl.r
-	p := NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, s.wm)
+	p := NewPager(r.Connector, r.Connection, r.Schema, r.Timeout, s.next)
 	// A resumed watermark's limit is the connector's page size, not a cap:
 	// a sliced window has none.
 	p.limit = 0
@@ -340,37 +337,30 @@ func (sl *slicer) deliver(ctx context.Context, s *slice, page []Record, next Wat
 	r.pages.Add(1)
 	s.ordered = ordered
 	s.next = next
-	pageMax, anyLM := pageTop(recs)
 	s.page = max(s.page, len(page))
 	for i := range recs {
 		if rec := &recs[i]; rec.HasLM {
 			if !s.seen || rec.LastModified < s.low {
 				s.low = rec.LastModified
 			}
+			if !s.seen || rec.LastModified > s.top {
+				s.top = rec.LastModified
+			}
 			s.kept++
 			s.seen = true
 		}
-	}
-	if anyLM && pageMax > s.top {
-		s.top = pageMax
 	}
 	if r.OnPage != nil {
 		r.OnPage(recs)
 	}
 	if s.head {
-		if anyLM {
-			r.raise(pageMax, recs)
-		}
+		r.hw.add(recs)
 		st.Records += int64(len(recs))
-		lines := make([][]byte, len(recs))
-		for i := range recs {
-			lines[i] = recs[i].Raw
-		}
 		sl.position(s, done)
-		if err := sl.send(ctx, pageJob{lines: lines}); err != nil {
+		if err := sl.send(ctx, pageJob{lines: rawLines(recs)}); err != nil {
 			return false, err
 		}
-	} else if err := sl.spillPage(s, recs, pageMax, anyLM); err != nil {
+	} else if err := sl.spillPage(s, recs); err != nil {
 		return false, err
 	}
 	if done {
@@ -396,8 +386,8 @@ func (sl *slicer) position(s *slice, done bool) {
 	case s.end < sl.win.End:
 		// Everything before s.end is written: the rest of the window is
 		// a slice of its own.
-		n := &slice{start: s.end, end: sl.win.End, wm: sl.sliceWM(s.end, sl.win.End), next: sl.sliceWM(s.end, sl.win.End)}
-		sl.resumeAt(&n.wm, n)
+		n := &slice{start: s.end, end: sl.win.End, next: sl.sliceWM(s.end, sl.win.End)}
+		sl.resumeAt(&n.next, n)
 	default:
 		st.Next, st.SliceStart, st.SliceEnd = nil, 0, 0
 	}
@@ -417,20 +407,8 @@ func (sl *slicer) resumeAt(next *Watermark, s *slice) {
 
 // send queues a job for the writer with a snapshot of the state.
 func (sl *slicer) send(ctx context.Context, j pageJob) error {
-	st := &sl.r.st
-	if st.HighWater != nil {
-		st.HighWater.IDs = setKeys(sl.r.hwIDs)
-	}
-	snap := *st
-	snap.Output.Records = sl.outRec
+	j.st = sl.r.snapshot(sl.outRec)
 	sl.outRec += int64(len(j.lines)) + j.spillRecords
-	snap.Window.SkipIDs = slices.Clone(st.Window.SkipIDs)
-	if st.HighWater != nil {
-		hw := *st.HighWater
-		hw.IDs = slices.Clone(hw.IDs)
-		snap.HighWater = &hw
-	}
-	j.st = snap
 	// Once a job is not sent, none after it may be: the output would
 	// have a gap where it belonged.
 	if sl.broken {
@@ -471,13 +449,11 @@ func (sl *slicer) advance(ctx context.Context) error {
 			j.spill, j.spillRecords = n.spill, n.spillN
 			n.spill, n.spillW = nil, nil
 			st.Records += n.spillN
-			if n.spillAnyLM {
-				r.raiseIDs(n.spillTop, n.spillIDs)
-			}
+			r.hw.merge(&n.spillHW)
 		}
 		if !n.running && !n.done {
 			// Not started: the state says where it starts.
-			next := n.wm
+			next := n.next
 			sl.resumeAt(&next, n)
 		} else {
 			sl.position(n, n.done)
@@ -496,7 +472,7 @@ func (sl *slicer) advance(ctx context.Context) error {
 }
 
 // spillPage keeps a page of a slice that is not the head yet.
-func (sl *slicer) spillPage(s *slice, recs []Record, pageMax int64, anyLM bool) error {
+func (sl *slicer) spillPage(s *slice, recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -509,34 +485,12 @@ func (sl *slicer) spillPage(s *slice, recs []Record, pageMax int64, anyLM bool) 
 		// it ends.
 		_ = os.Remove(f.Name())
 		s.spill, s.spillW = f, bufio.NewWriterSize(f, 256<<10)
-		s.spillIDs = map[string]bool{}
 	}
-	for i := range recs {
-		line := recs[i].Raw
-		if sl.out.redact != nil {
-			line = []byte(sl.out.redact.Redact(string(line)))
-		}
-		if _, err := s.spillW.Write(line); err != nil {
-			return fmt.Errorf("sync: spill file: %w", err)
-		}
-		if err := s.spillW.WriteByte('\n'); err != nil {
-			return fmt.Errorf("sync: spill file: %w", err)
-		}
+	if _, err := writeLines(s.spillW, rawLines(recs), sl.out.redact); err != nil {
+		return fmt.Errorf("sync: spill file: %w", err)
 	}
 	s.spillN += int64(len(recs))
-	if anyLM {
-		if !s.spillAnyLM || pageMax > s.spillTop {
-			s.spillTop, s.spillAnyLM = pageMax, true
-			clear(s.spillIDs)
-		}
-		if pageMax == s.spillTop {
-			for i := range recs {
-				if rec := &recs[i]; rec.HasLM && rec.LastModified == pageMax && rec.HasID {
-					s.spillIDs[string(rec.IDKey())] = true
-				}
-			}
-		}
-	}
+	s.spillHW.add(recs)
 	return nil
 }
 
@@ -551,13 +505,11 @@ func (sl *slicer) closeSpills() {
 	}
 }
 
-// pageTop is the highest lastModified of recs.
-func pageTop(recs []Record) (int64, bool) {
-	top, any := int64(0), false
+// rawLines is the records' NDJSON lines.
+func rawLines(recs []Record) [][]byte {
+	lines := make([][]byte, len(recs))
 	for i := range recs {
-		if rec := &recs[i]; rec.HasLM && (!any || rec.LastModified > top) {
-			top, any = rec.LastModified, true
-		}
+		lines[i] = recs[i].Raw
 	}
-	return top, any
+	return lines
 }

@@ -429,13 +429,13 @@ func TestParallelSyncResumesAHeadBeforeItsFirstPage(t *testing.T) {
 
 // A spill file handed to a job that cannot be sent is closed.
 func TestParallelSyncClosesASpillNotSent(t *testing.T) {
-	r := &Sync{hwIDs: map[string]bool{}}
+	r := &Sync{}
 	sl := &slicer{r: r, out: &Output{}, jobs: make(chan pageJob, 1), failed: make(chan struct{}), dir: t.TempDir(), win: Window{End: 10000}}
 	sl.cond = sync.NewCond(&sl.mu)
 	h := &slice{end: 5000, first: true, head: true, done: true}
 	n := &slice{start: 5000, end: 10000, done: true}
 	sl.queue = []*slice{h, n}
-	if err := sl.spillPage(n, []Record{{Raw: []byte(`{}`)}}, 0, false); err != nil {
+	if err := sl.spillPage(n, []Record{{Raw: []byte(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	f := n.spill

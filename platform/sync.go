@@ -133,7 +133,7 @@ type Sync struct {
 	resume    bool // st came from a state file
 	statePath string
 	skip      map[string]bool // Window.SkipIDs
-	hwIDs     map[string]bool // HighWater.IDs
+	hw        mark            // State.HighWater as it stands
 
 	// Counters the progress line reads.
 	written atomic.Int64
@@ -325,17 +325,10 @@ func (o *Output) appendFile(f *os.File) error {
 // Without one there is nothing to resume, and the fsync at close is
 // enough.
 func (o *Output) writePage(lines [][]byte, durable bool) error {
-	for _, l := range lines {
-		if o.redact != nil {
-			l = []byte(o.redact.Redact(string(l)))
-		}
-		if _, err := o.w.Write(l); err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		if err := o.w.WriteByte('\n'); err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		o.bytes += int64(len(l)) + 1
+	n, err := writeLines(o.w, lines, o.redact)
+	o.bytes += n
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
 	}
 	if err := o.w.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
@@ -346,6 +339,25 @@ func (o *Output) writePage(lines [][]byte, durable bool) error {
 		}
 	}
 	return nil
+}
+
+// writeLines writes NDJSON lines, with secrets redacted when redact is
+// set, and returns the bytes written.
+func writeLines(w *bufio.Writer, lines [][]byte, redact *bindings.Secrets) (int64, error) {
+	var n int64
+	for _, l := range lines {
+		if redact != nil {
+			l = []byte(redact.Redact(string(l)))
+		}
+		if _, err := w.Write(l); err != nil {
+			return n, err
+		}
+		if err := w.WriteByte('\n'); err != nil {
+			return n, err
+		}
+		n += int64(len(l)) + 1
+	}
+	return n, nil
 }
 
 // Summary is what a Run did.
@@ -440,9 +452,9 @@ func (r *Sync) read(ctx context.Context, out *Output, jobs chan<- pageJob, faile
 		r.nextWindow()
 	}
 	r.skip = toSet(st.Window.SkipIDs)
-	r.hwIDs = map[string]bool{}
+	r.hw = mark{}
 	if st.HighWater != nil {
-		r.hwIDs = toSet(st.HighWater.IDs)
+		r.hw = mark{set: true, top: st.HighWater.LastModified, ids: toSet(st.HighWater.IDs)}
 	}
 	sliced := st.SliceStart > 0 || st.SliceEnd > 0
 	if sliced && r.Limit > 0 {
@@ -479,7 +491,6 @@ func (r *Sync) read(ctx context.Context, out *Output, jobs chan<- pageJob, faile
 			if r.OnPage != nil {
 				written = make([]Record, 0, len(page.Records))
 			}
-			pageMax, anyLM := int64(0), false
 			for i := range page.Records {
 				rec := &page.Records[i]
 				if rec.HasLM && rec.LastModified == st.Window.Start && rec.HasID && len(r.skip) > 0 && r.skip[string(rec.IDKey())] {
@@ -490,13 +501,8 @@ func (r *Sync) read(ctx context.Context, out *Output, jobs chan<- pageJob, faile
 				if written != nil {
 					written = append(written, *rec)
 				}
-				if rec.HasLM && (!anyLM || rec.LastModified > pageMax) {
-					pageMax, anyLM = rec.LastModified, true
-				}
 			}
-			if anyLM {
-				r.raise(pageMax, page.Records)
-			}
+			r.hw.add(page.Records)
 			wrote += int64(len(lines))
 			st.Pages++
 			st.Records += int64(len(lines))
@@ -507,17 +513,8 @@ func (r *Sync) read(ctx context.Context, out *Output, jobs chan<- pageJob, faile
 				next := p.NextWatermark()
 				st.Next = &next
 			}
-			if st.HighWater != nil {
-				st.HighWater.IDs = setKeys(r.hwIDs)
-			}
-			snap := *st
-			snap.Output.Records = outRecords
+			snap := r.snapshot(outRecords)
 			outRecords += int64(len(lines))
-			snap.Window.SkipIDs = slices.Clone(st.Window.SkipIDs)
-			if st.HighWater != nil {
-				hw := *st.HighWater
-				snap.HighWater = &hw
-			}
 			select {
 			case jobs <- pageJob{lines: lines, recs: written, st: snap}:
 			case <-failed:
@@ -554,42 +551,82 @@ func (r *Sync) nextWindow() {
 	st.Next, st.SliceStart, st.SliceEnd = &wm, 0, 0
 }
 
-// raise moves the high-water mark for a page whose highest written
-// lastModified is pageMax: only the records at the mark need their ids.
-func (r *Sync) raise(pageMax int64, recs []Record) {
-	if !r.mark(pageMax) {
+// snapshot brings State.HighWater up to date and returns a copy of the
+// state for the writer to save once the output holds outRecords records.
+func (r *Sync) snapshot(outRecords int64) State {
+	st := &r.st
+	st.HighWater = r.hw.highWater() // a new one: saved copies share it
+	snap := *st
+	snap.Output.Records = outRecords
+	snap.Window.SkipIDs = slices.Clone(st.Window.SkipIDs)
+	return snap
+}
+
+// mark is the high-water rule: the highest lastModified written and the
+// ids written with it, which the next window, starting there, skips.
+type mark struct {
+	set bool
+	top int64
+	ids map[string]bool
+}
+
+// add takes in records written; those without a lastModified do not count.
+func (m *mark) add(recs []Record) {
+	top, any := pageTop(recs)
+	if !any || !m.raise(top) {
 		return
 	}
 	for i := range recs {
-		if rec := &recs[i]; rec.HasLM && rec.LastModified == pageMax && rec.HasID {
-			r.hwIDs[string(rec.IDKey())] = true
+		if rec := &recs[i]; rec.HasLM && rec.LastModified == top && rec.HasID {
+			m.ids[string(rec.IDKey())] = true
 		}
 	}
 }
 
-// raiseIDs is raise for records already reduced to their highest
-// lastModified and the ids written with it (a parallel sync's slice).
-func (r *Sync) raiseIDs(top int64, ids map[string]bool) {
-	if !r.mark(top) {
+// merge takes in the mark of records written after m's (a parallel
+// sync's spilled slice).
+func (m *mark) merge(o *mark) {
+	if !o.set || !m.raise(o.top) {
 		return
 	}
-	for id := range ids {
-		r.hwIDs[id] = true
+	for id := range o.ids {
+		m.ids[id] = true
 	}
 }
 
-// mark moves the high-water mark up to top, and reports whether records
-// written at top now stand at the mark.
-func (r *Sync) mark(top int64) bool {
-	st := &r.st
+// raise moves the mark up to top, and reports whether records written at
+// top now stand at it.
+func (m *mark) raise(top int64) bool {
 	switch {
-	case st.HighWater == nil || top > st.HighWater.LastModified:
-		st.HighWater = &HighWater{LastModified: top}
-		clear(r.hwIDs)
-	case top < st.HighWater.LastModified:
+	case !m.set || top > m.top:
+		m.set, m.top = true, top
+		if m.ids == nil {
+			m.ids = map[string]bool{}
+		}
+		clear(m.ids)
+	case top < m.top:
 		return false
 	}
 	return true
+}
+
+// highWater is the mark as the state file keeps it (nil before any).
+func (m *mark) highWater() *HighWater {
+	if !m.set {
+		return nil
+	}
+	return &HighWater{LastModified: m.top, IDs: setKeys(m.ids)}
+}
+
+// pageTop is the highest lastModified of recs.
+func pageTop(recs []Record) (int64, bool) {
+	top, any := int64(0), false
+	for i := range recs {
+		if rec := &recs[i]; rec.HasLM && (!any || rec.LastModified > top) {
+			top, any = rec.LastModified, true
+		}
+	}
+	return top, any
 }
 
 func toSet(xs []string) map[string]bool {
