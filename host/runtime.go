@@ -10,6 +10,7 @@ import (
 
 	"github.com/synapsejs/synapse-js/bindings"
 	jserrors "github.com/synapsejs/synapse-js/bindings/errors"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
 	"github.com/synapsejs/synapse-js/internal/jsvalue"
 )
 
@@ -63,6 +64,11 @@ func (c *Connector) newRuntime(ctx context.Context) (_ *runtime, err error) {
 		rt.call = nil
 	}()
 	if _, err := jserrors.Install(js); err != nil {
+		return nil, err
+	}
+	// Object.keys without a fresh string per key of a response's objects
+	// (the flattening loop of most connectors reads by those keys).
+	if err := jsjson.InstallKeys(js); err != nil {
 		return nil, err
 	}
 	if err := e.registry.Install(rt); err != nil {

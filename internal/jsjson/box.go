@@ -21,10 +21,14 @@ import (
 // then every value comes from rt.ToValue.
 type boxer struct {
 	asciiTab, intTab, floatTab unsafe.Pointer
-	strs                       []string
-	ints                       []int64
-	floats                     []float64
-	bytes                      []byte
+	// imported is goja's imported-string type and where its fields are,
+	// for key (nil when this goja's is not what key expects).
+	imported            reflect.Type
+	importedS, scannedF uintptr
+	strs                []string
+	ints                []int64
+	floats              []float64
+	bytes               []byte
 }
 
 // iface is the layout of a non-empty interface value.
@@ -42,7 +46,58 @@ func newBoxer(rt *goja.Runtime) boxer {
 	b.asciiTab = tabOf(rt.ToValue("ab"), reflect.String, "asciiString")
 	b.intTab = tabOf(rt.ToValue(int64(1)<<40), reflect.Int64, "valueInt")
 	b.floatTab = tabOf(rt.ToValue(0.5), reflect.Float64, "valueFloat")
+	b.imported, b.importedS, b.scannedF = importedLayout(rt)
 	return b
+}
+
+// importedLayout finds goja's imported string (a pointer to {s string; u
+// unicodeString; scanned bool}, which rt.ToValue makes of a long string)
+// and the offsets of its s and scanned fields.
+func importedLayout(rt *goja.Runtime) (reflect.Type, uintptr, uintptr) {
+	t := reflect.TypeOf(rt.ToValue("a string longer than sixteen bytes"))
+	if t == nil || t.Kind() != reflect.Pointer {
+		return nil, 0, 0
+	}
+	e := t.Elem()
+	if e.Kind() != reflect.Struct || e.Name() != "importedString" || e.PkgPath() != "github.com/dop251/goja" || e.NumField() != 3 {
+		return nil, 0, 0
+	}
+	s, u, sc := e.Field(0), e.Field(1), e.Field(2)
+	if s.Name != "s" || s.Type.Kind() != reflect.String || u.Name != "u" || u.Type.Kind() != reflect.Slice ||
+		sc.Name != "scanned" || sc.Type.Kind() != reflect.Bool {
+		return nil, 0, 0
+	}
+	return e, s.Offset, sc.Offset
+}
+
+// key is the JS string of an object key a script gets from Object.keys
+// (see InstallKeys) and then reads and writes members by. goja turns an
+// ASCII string into a property key by boxing it again, on every access;
+// an imported string is one already, so an ASCII key is made one, as
+// goja makes every string longer than 16 bytes and JSON.stringify's
+// results.
+func (b *boxer) key(rt *goja.Runtime, k string) goja.Value {
+	if b.imported == nil || len(k) > 16 || !isASCII(k) {
+		return rt.ToValue(k) // long: an imported string; short non-ASCII: scanned
+	}
+	p := reflect.New(b.imported)
+	base := p.UnsafePointer()
+	*(*string)(unsafe.Add(base, b.importedS)) = k
+	*(*bool)(unsafe.Add(base, b.scannedF)) = true // and u nil: ASCII
+	v, _ := p.Interface().(goja.Value)
+	if v == nil {
+		return rt.ToValue(k)
+	}
+	return v
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // tabOf is v's type word, if v's dynamic type is goja's named type of

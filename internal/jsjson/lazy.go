@@ -115,6 +115,10 @@ type shape struct {
 	addedIndex  map[string]int32 // once added is long
 	// cache remembers recent answers of find, once there is an index.
 	cache [keyCacheSize]keyCacheEntry
+	// jsKeys and addedJS are keys and added as JS strings, for
+	// Object.keys (see InstallKeys), made on first use.
+	jsKeys  []any
+	addedJS []any
 }
 
 const keyCacheSize = 16

@@ -159,6 +159,25 @@ var lazySnippets = map[string]string{
 			});
 		})(x);
 		return out`,
+	// keyStrings uses the keys Object.keys gives (imported strings with
+	// InstallKeys) as strings, property keys and Map keys, before and
+	// after the object gains, loses and re-gains keys.
+	"keyStrings": `const out = [];
+		(function walk(v) {
+			if (v === null || typeof v !== 'object') return;
+			const ks = Object.keys(v);
+			for (const k of ks) walk(v[k]);
+			if (Array.isArray(v)) return;
+			const m = new Map(ks.map((k, i) => [k, i]));
+			out.push(ks.map((k) => [typeof k, k.length, k === String(k), k + '!', k.toUpperCase(), JSON.stringify(k), m.get(String(k)),
+				k < 'm', v[k] === v[String(k)], Object.prototype.hasOwnProperty.call(v, k), ks.indexOf(k), k.charCodeAt(0), [k].includes(k.slice(0))]));
+			if (ks.length) { v[ks[0] + '_copy'] = v[ks[0]]; delete v[ks[ks.length - 1]]; v['42'] = 'index'; }
+			const again = Object.keys(v);
+			out.push(again, again.map((k) => v[k] === undefined), Object.keys(v).join('|'));
+			if (ks.length) v[ks[ks.length - 1]] = 'back';
+			out.push(Object.keys(v));
+		})(x);
+		return out`,
 	"move": `if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
 		const ks = Object.keys(x);
 		if (ks.length < 2) return x;
@@ -174,8 +193,13 @@ type lazyEnv struct {
 	fns map[string]goja.Callable
 }
 
-func newLazyEnv(t testing.TB) *lazyEnv {
+func newLazyEnv(t testing.TB, keys bool) *lazyEnv {
 	e := &lazyEnv{rt: goja.New(), fns: map[string]goja.Callable{}}
+	if keys {
+		if err := InstallKeys(e.rt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for name, body := range lazySnippets {
 		v, err := e.rt.RunString("(function(x) { 'use strict';\n" + body + "\n})")
 		if err != nil {
@@ -320,21 +344,24 @@ func sep(path string) string {
 
 // TestLazyMatchesPlain runs every snippet over every document, plain and
 // lazy, and compares what the script saw (exactly) and what is written
-// afterwards (as values).
+// afterwards (as values): in a runtime of goja's own and in one with
+// InstallKeys, where the plain values' Object.keys is still goja's.
 func TestLazyMatchesPlain(t *testing.T) {
 	t.Parallel()
 	docs := lazyCorpus(t)
-	e := newLazyEnv(t)
-	for _, src := range docs {
-		for name := range lazySnippets {
-			sawP, wireP := e.run(t, name, src, Parse)
-			sawL, wireL := e.run(t, name, src, ParseLazy)
-			if sawP != sawL {
-				t.Errorf("%s over %.80s: the script saw\nplain %s\nlazy  %s", name, src, sawP, sawL)
-				continue
-			}
-			if err := sameWire(wireP, wireL); err != nil {
-				t.Errorf("%s over %.80s: written %v", name, src, err)
+	for _, keys := range []bool{false, true} {
+		e := newLazyEnv(t, keys)
+		for _, src := range docs {
+			for name := range lazySnippets {
+				sawP, wireP := e.run(t, name, src, Parse)
+				sawL, wireL := e.run(t, name, src, ParseLazy)
+				if sawP != sawL {
+					t.Errorf("InstallKeys %v: %s over %.80s: the script saw\nplain %s\nlazy  %s", keys, name, src, sawP, sawL)
+					continue
+				}
+				if err := sameWire(wireP, wireL); err != nil {
+					t.Errorf("InstallKeys %v: %s over %.80s: written %v", keys, name, src, err)
+				}
 			}
 		}
 	}
