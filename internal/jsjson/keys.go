@@ -81,7 +81,7 @@ func (o *lazyObject) keyValues() []any {
 		case o.private:
 			out = append(out, o.d.keyValue(o.extra[j-base]))
 		default:
-			out = append(out, s.addedValue(o.d, j-base))
+			out = append(out, o.list.keyValue(o.d, j-base))
 		}
 	}
 	return out
@@ -98,12 +98,12 @@ func (s *shape) keyValues(d *doc) []any {
 	return s.jsKeys
 }
 
-// addedValue is shared added key j as a JS string.
-func (s *shape) addedValue(d *doc, j int) any {
-	for len(s.addedJS) <= j {
-		s.addedJS = append(s.addedJS, d.keyValue(s.added[len(s.addedJS)]))
+// keyValue is key j of l as a JS string.
+func (l *addedList) keyValue(d *doc, j int) any {
+	for len(l.js) <= j {
+		l.js = append(l.js, d.keyValue(l.keys[len(l.js)]))
 	}
-	return s.addedJS[j]
+	return l.js[j]
 }
 
 // keyValue is key as a JS string.

@@ -105,21 +105,32 @@ type shape struct {
 	// shape: the records of a page get the same ones (flattened fields),
 	// so the next object's slots are made the right size.
 	grow int
-	// added is the keys the objects of this shape were given, in the
-	// order the first one got them, each once: an object that is given
-	// the same ones in the same order (the records of a page, flattened
-	// alike) shares this list, and their quoted forms, instead of
-	// keeping its own.
-	added       []string
-	addedQuoted [][]byte
-	addedIndex  map[string]int32 // once added is long
+	// lists are the sequences of keys the objects of this shape were
+	// given, each key once per list: an object given the same keys in the
+	// same order as another (the records of a page, flattened alike)
+	// shares that list, and its quoted and JS forms, instead of keeping
+	// its own. There are a few: records whose optional fields differ
+	// (a monetary field null in some, split in two in others) take
+	// different but recurring paths.
+	lists []*addedList
 	// cache remembers recent answers of find, once there is an index.
 	cache [keyCacheSize]keyCacheEntry
-	// jsKeys and addedJS are keys and added as JS strings, for
-	// Object.keys (see InstallKeys), made on first use.
-	jsKeys  []any
-	addedJS []any
+	// jsKeys is keys as JS strings, for Object.keys (see InstallKeys),
+	// made on first use.
+	jsKeys []any
 }
+
+// addedList is one sequence of keys objects of a shape were given.
+type addedList struct {
+	keys   []string
+	quoted [][]byte         // keys as JSON strings, made on first write
+	index  map[string]int32 // once keys is long
+	js     []any            // keys as JS strings, made on first use
+}
+
+// maxLists bounds a shape's lists: an object that would need another
+// keeps its own keys.
+const maxLists = 8
 
 const keyCacheSize = 16
 
@@ -133,34 +144,80 @@ type keyCacheEntry struct {
 // keeps its own list.
 const maxAdded = 256
 
-// hasAdded reports that key is among the shared added keys.
-func (s *shape) hasAdded(key string) bool {
-	if s.addedIndex != nil {
-		_, ok := s.addedIndex[key]
-		return ok
+// pos is key's position in l, or -1.
+func (l *addedList) pos(key string) int {
+	if l.index != nil {
+		if j, ok := l.index[key]; ok {
+			return int(j)
+		}
+		return -1
 	}
-	return slices.Contains(s.added, key)
+	return slices.Index(l.keys, key)
 }
 
-// addAdded appends key to the shared added keys.
-func (s *shape) addAdded(key string) {
-	s.added = append(s.added, key)
-	if s.addedIndex != nil {
-		s.addedIndex[key] = int32(len(s.added) - 1)
-	} else if len(s.added) > 8 {
-		s.addedIndex = make(map[string]int32, 2*len(s.added))
-		for j, k := range s.added {
-			s.addedIndex[k] = int32(j)
+// add appends key to l.
+func (l *addedList) add(key string) {
+	l.keys = append(l.keys, key)
+	if l.index != nil {
+		l.index[key] = int32(len(l.keys) - 1)
+	} else if len(l.keys) > 8 {
+		l.index = make(map[string]int32, 2*len(l.keys))
+		for j, k := range l.keys {
+			l.index[k] = int32(j)
 		}
 	}
 }
 
-// quotedAdded returns shared added key j as a JSON string.
-func (s *shape) quotedAdded(j int) []byte {
-	for len(s.addedQuoted) <= j {
-		s.addedQuoted = append(s.addedQuoted, AppendString(nil, s.added[len(s.addedQuoted)]))
+// quotedKey returns key j of l as a JSON string.
+func (l *addedList) quotedKey(j int) []byte {
+	for len(l.quoted) <= j {
+		l.quoted = append(l.quoted, AppendString(nil, l.keys[len(l.quoted)]))
 	}
-	return s.addedQuoted[j]
+	return l.quoted[j]
+}
+
+// follow returns the list an object on list l (nil: none yet), given p
+// keys so far, continues on when given key as its next: l itself, if
+// key is its next or can be, another of the shape's lists that starts
+// with the same p keys and then key, or a new one. It returns nil when
+// the object must keep its own keys: key is among its p already (a
+// deleted key given again), or the shape has as many lists as it keeps.
+func (s *shape) follow(l *addedList, p int, key string) *addedList {
+	if l != nil {
+		if p < len(l.keys) && l.keys[p] == key {
+			return l
+		}
+		if j := l.pos(key); j >= 0 && j < p {
+			return nil
+		}
+		if p == len(l.keys) && p < maxAdded {
+			l.add(key)
+			return l
+		}
+	}
+	var prefix []string
+	if l != nil {
+		prefix = l.keys[:p]
+	}
+	for _, c := range s.lists {
+		if len(c.keys) > p && c.keys[p] == key && slices.Equal(c.keys[:p], prefix) {
+			return c
+		}
+	}
+	if len(s.lists) == maxLists || p >= maxAdded {
+		return nil
+	}
+	c := &addedList{keys: make([]string, p, p+1+s.grow)}
+	copy(c.keys, prefix)
+	if p > 8 {
+		c.index = make(map[string]int32, 2*(p+1))
+		for j, k := range c.keys {
+			c.index[k] = int32(j)
+		}
+	}
+	c.add(key)
+	s.lists = append(s.lists, c)
+	return c
 }
 
 // quotedKey returns key j as a JSON string.
@@ -390,10 +447,11 @@ type lazyObject struct {
 	base
 	shape *shape // nil until first used
 	slots []slot // the shape's keys, then the added ones
-	// nExtra counts the keys added; they are shape.added[:nExtra] unless
-	// private, when this object was given keys its shape's others were
-	// not: then they are extra.
+	// nExtra counts the keys added; they are list.keys[:nExtra] unless
+	// private, when this object was given keys in an order no list of
+	// its shape holds: then they are extra.
 	nExtra  int
+	list    *addedList
 	private bool
 	extra   []string
 	// extraIndex finds private extra keys once there are many.
@@ -425,7 +483,7 @@ func (o *lazyObject) extraKey(j int) string {
 	if o.private {
 		return o.extra[j]
 	}
-	return o.shape.added[j]
+	return o.list.keys[j]
 }
 
 // find returns the slot of a live key, or -1.
@@ -457,19 +515,20 @@ func (o *lazyObject) lookup(key string) int {
 	}
 	base := len(o.shape.keys)
 	if !o.private {
-		if p := o.nExtra; p < len(o.shape.added) && o.shape.added[p] == key {
-			// The next key this shape's objects were given: not one of
-			// those before it (each is there once), so not one of this
+		l := o.list
+		if p := o.nExtra; p < len(l.keys) && l.keys[p] == key {
+			// The next key of this object's list: not one of those
+			// before it (each is there once), so not one of this
 			// object's.
 			return -1
 		}
-		if idx := o.shape.addedIndex; idx != nil {
+		if idx := l.index; idx != nil {
 			if j, ok := idx[key]; ok && int(j) < o.nExtra && o.slots[base+int(j)].state != sDeleted {
 				return base + int(j)
 			}
 			return -1
 		}
-		for j, k := range o.shape.added[:o.nExtra] {
+		for j, k := range l.keys[:o.nExtra] {
 			if k == key && o.slots[base+j].state != sDeleted {
 				return base + j
 			}
@@ -538,17 +597,16 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 		o.indexed = true
 	}
 	if !o.private {
-		switch {
-		case p < len(s.added) && s.added[p] == key:
-			return true // as the shape's others were given
-		case p == len(s.added) && p < maxAdded && !s.hasAdded(key):
-			s.addAdded(key)
+		if l := s.follow(o.list, p, key); l != nil {
+			o.list = l // as others of its shape were given
 			return true
 		}
 		// Keys of its own: from here on this object keeps its list.
 		o.private = true
 		o.extra = make([]string, p, max(2*p, s.grow, 4))
-		copy(o.extra, s.added[:p])
+		if p > 0 {
+			copy(o.extra, o.list.keys[:p])
+		}
 		if p > 16 {
 			o.extraIndex = make(map[string]int32, 2*p)
 			base := len(s.keys)
@@ -845,7 +903,7 @@ func (o *lazyObject) appendTo(dst []byte, depth int) ([]byte, error) {
 			if o.private {
 				dst = AppendString(dst, o.extra[j-base])
 			} else {
-				dst = append(dst, o.shape.quotedAdded(j-base)...)
+				dst = append(dst, o.list.quotedKey(j-base)...)
 			}
 		}
 		dst = append(dst, ':')

@@ -588,3 +588,89 @@ func FuzzParseLazy(f *testing.F) {
 		}
 	})
 }
+
+// TestLazyAddedListsShared: objects of one shape given keys in a few
+// recurring orders (records whose optional fields differ) share a list
+// per order instead of keeping their own, up to maxLists orders, and
+// read and write as plain objects do either way.
+func TestLazyAddedListsShared(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := range 40 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"id":%d,"m":%s}`, i, map[bool]string{true: `{"value":1.0,"currency":"EUR"}`, false: "null"}[i%3 == 0])
+	}
+	sb.WriteString("]")
+	src := sb.String()
+	const script = `(function(x, orders) {
+		x.forEach((r, i) => {
+			const m = r.m;
+			if (m !== null) { r.m = m.value; r.m_currency = m.currency; } else { r.m = 0; }
+			for (const k of orders[i % orders.length]) r[k] = k + i;
+		});
+		return JSON.stringify(x.map((r) => Object.keys(r)));
+	})`
+	for _, c := range []struct {
+		orders  string
+		private bool
+	}{
+		{`[["a", "b"], ["a", "c"], ["b"]]`, false},
+		{`[["a", "b", "c", "d"], ["b", "a"], ["c"], ["d", "a"], ["e"], ["f"], ["g"], ["h"], ["i"], ["j"]]`, true},
+	} {
+		rt := goja.New()
+		if err := InstallKeys(rt); err != nil {
+			t.Fatal(err)
+		}
+		fv, err := rt.RunString(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn, _ := goja.AssertFunction(fv)
+		orders, err := rt.RunString(c.orders)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen [2]string
+		var wire [2][]byte
+		var lazy goja.Value
+		for i, parse := range []func(*goja.Runtime, []byte) (goja.Value, error){Parse, ParseLazy} {
+			x, err := parse(rt, []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := fn(goja.Undefined(), x, orders)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[i] = got.String()
+			if wire[i], err = Append(nil, x); err != nil {
+				t.Fatal(err)
+			}
+			lazy = x
+		}
+		if seen[0] != seen[1] {
+			t.Errorf("orders %s: keys\nplain %s\nlazy  %s", c.orders, seen[0], seen[1])
+		}
+		if err := sameWire(wire[0], wire[1]); err != nil {
+			t.Errorf("orders %s: %v", c.orders, err)
+		}
+		arr := lazy.(*goja.Object).Export().(*lazyArray)
+		private, lists := 0, 0
+		for j := range arr.slots {
+			o := arr.slots[j].v.(*goja.Object).Export().(*lazyObject)
+			if o.private {
+				private++
+			}
+			lists = len(o.shape.lists)
+		}
+		if lists > maxLists {
+			t.Errorf("orders %s: %d lists, want at most %d", c.orders, lists, maxLists)
+		}
+		if got := private > 0; got != c.private {
+			t.Errorf("orders %s: %d of 40 objects keep their own keys (%d lists), want private %v", c.orders, private, lists, c.private)
+		}
+	}
+}
