@@ -67,6 +67,14 @@ func importedLayout(rt *goja.Runtime) (reflect.Type, uintptr, uintptr) {
 		sc.Name != "scanned" || sc.Type.Kind() != reflect.Bool {
 		return nil, 0, 0
 	}
+	// The meaning too: goja, made to scan an ASCII string of its own,
+	// leaves it scanned, with no UTF-16 copy, which is what key writes.
+	v := rt.ToValue("an ASCII string longer than sixteen bytes")
+	_ = v.ToObject(rt).Get("length")
+	base := reflect.ValueOf(v).UnsafePointer()
+	if !*(*bool)(unsafe.Add(base, sc.Offset)) || reflect.NewAt(u.Type, unsafe.Add(base, u.Offset)).Elem().Len() != 0 {
+		return nil, 0, 0
+	}
 	return e, s.Offset, sc.Offset
 }
 
