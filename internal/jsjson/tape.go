@@ -100,7 +100,6 @@ func (p *tapeParser) parse() error {
 		ci        = -1 // the innermost open container's node
 		closer    byte // its closing bracket: '}' for an object, ']' for an array
 		c, fl     byte
-		isKey     bool
 		w         uint64
 		nd        *node
 	)
@@ -114,7 +113,6 @@ value: // a value starts at pos
 	c = data[pos]
 	switch {
 	case c == '"':
-		isKey = false
 		goto str
 	case c == '-' || c-'0' < 10:
 		// Integers and plain decimals here; an exponent (and any
@@ -232,33 +230,11 @@ scalar: // a value of kind c and flags fl spans pos to j
 	nd = &nodes[k]
 	nd.start, nd.end, nd.next, nd.n, nd.kind, nd.flags = int32(pos), int32(j), int32(k+1), 0, c, fl
 	pos = j
-	if !isKey {
-		goto after
-	}
-	isKey = false
-	if pos < len(data) && data[pos] <= ' ' {
-		if j = skipSpaceFrom(data, pos); j != pos {
-			pos = j
-			nodes[ci].flags |= fSpace
-		}
-	}
-	if pos >= len(data) || data[pos] != ':' {
-		p.pos = pos
-		t := tape{data: data, nodes: nodes}
-		return p.errorf("unexpected %s, want ':' after key %q", p.describe(), t.str(int32(len(nodes)-1), &p.buf))
-	}
-	pos++
-	if pos < len(data) && data[pos] <= ' ' {
-		if j = skipSpaceFrom(data, pos); j != pos {
-			pos = j
-			nodes[ci].flags |= fSpace
-		}
-	}
-	goto value
+	goto after
 
-str: // a string (a key when isKey) starts at pos
+str: // a string value starts at pos
 	// Eight bytes at a time, as plainEnd, to the first byte that is not
-	// printable ASCII.
+	// printable ASCII; the last few bytes of the document by plainEnd.
 	j = pos + 1
 	for j <= len(data)-8 {
 		// (j+8 <= len(data): an unchecked load of data[j:j+8], the
@@ -269,12 +245,7 @@ str: // a string (a key when isKey) starts at pos
 		}
 		j += 8
 	}
-	for j < len(data) {
-		if c = data[j]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
-		j++
-	}
+	j = plainEnd(data, j)
 strEnd:
 	c, fl = nString, fPlain
 	if j < len(data) && data[j] == '"' {
@@ -291,16 +262,65 @@ strEnd:
 	if ci >= 0 {
 		nodes[ci].flags |= fl
 	}
-	c = nString
 	goto scalar
 
 key: // an object's key is wanted at pos
+	// The string scan of str again: its own copy, so that what follows
+	// a key (almost always a colon straight after it) is read without
+	// a test of which of the two it was.
 	if pos >= len(data) || data[pos] != '"' {
 		p.pos = pos
 		return p.errorf("unexpected %s, want a string key", p.describe())
 	}
-	isKey = true
-	goto str
+	j = pos + 1
+	for j <= len(data)-8 {
+		if w = plainMask(binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(base, j)), 8))); w != 0 {
+			j += bits.TrailingZeros64(w) / 8
+			goto keyEnd
+		}
+		j += 8
+	}
+	j = plainEnd(data, j)
+keyEnd:
+	fl = fPlain
+	if j < len(data) && data[j] == '"' {
+		j++
+	} else {
+		p.pos = pos
+		var err error
+		if j, fl, err = p.slowString(j); err != nil {
+			return err
+		}
+		nodes[ci].flags |= fl
+	}
+	if k = len(nodes); k == cap(nodes) {
+		nodes = append(nodes, node{})[:k]
+	}
+	nodes = nodes[:k+1]
+	nd = &nodes[k]
+	nd.start, nd.end, nd.next, nd.n, nd.kind, nd.flags = int32(pos), int32(j), int32(k+1), 0, nString, fl
+	pos = j
+	if pos < len(data) && data[pos] == ':' {
+		pos++
+	} else {
+		if j = skipSpaceFrom(data, pos); j != pos {
+			pos = j
+			nodes[ci].flags |= fSpace
+		}
+		if pos >= len(data) || data[pos] != ':' {
+			p.pos = pos
+			t := tape{data: data, nodes: nodes}
+			return p.errorf("unexpected %s, want ':' after key %q", p.describe(), t.str(int32(len(nodes)-1), &p.buf))
+		}
+		pos++
+	}
+	if pos < len(data) && data[pos] <= ' ' {
+		if j = skipSpaceFrom(data, pos); j != pos {
+			pos = j
+			nodes[ci].flags |= fSpace
+		}
+	}
+	goto value
 
 after: // a value ended at pos
 	if ci < 0 {
