@@ -69,3 +69,17 @@ func BenchmarkLazyFlattenPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTapeSandboxPage is parseTape over a 500-person page of the
+// Pipedrive sandbox, the page BenchmarkReadPersonsPage of the scripts
+// reads: the figure for changes to the tape parser.
+func BenchmarkTapeSandboxPage(b *testing.B) {
+	data := sandboxPages(b, 500, "/api/v2/persons?limit=500")[0]
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseTape(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -327,15 +327,8 @@ func (p *parser) str() (string, error) {
 // plain run (a quote, a backslash, a control byte or a non-ASCII byte), or
 // len(b): the fast path of every string both parsers read.
 func plainEnd(b []byte, i int) int {
-	// Eight bytes at a time: a word's high bits flag its bytes that are
-	// below 0x20, a quote, a backslash or not ASCII. A flag can be wrong
-	// only above a right one (a borrow), so the lowest is the answer.
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		q := w ^ ('"' * lo)
-		bs := w ^ ('\\' * lo)
-		if m := ((w-0x20*lo)|(q-lo)|(bs-lo))&^w&hi | w&hi; m != 0 {
+		if m := plainMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
@@ -345,6 +338,22 @@ func plainEnd(b []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// lo and hi are the words of eight bytes of 0x01 and of 0x80, for the
+// scans of eight bytes at a time.
+const lo, hi = 0x0101010101010101, 0x8080808080808080
+
+// plainMask flags the bytes of w (eight bytes of a string, the first
+// lowest) that end a plain run: its high bits are set for bytes below
+// 0x20, quotes, backslashes and bytes of 0x80 and up. A flag can be wrong
+// only above a right one (a borrow), so the lowest is the answer.
+//
+// A quote xor 2 is a space, and control bytes xor 2 stay below 0x20, so
+// one subtraction finds both; or-ing in w itself flags the bytes of 0x80
+// and up (whose subtractions borrow nothing).
+func plainMask(w uint64) uint64 {
+	return (((w ^ (2 * lo)) - 0x21*lo) | ((w ^ ('\\' * lo)) - lo) | w) & hi
 }
 
 func hex4(b []byte, i int) (rune, bool) {

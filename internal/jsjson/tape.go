@@ -1,9 +1,12 @@
 package jsjson
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dop251/goja"
 )
@@ -58,8 +61,9 @@ type tape struct {
 type tapeParser struct {
 	parser
 	nodes []node
-	ws    int // white space runs skipped so far
-	bad   int // strings with invalid UTF-8 so far
+	// stack holds the nodes of the open containers around the innermost
+	// one (-1 for the top level, outside any).
+	stack []int32
 }
 
 func parseTape(data []byte) (*tape, error) {
@@ -69,236 +73,377 @@ func parseTape(data []byte) (*tape, error) {
 	// API pages of records run at about one node per 14 bytes (a
 	// Pipedrive persons page: 506 KB, 36,250 nodes): sized for them, the
 	// node slice is made once instead of grown, which copied it.
-	p := tapeParser{parser: parser{data: data}, nodes: make([]node, 0, 16+len(data)/12)}
-	p.space()
-	if err := p.value(0); err != nil {
+	p := tapeParser{parser: parser{data: data}, nodes: make([]node, 0, 16+len(data)/12), stack: make([]int32, 0, 16)}
+	if err := p.parse(); err != nil {
 		return nil, err
-	}
-	p.space()
-	if p.pos < len(p.data) {
-		return nil, p.errorf("unexpected %s after the top-level value", p.describe())
 	}
 	return &tape{data: data, nodes: p.nodes}, nil
 }
 
-func (p *tapeParser) space() {
-	start := p.pos
-	p.skipSpace()
-	if p.pos != start {
-		p.ws++
-	}
-}
+// parse reads the document as one loop over its tokens, with the open
+// containers on a stack of its own, rather than as a recursive descent:
+// a page is tens of thousands of small values, and a call per value, the
+// position kept in memory across calls and a node appended then patched
+// cost more than reading them. The checks, and so the errors and their
+// offsets, are those of Parse, token for token.
+//
+// Few variables live across the loop, so that they stay in registers: a
+// container's member count and flags are kept in its node as they are
+// found, and fSpace and fBad pass up to the enclosing container when it
+// closes.
+func (p *tapeParser) parse() error {
+	data := p.data
+	nodes := p.nodes
+	base := unsafe.Pointer(unsafe.SliceData(data))
+	var (
+		pos, j, k int
+		ci        = -1 // the innermost open container's node
+		closer    byte // its closing bracket: '}' for an object, ']' for an array
+		c, fl     byte
+		w         uint64
+		nd        *node
+	)
+	pos = skipSpaceFrom(data, 0)
 
-func (p *tapeParser) add(kind uint8, start int) int {
-	p.nodes = append(p.nodes, node{start: int32(start), kind: kind})
-	return len(p.nodes) - 1
-}
-
-func (p *tapeParser) close(i int) {
-	nd := &p.nodes[i]
-	nd.end = int32(p.pos)
-	nd.next = int32(len(p.nodes))
-}
-
-func (p *tapeParser) value(depth int) error {
-	if p.pos >= len(p.data) {
+value: // a value starts at pos
+	if pos >= len(data) {
+		p.pos = pos
 		return p.errorf("unexpected end of input, want a value")
 	}
-	start := p.pos
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.object(depth + 1)
-	case c == '[':
-		return p.array(depth + 1)
+	c = data[pos]
+	switch {
 	case c == '"':
-		return p.string()
-	case c == '-' || (c >= '0' && c <= '9'):
-		i := p.add(nNumber, start)
-		_, integer, err := p.scanNumber()
-		if err != nil {
-			return err
+		goto str
+	case c == '-' || c-'0' < 10:
+		// Integers and plain decimals here; an exponent (and any
+		// error) goes to scanNumber, which reads the number again.
+		j = pos
+		if c == '-' {
+			j++
 		}
-		if integer && p.pos-start <= 15 {
-			p.nodes[i].flags = fPlain
+		k = j
+		if j < len(data) && data[j] == '0' {
+			j++
+		} else {
+			for j < len(data) && data[j]-'0' < 10 {
+				j++
+			}
 		}
-		p.close(i)
-		return nil
+		if j == k {
+			goto number
+		}
+		fl = fPlain
+		if j < len(data) && data[j] == '.' {
+			j++
+			k = j
+			for j < len(data) && data[j]-'0' < 10 {
+				j++
+			}
+			if j == k {
+				goto number
+			}
+			fl = 0
+		}
+		if j < len(data) && data[j]|0x20 == 'e' {
+			goto number
+		}
+		if j-pos > 15 {
+			fl = 0
+		}
+		c = nNumber
+		goto scalar
+	case c == '{' || c == '[':
+		p.stack = append(p.stack, int32(ci))
+		if len(p.stack) > maxDepth {
+			p.pos = pos
+			return p.errorf("nesting deeper than %d", maxDepth)
+		}
+		if k = len(nodes); k == cap(nodes) {
+			nodes = append(nodes, node{})[:k]
+		}
+		nodes = nodes[:k+1]
+		nd = &nodes[k]
+		*nd = node{start: int32(pos), kind: nArray}
+		closer = ']'
+		if c == '{' {
+			nd.kind = nObject
+			closer = '}'
+		}
+		ci = k
+		pos++
+		if pos < len(data) && data[pos] <= ' ' {
+			if j = skipSpaceFrom(data, pos); j != pos {
+				pos = j
+				nodes[ci].flags |= fSpace
+			}
+		}
+		if pos < len(data) && data[pos] == closer {
+			pos++
+			goto close
+		}
+		if closer == '}' {
+			goto key
+		}
+		goto value
 	case c == 't':
-		return p.word("true", nTrue)
+		if len(data)-pos < 4 || string(data[pos:pos+4]) != "true" {
+			p.pos = pos
+			return p.errorf("unexpected %s, want true", p.describe())
+		}
+		j, c, fl = pos+4, nTrue, 0
+		goto scalar
 	case c == 'f':
-		return p.word("false", nFalse)
+		if len(data)-pos < 5 || string(data[pos:pos+5]) != "false" {
+			p.pos = pos
+			return p.errorf("unexpected %s, want false", p.describe())
+		}
+		j, c, fl = pos+5, nFalse, 0
+		goto scalar
 	case c == 'n':
-		return p.word("null", nNull)
+		if len(data)-pos < 4 || string(data[pos:pos+4]) != "null" {
+			p.pos = pos
+			return p.errorf("unexpected %s, want null", p.describe())
+		}
+		j, c, fl = pos+4, nNull, 0
+		goto scalar
 	default:
+		p.pos = pos
 		return p.errorf("unexpected %s, want a value", p.describe())
 	}
-}
 
-func (p *tapeParser) word(w string, kind uint8) error {
-	if len(p.data)-p.pos < len(w) || string(p.data[p.pos:p.pos+len(w)]) != w {
-		return p.errorf("unexpected %s, want %s", p.describe(), w)
+number: // a number the fast path above does not take
+	p.pos = pos
+	if _, integer, err := p.scanNumber(); err != nil {
+		return err
+	} else if integer && p.pos-pos <= 15 {
+		fl = fPlain
+	} else {
+		fl = 0
 	}
-	i := p.add(kind, p.pos)
-	p.pos += len(w)
-	p.close(i)
+	j, c = p.pos, nNumber
+
+scalar: // a value of kind c and flags fl spans pos to j
+	if k = len(nodes); k == cap(nodes) {
+		nodes = append(nodes, node{})[:k]
+	}
+	nodes = nodes[:k+1]
+	nd = &nodes[k]
+	nd.start, nd.end, nd.next, nd.n, nd.kind, nd.flags = int32(pos), int32(j), int32(k+1), 0, c, fl
+	pos = j
+	goto after
+
+str: // a string value starts at pos
+	// Eight bytes at a time, as plainEnd, to the first byte that is not
+	// printable ASCII; the last few bytes of the document by plainEnd.
+	j = pos + 1
+	for j <= len(data)-8 {
+		// (j+8 <= len(data): an unchecked load of data[j:j+8], the
+		// bounds checks and slicing of which were a third of the loop.)
+		if w = plainMask(binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(base, j)), 8))); w != 0 {
+			j += bits.TrailingZeros64(w) / 8
+			goto strEnd
+		}
+		j += 8
+	}
+	j = plainEnd(data, j)
+strEnd:
+	c, fl = nString, fPlain
+	if j < len(data) && data[j] == '"' {
+		j++
+		goto scalar
+	}
+	p.pos = pos
+	{
+		var err error
+		if j, fl, err = p.slowString(j); err != nil {
+			return err
+		}
+	}
+	if ci >= 0 {
+		nodes[ci].flags |= fl
+	}
+	goto scalar
+
+key: // an object's key is wanted at pos
+	// The string scan of str again: its own copy, so that what follows
+	// a key (almost always a colon straight after it) is read without
+	// a test of which of the two it was.
+	if pos >= len(data) || data[pos] != '"' {
+		p.pos = pos
+		return p.errorf("unexpected %s, want a string key", p.describe())
+	}
+	j = pos + 1
+	for j <= len(data)-8 {
+		if w = plainMask(binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(base, j)), 8))); w != 0 {
+			j += bits.TrailingZeros64(w) / 8
+			goto keyEnd
+		}
+		j += 8
+	}
+	j = plainEnd(data, j)
+keyEnd:
+	fl = fPlain
+	if j < len(data) && data[j] == '"' {
+		j++
+	} else {
+		p.pos = pos
+		var err error
+		if j, fl, err = p.slowString(j); err != nil {
+			return err
+		}
+		nodes[ci].flags |= fl
+	}
+	if k = len(nodes); k == cap(nodes) {
+		nodes = append(nodes, node{})[:k]
+	}
+	nodes = nodes[:k+1]
+	nd = &nodes[k]
+	nd.start, nd.end, nd.next, nd.n, nd.kind, nd.flags = int32(pos), int32(j), int32(k+1), 0, nString, fl
+	pos = j
+	if pos < len(data) && data[pos] == ':' {
+		pos++
+	} else {
+		if j = skipSpaceFrom(data, pos); j != pos {
+			pos = j
+			nodes[ci].flags |= fSpace
+		}
+		if pos >= len(data) || data[pos] != ':' {
+			p.pos = pos
+			t := tape{data: data, nodes: nodes}
+			return p.errorf("unexpected %s, want ':' after key %q", p.describe(), t.str(int32(len(nodes)-1), &p.buf))
+		}
+		pos++
+	}
+	if pos < len(data) && data[pos] <= ' ' {
+		if j = skipSpaceFrom(data, pos); j != pos {
+			pos = j
+			nodes[ci].flags |= fSpace
+		}
+	}
+	goto value
+
+after: // a value ended at pos
+	if ci < 0 {
+		goto done
+	}
+	nodes[ci].n++
+	if pos < len(data) && data[pos] <= ' ' {
+		if j = skipSpaceFrom(data, pos); j != pos {
+			pos = j
+			nodes[ci].flags |= fSpace
+		}
+	}
+	if pos >= len(data) {
+		p.pos = pos
+		return p.errorf("unexpected end of input, want ',' or '%c'", closer)
+	}
+	switch data[pos] {
+	case ',':
+		pos++
+		if pos < len(data) && data[pos] <= ' ' {
+			if j = skipSpaceFrom(data, pos); j != pos {
+				pos = j
+				nodes[ci].flags |= fSpace
+			}
+		}
+		if closer == '}' {
+			goto key
+		}
+		goto value
+	case closer:
+		pos++
+		goto close
+	default:
+		p.pos = pos
+		return p.errorf("unexpected %s, want ',' or '%c'", p.describe(), closer)
+	}
+
+close: // the container of node ci ended at pos
+	nd = &nodes[ci]
+	nd.end = int32(pos)
+	nd.next = int32(len(nodes))
+	fl = nd.flags
+	ci = int(p.stack[len(p.stack)-1])
+	p.stack = p.stack[:len(p.stack)-1]
+	if ci < 0 {
+		goto done
+	}
+	nd = &nodes[ci]
+	nd.flags |= fl
+	closer = ']'
+	if nd.kind == nObject {
+		closer = '}'
+	}
+	goto after
+
+done:
+	p.nodes = nodes
+	pos = skipSpaceFrom(data, pos)
+	if pos < len(data) {
+		p.pos = pos
+		return p.errorf("unexpected %s after the top-level value", p.describe())
+	}
 	return nil
 }
 
-// string records a string (or key) and checks it: escapes, control bytes,
-// UTF-8.
-func (p *tapeParser) string() error {
-	i := p.add(nString, p.pos)
-	j := plainEnd(p.data, p.pos+1)
-	if j < len(p.data) && p.data[j] == '"' {
-		p.pos = j + 1
-		p.nodes[i].flags = fPlain
-		p.close(i)
-		return nil
-	}
-	for j < len(p.data) {
-		c := p.data[j]
+// slowString reads the rest of a string from j, the first byte of it its
+// fast path did not take, checking escapes, control bytes and UTF-8; p.pos
+// is at its opening quote. It returns the index after the closing quote
+// and fBad when the string holds invalid UTF-8.
+func (p *tapeParser) slowString(j int) (end int, flags uint8, err error) {
+	data := p.data
+	for j < len(data) {
+		c := data[j]
 		switch {
 		case c == '"':
-			p.pos = j + 1
-			p.close(i)
-			return nil
+			return j + 1, flags, nil
 		case c < 0x20:
 			p.pos = j
-			return p.errorf("control %s in a string", p.describe())
+			return 0, 0, p.errorf("control %s in a string", p.describe())
 		case c == '\\':
-			if j+1 >= len(p.data) {
+			if j+1 >= len(data) {
 				p.pos = j
-				return p.errorf("unterminated escape")
+				return 0, 0, p.errorf("unterminated escape")
 			}
-			switch e := p.data[j+1]; e {
+			switch e := data[j+1]; e {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				j += 2
 			case 'u':
-				if _, ok := hex4(p.data, j+2); !ok {
+				if _, ok := hex4(data, j+2); !ok {
 					p.pos = j
-					return p.errorf("bad \\u escape")
+					return 0, 0, p.errorf("bad \\u escape")
 				}
 				j += 6
 			default:
 				p.pos = j
-				return p.errorf("unknown escape \\%c", e)
+				return 0, 0, p.errorf("unknown escape \\%c", e)
 			}
 		case c < utf8.RuneSelf:
 			j++
 		default:
-			r, size := utf8.DecodeRune(p.data[j:])
-			if r == utf8.RuneError && size == 1 && p.nodes[i].flags&fBad == 0 {
-				p.nodes[i].flags |= fBad
-				p.bad++
+			r, size := utf8.DecodeRune(data[j:])
+			if r == utf8.RuneError && size == 1 {
+				flags = fBad
 			}
 			j += size
 		}
 	}
-	p.pos = len(p.data)
-	return p.errorf("unterminated string")
+	p.pos = len(data)
+	return 0, 0, p.errorf("unterminated string")
 }
 
-func (p *tapeParser) flagContainer(i, ws, bad int) {
-	if p.ws != ws {
-		p.nodes[i].flags |= fSpace
-	}
-	if p.bad != bad {
-		p.nodes[i].flags |= fBad
-	}
-}
-
-func (p *tapeParser) object(depth int) error {
-	if depth > maxDepth {
-		return p.errorf("nesting deeper than %d", maxDepth)
-	}
-	ws, bad := p.ws, p.bad
-	i := p.add(nObject, p.pos)
-	p.pos++ // {
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		p.close(i)
-		p.flagContainer(i, ws, bad)
-		return nil
-	}
-	n := int32(0)
-	for {
-		p.space()
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return p.errorf("unexpected %s, want a string key", p.describe())
-		}
-		k := len(p.nodes)
-		if err := p.string(); err != nil {
-			return err
-		}
-		p.space()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			t := tape{data: p.data, nodes: p.nodes}
-			return p.errorf("unexpected %s, want ':' after key %q", p.describe(), t.str(int32(k), &p.buf))
-		}
-		p.pos++
-		p.space()
-		if err := p.value(depth); err != nil {
-			return err
-		}
-		n++
-		p.space()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of input, want ',' or '}'")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			p.nodes[i].n = n
-			p.close(i)
-			p.flagContainer(i, ws, bad)
-			return nil
+// skipSpaceFrom is the index of the first byte from i on that is not
+// JSON white space.
+func skipSpaceFrom(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
 		default:
-			return p.errorf("unexpected %s, want ',' or '}'", p.describe())
+			return i
 		}
 	}
-}
-
-func (p *tapeParser) array(depth int) error {
-	if depth > maxDepth {
-		return p.errorf("nesting deeper than %d", maxDepth)
-	}
-	ws, bad := p.ws, p.bad
-	i := p.add(nArray, p.pos)
-	p.pos++ // [
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
-		p.close(i)
-		p.flagContainer(i, ws, bad)
-		return nil
-	}
-	n := int32(0)
-	for {
-		p.space()
-		if err := p.value(depth); err != nil {
-			return err
-		}
-		n++
-		p.space()
-		if p.pos >= len(p.data) {
-			return p.errorf("unexpected end of input, want ',' or ']'")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			p.nodes[i].n = n
-			p.close(i)
-			p.flagContainer(i, ws, bad)
-			return nil
-		default:
-			return p.errorf("unexpected %s, want ',' or ']'", p.describe())
-		}
-	}
+	return i
 }
 
 // raw is a node's bytes.
