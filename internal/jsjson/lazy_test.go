@@ -4,20 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dop251/goja"
-
-	"github.com/synapsejs/synapse-js/sandbox/pipedrive"
 )
 
 // The lazy values are held to the plain ones (Parse: ordinary goja
@@ -304,21 +299,9 @@ func lazyCorpus(t testing.TB) []string {
 	docs := jsonCorpus()
 	// Pages of the Pipedrive sandbox: every entity's list, as a
 	// connector reads them.
-	sb := pipedrive.New(pipedrive.Options{Records: 120, Now: func() time.Time { return time.Unix(1767225600, 0) }})
-	srv := httptest.NewServer(sb.Handler())
-	defer srv.Close()
-	for _, path := range []string{"/api/v2/persons?limit=40", "/api/v2/organizations?limit=40", "/api/v2/deals?limit=40",
-		"/api/v2/activities?limit=40", "/api/v2/products?limit=40", "/v1/users", "/api/v2/personFields?limit=10"} {
-		resp, err := srv.Client().Get(srv.URL + path + sep(path) + "api_token=" + sb.Token())
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
-		}
-		docs = append(docs, string(body))
+	for _, page := range sandboxPages(t, 120, "/api/v2/persons?limit=40", "/api/v2/organizations?limit=40", "/api/v2/deals?limit=40",
+		"/api/v2/activities?limit=40", "/api/v2/products?limit=40", "/v1/users", "/api/v2/personFields?limit=10") {
+		docs = append(docs, string(page))
 	}
 	// The request documents the repository's tests and examples use.
 	files, _ := filepath.Glob("../../testdata/requests/*.json")
