@@ -819,6 +819,12 @@ func (d *doc) plainProtos(o, proto *goja.Object) bool {
 	if o.Prototype() != proto {
 		return false
 	}
+	// Usually neither prototype has a toJSON at all: looked up on
+	// Array.prototype, whose chain goes on to Object.prototype (and no
+	// further: its prototype cannot change), one lookup says so for both.
+	if d.arrayProto.Prototype() == d.objectProto && d.arrayProto.Get("toJSON") == nil {
+		return true
+	}
 	if _, ok := goja.AssertFunction(d.objectProto.Get("toJSON")); ok {
 		return false
 	}
