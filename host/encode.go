@@ -87,7 +87,12 @@ func got(v goja.Value) string { return "got " + jsvalue.KindOf(v).String() }
 
 // value encodes v against s.
 func (e *encoder) value(v goja.Value, s *shape) error {
-	k := jsvalue.KindOf(v)
+	return e.valueKind(v, jsvalue.KindOf(v), s)
+}
+
+// valueKind is value of v, whose kind k is known: a record's fields are
+// classified once, for the defaults and for writing them.
+func (e *encoder) valueKind(v goja.Value, k jsvalue.Kind, s *shape) error {
 	if k == jsvalue.Null || (k == jsvalue.Undefined && s.kind != kStruct) {
 		e.buf = append(e.buf, "null"...)
 		return nil
@@ -231,7 +236,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 		e.buf = append(e.buf, ']')
 		return nil
 	case kStruct:
-		return e.structure(v, s)
+		return e.structure(v, k, s)
 	}
 	return e.fail("internal: unknown shape")
 }
@@ -242,8 +247,7 @@ func (e *encoder) value(v goja.Value, s *shape) error {
 // then, for a model that keeps them, the object's other keys in its own
 // order. Fields are read by name, so a getter (also an inherited one)
 // counts as set.
-func (e *encoder) structure(v goja.Value, s *shape) error {
-	k := jsvalue.KindOf(v)
+func (e *encoder) structure(v goja.Value, k jsvalue.Kind, s *shape) error {
 	if k != jsvalue.Object {
 		if k == jsvalue.Promise {
 			return e.fail("want a %s, got a Promise (a missing await?)", s.name)
@@ -262,7 +266,8 @@ func (e *encoder) structure(v goja.Value, s *shape) error {
 		}
 		e.buf = append(e.buf, f.key...)
 		ev := o.Get(f.name)
-		switch jsvalue.KindOf(ev) {
+		ek := jsvalue.KindOf(ev)
+		switch ek {
 		case jsvalue.Undefined, jsvalue.Function:
 			if f.required {
 				e.push(f.name)
@@ -287,7 +292,7 @@ func (e *encoder) structure(v goja.Value, s *shape) error {
 			continue
 		}
 		e.push(f.name)
-		if err := e.value(ev, f.shape); err != nil {
+		if err := e.valueKind(ev, ek, f.shape); err != nil {
 			return err
 		}
 		e.pop()

@@ -2,13 +2,9 @@ package jsjson
 
 import (
 	"errors"
-	"reflect"
 
 	"github.com/dop251/goja"
 )
-
-// lazyObjectType is what a lazy object's ExportType says.
-var lazyObjectType = reflect.TypeFor[*lazyObject]()
 
 // InstallKeys gives rt an Object.keys that answers for the objects of
 // lazy documents from key values their shape boxed once, and leaves every
@@ -29,8 +25,8 @@ func InstallKeys(rt *goja.Runtime) error {
 		return errors.New("jsjson: Object.keys is not a function")
 	}
 	fn, ok := rt.ToValue(func(call goja.FunctionCall) goja.Value {
-		if o, ok := call.Argument(0).(*goja.Object); ok && o.ExportType() == lazyObjectType {
-			if lo, ok := o.Export().(*lazyObject); ok && lo.d.rt == rt {
+		if o, ok := call.Argument(0).(*goja.Object); ok {
+			if lo, _ := lazyOf(o); lo != nil && lo.d.rt == rt {
 				return rt.NewArray(lo.keyValues()...)
 			}
 		}

@@ -793,25 +793,20 @@ func (a *lazyArray) SetLen(n int) bool {
 // Untouched values are their document bytes; changed ones are written
 // member by member, untouched members again as bytes.
 func appendLazy(dst []byte, o *goja.Object, depth int) ([]byte, bool, error) {
-	// ExportType first: Export of a plain object would copy all of it.
-	switch o.ExportType() {
-	case typeLazyObject, typeLazyArray:
-	default:
-		return dst, false, nil
-	}
-	switch x := o.Export().(type) {
-	case *lazyObject:
+	x, y := lazyOf(o)
+	switch {
+	case x != nil:
 		if !x.d.plainProtos(o, x.d.objectProto) || (x.dirty && x.Has("toJSON")) {
 			// JSON.stringify would call a toJSON: the generic path does.
 			return dst, false, nil
 		}
 		dst, err := x.appendTo(dst, depth)
 		return dst, true, err
-	case *lazyArray:
-		if !x.d.plainProtos(o, x.d.arrayProto) {
+	case y != nil:
+		if !y.d.plainProtos(o, y.d.arrayProto) {
 			return dst, false, nil
 		}
-		dst, err := x.appendTo(dst, depth)
+		dst, err := y.appendTo(dst, depth)
 		return dst, true, err
 	}
 	return dst, false, nil
@@ -823,6 +818,12 @@ func appendLazy(dst []byte, o *goja.Object, depth int) ([]byte, bool, error) {
 func (d *doc) plainProtos(o, proto *goja.Object) bool {
 	if o.Prototype() != proto {
 		return false
+	}
+	// Usually neither prototype has a toJSON at all: looked up on
+	// Array.prototype, whose chain goes on to Object.prototype (and no
+	// further: its prototype cannot change), one lookup says so for both.
+	if d.arrayProto.Prototype() == d.objectProto && d.arrayProto.Get("toJSON") == nil {
+		return true
 	}
 	if _, ok := goja.AssertFunction(d.objectProto.Get("toJSON")); ok {
 		return false
@@ -858,11 +859,12 @@ var (
 // changed reports that a value read from the document may no longer be
 // what its bytes say: something in it changed, or its prototype did.
 func (d *doc) changed(o *goja.Object) bool {
-	switch x := o.Export().(type) {
-	case *lazyObject:
+	x, y := lazyOf(o)
+	switch {
+	case x != nil:
 		return x.dirty || x.kids > 0 || o.Prototype() != d.objectProto
-	case *lazyArray:
-		return x.dirty || x.kids > 0 || o.Prototype() != d.arrayProto
+	case y != nil:
+		return y.dirty || y.kids > 0 || o.Prototype() != d.arrayProto
 	}
 	return true
 }

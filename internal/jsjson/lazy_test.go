@@ -657,3 +657,51 @@ func TestLazyAddedListsShared(t *testing.T) {
 		}
 	}
 }
+
+// TestLazyBuiltinToJSON: with a toJSON on Object.prototype or
+// Array.prototype, however it gets there (own, inherited through a
+// changed chain, under a shadowing non-function, behind a getter), a
+// document's objects and arrays, changed or not, are written as the plain
+// path writes what Parse gives. (Which is not always JSON.stringify's:
+// the plain path calls no array's toJSON.)
+func TestLazyBuiltinToJSON(t *testing.T) {
+	t.Parallel()
+	for _, setup := range []string{
+		``,
+		`Object.prototype.toJSON = function() { return 'O' }`,
+		`Array.prototype.toJSON = function() { return 'A' }`,
+		`Object.prototype.toJSON = function() { return 'O' }; Array.prototype.toJSON = 1`,
+		`Object.prototype.toJSON = 1`,
+		`Object.setPrototypeOf(Array.prototype, {toJSON() { return 'P' }})`,
+		`Object.setPrototypeOf(Array.prototype, null)`,
+		`Object.setPrototypeOf(Array.prototype, null); Object.prototype.toJSON = function() { return 'O' }`,
+		`Object.prototype.toJSON = function() { return 'O' }; Object.defineProperty(Array.prototype, 'toJSON', {get() { return undefined }, configurable: true})`,
+		`Object.defineProperty(Object.prototype, 'toJSON', {get() { return this.length === undefined ? undefined : () => 'L' }, configurable: true})`,
+	} {
+		for _, change := range []string{``, `x.added = 1`, `x.b.push(3)`, `x.c.d = 2`} {
+			rt := goja.New()
+			if _, err := rt.RunString(setup); err != nil {
+				t.Fatalf("%s: %v", setup, err)
+			}
+			var out []string
+			for _, parse := range []func(*goja.Runtime, []byte) (goja.Value, error){ParseLazy, Parse} {
+				v, err := parse(rt, []byte(`{"a":1,"b":[1,{"e":[]}],"c":{"d":[]}}`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = rt.Set("x", v)
+				if _, err := rt.RunString(change); err != nil {
+					t.Fatal(err)
+				}
+				got, err := Append(nil, v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, string(got))
+			}
+			if out[0] != out[1] {
+				t.Errorf("%s; %s:\nlazy  %s\nplain %s", setup, change, out[0], out[1])
+			}
+		}
+	}
+}
