@@ -55,23 +55,14 @@ func InstallKeys(rt *goja.Runtime) error {
 func (o *lazyObject) keyValues() []any {
 	o.open()
 	s := o.shape
+	own := s.keyValues(o.d)
 	if !o.reshaped && !s.indexed {
-		return s.keyValues(o.d)
-	}
-	if s.indexed || o.indexed {
-		keys := o.Keys()
-		out := make([]any, len(keys))
-		for i, k := range keys {
-			out[i] = o.d.keyValue(k)
-		}
-		return out
+		return own
 	}
 	out := make([]any, 0, len(o.slots))
 	base := len(s.keys)
-	own := s.keyValues(o.d)
-	for j := range o.slots {
+	o.eachLive(func(j int) {
 		switch {
-		case o.slots[j].state == sDeleted:
 		case j < base:
 			out = append(out, own[j])
 		case o.private:
@@ -79,7 +70,7 @@ func (o *lazyObject) keyValues() []any {
 		default:
 			out = append(out, o.list.keyValue(o.d, j-base))
 		}
-	}
+	})
 	return out
 }
 

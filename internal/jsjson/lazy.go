@@ -663,48 +663,34 @@ func (o *lazyObject) Keys() []string {
 		return o.shape.keys // goja only reads it
 	}
 	keys := make([]string, 0, len(o.slots))
-	base := len(o.shape.keys)
-	for j := range o.slots {
-		if o.slots[j].state == sDeleted {
-			continue
-		}
-		if j < base {
-			keys = append(keys, o.shape.keys[j])
-		} else {
-			keys = append(keys, o.extraKey(j-base))
-		}
-	}
-	if o.shape.indexed || o.indexed {
-		orderKeys(keys)
-	}
+	o.eachLive(func(j int) { keys = append(keys, o.slotKey(j)) })
 	return keys
 }
 
-// orderKeys moves array-index keys first, ascending, keeping the order of
-// the others.
-func orderKeys(keys []string) {
-	var idx, rest []string
-	for _, k := range keys {
-		if isIndex(k) {
-			idx = append(idx, k)
-		} else {
-			rest = append(rest, k)
+// slotKey is the key of slot j.
+func (o *lazyObject) slotKey(j int) string {
+	if base := len(o.shape.keys); j >= base {
+		return o.extraKey(j - base)
+	}
+	return o.shape.keys[j]
+}
+
+// eachLive calls f with each slot not deleted, in plain-object key order
+// (see Keys).
+func (o *lazyObject) eachLive(f func(j int)) {
+	if o.shape.indexed || o.indexed {
+		for _, j := range o.slotOrder() {
+			if o.slots[j].state != sDeleted {
+				f(j)
+			}
+		}
+		return
+	}
+	for j := range o.slots {
+		if o.slots[j].state != sDeleted {
+			f(j)
 		}
 	}
-	slices.SortFunc(idx, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(a) - len(b)
-		}
-		if a < b {
-			return -1
-		}
-		if a > b {
-			return 1
-		}
-		return 0
-	})
-	copy(keys, idx)
-	copy(keys[len(idx):], rest)
 }
 
 // lazyArray is a JSON array as a goja.DynamicArray.
@@ -965,13 +951,7 @@ func (o *lazyObject) slotOrder() []int {
 	if !o.shape.indexed && !o.indexed {
 		return order
 	}
-	base := len(o.shape.keys)
-	name := func(j int) string {
-		if j < base {
-			return o.shape.keys[j]
-		}
-		return o.extraKey(j - base)
-	}
+	name := o.slotKey
 	var idx, rest []int
 	for _, j := range order {
 		if isIndex(name(j)) {
