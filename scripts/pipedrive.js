@@ -23,6 +23,7 @@
 const http = require('synapse/http');
 const auth = require('synapse/auth');
 const log = require('synapse/log');
+const records = require('synapse/records');
 const {
   AuthError,
   HttpError,
@@ -481,29 +482,12 @@ function isCustomKey(k) {
 // values, with custom_fields flattened into it by key. A monetary custom
 // field ({value, currency}) becomes <key> (the amount) and <key>_currency,
 // as in Pipedrive's v1 API, so its amount is the double describe says.
-// This runs for every record of a READ page: a plain loop, no closures.
+// This runs for every record of a READ page: flattenCustom is the host's
+// records.flattener, which moves the members without the interpreter.
+const flattenCustom = records.flattener('custom_fields', { split: { value: '', currency: '_currency' } });
+
 function toRecord(name, r) {
-  const cf = r.custom_fields;
-  if (cf) {
-    // Object.keys and an index: goja's for-in is about four times slower.
-    const keys = Object.keys(cf);
-    const n = keys.length;
-    // k and v outside the loop, the cheapest test first: goja enters a
-    // block scope per iteration for declarations inside it (3.5% fewer
-    // instructions per page here).
-    let k, v;
-    for (let i = 0; i < n; i++) {
-      k = keys[i];
-      v = cf[k];
-      if (typeof v === 'object' && v !== null && v.currency !== undefined && !Array.isArray(v)) {
-        r[k] = v.value;
-        r[k + '_currency'] = v.currency;
-      } else {
-        r[k] = v;
-      }
-    }
-    delete r.custom_fields;
-  }
+  flattenCustom(r);
   return {
     name: name,
     id: String(r.id),

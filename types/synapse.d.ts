@@ -18,6 +18,7 @@
 //   module "synapse/http"    require('synapse/http')
 //   module "synapse/auth"    require('synapse/auth')
 //   module "synapse/log"     require('synapse/log')
+//   module "synapse/records" require('synapse/records')
 //   module "synapse/errors"  require('synapse/errors'); the same classes are
 //                            globals
 //   globals                  the error classes, console, setTimeout,
@@ -1011,6 +1012,66 @@ declare module "synapse/log" {
 }
 
 // ---------------------------------------------------------------------------
+// require('synapse/records')
+
+/**
+ * Helpers for the mapping a read does to each record, run by the host
+ * instead of the interpreter. On objects from `resp.json()` they move
+ * values without making JS values of them (what the script never reads is
+ * written to the platform as the response's own bytes); on any other
+ * object they do the same as the loop they describe.
+ *
+ * @example
+ * const records = require('synapse/records');
+ * // Made once, used for every record of a page:
+ * const flattenCustom = records.flattener('custom_fields', {
+ *   split: { value: '', currency: '_currency' },
+ * });
+ * flattenCustom(item);
+ * // {id: 1, custom_fields: {a1: 'x', price: {value: 5, currency: 'EUR'}}}
+ * // becomes {id: 1, a1: 'x', price: 5, price_currency: 'EUR'}
+ */
+declare module "synapse/records" {
+  /** The options of {@link flatten} and {@link flattener}. */
+  export interface FlattenOptions {
+    /**
+     * Members to split: a nested value that is an object (not an array)
+     * holding every key named here (none undefined) is replaced by those
+     * keys, each under the member's key plus its suffix; its other keys
+     * are dropped. `{value: '', currency: '_currency'}` turns
+     * `price: {value: 5, currency: 'EUR'}` into `price: 5,
+     * price_currency: 'EUR'`. Any other value is moved as it is.
+     */
+    split?: { [key: string]: string } | null;
+  }
+
+  /**
+   * Moves the members of `record[key]` onto `record`, in their order
+   * (overwriting keys `record` has), then deletes `record[key]`, and
+   * returns `record`. When `record[key]` is not an object (absent, null, a
+   * string) nothing changes. The same as:
+   *
+   * ```js
+   * const m = record[key];
+   * if (m !== null && typeof m === 'object') {
+   *   for (const k of Object.keys(m)) record[k] = m[k]; // or split, see options
+   *   delete record[key];
+   * }
+   * ```
+   *
+   * Throws a TypeError when `record` is not an object, `key` not a string,
+   * or an option is not what {@link FlattenOptions} says.
+   */
+  export function flatten<T extends object>(record: T, key: string, options?: FlattenOptions | null): T;
+
+  /**
+   * Returns `record => flatten(record, key, options)`, with the options
+   * read once: for every record of a page.
+   */
+  export function flattener(key: string, options?: FlattenOptions | null): <T extends object>(record: T) => T;
+}
+
+// ---------------------------------------------------------------------------
 // require('synapse/errors') and the global error classes
 
 /**
@@ -1191,6 +1252,8 @@ declare function require(name: "synapse/http"): typeof import("synapse/http");
 declare function require(name: "synapse/auth"): typeof import("synapse/auth");
 /** Returns the synapse/log module. */
 declare function require(name: "synapse/log"): typeof import("synapse/log");
+/** Record mapping helpers: see the module. */
+declare function require(name: "synapse/records"): typeof import("synapse/records");
 /** Returns the synapse/errors module (the same classes as the globals). */
 declare function require(name: "synapse/errors"): typeof import("synapse/errors");
 /** Returns synapse/test (only in test files run by `synapse-js test`). */

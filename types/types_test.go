@@ -192,6 +192,7 @@ const probe = `'use strict';
 const http = require('synapse/http');
 const auth = require('synapse/auth');
 const log = require('synapse/log');
+const records = require('synapse/records');
 const errors = require('synapse/errors');
 module.exports = {
   synapse_info() { return { name: 'probe', metadata: { displayName: 'Probe' }, supportedAuthTypes: [{ authType: 'None' }] }; },
@@ -205,6 +206,7 @@ module.exports = {
       'synapse/http': Object.keys(http),
       'synapse/auth': Object.keys(auth),
       'synapse/log': Object.keys(log),
+      'synapse/records': Object.keys(records),
       'synapse/errors': Object.keys(errors),
       Client: Object.keys(c),
       Response: Object.keys(resp),

@@ -99,15 +99,6 @@ func (b *boxer) key(rt *goja.Runtime, k string) goja.Value {
 	return v
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // tabOf is v's type word, if v's dynamic type is goja's named type of
 // that kind.
 func tabOf(v goja.Value, kind reflect.Kind, name string) unsafe.Pointer {

@@ -56,6 +56,8 @@ type doc struct {
 	handed     [4]goja.Value
 	handedNode [4]int32
 	handedAt   uint8
+	// flat is Flatten's list of assignments, kept for the next call.
+	flat []flatStep
 	// memberwise makes Append write a changed object member by member,
 	// without copying runs of untouched members at once: tests compare
 	// the two.
@@ -575,10 +577,17 @@ func (o *lazyObject) Get(key string) goja.Value {
 
 // Set implements goja.DynamicObject.
 func (o *lazyObject) Set(key string, v goja.Value) bool {
+	o.put(key, o.d.setSlot(v))
+	return true
+}
+
+// put gives key the value slot s holds, as Set does with a value: in
+// place if the key is there, else as a new key, last.
+func (o *lazyObject) put(key string, sl slot) {
 	o.touch()
 	if j := o.find(key); j >= 0 {
-		o.slots[j] = o.d.setSlot(v)
-		return true
+		o.slots[j] = sl
+		return
 	}
 	// A new key goes last, as on a plain object. A script that adds one
 	// key usually adds several (flattening nested fields): grow once, by
@@ -591,7 +600,7 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 		}
 		o.slots = append(make([]slot, 0, n), o.slots...)
 	}
-	o.slots = append(o.slots, o.d.setSlot(v))
+	o.slots = append(o.slots, sl)
 	p := o.nExtra
 	o.nExtra++
 	s.grow = max(s.grow, o.nExtra)
@@ -603,7 +612,7 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 	if !o.private {
 		if l := s.follow(o.list, p, key); l != nil {
 			o.list = l // as others of its shape were given
-			return true
+			return
 		}
 		// Keys of its own: from here on this object keeps its list.
 		o.private = true
@@ -633,7 +642,7 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 			}
 		}
 	}
-	return true
+	return
 }
 
 // Has implements goja.DynamicObject.

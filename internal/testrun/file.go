@@ -22,6 +22,7 @@ import (
 	jserrors "github.com/synapsejs/synapse-js/bindings/errors"
 	bhttp "github.com/synapsejs/synapse-js/bindings/http"
 	"github.com/synapsejs/synapse-js/bindings/log"
+	"github.com/synapsejs/synapse-js/bindings/records"
 	"github.com/synapsejs/synapse-js/connection"
 	"github.com/synapsejs/synapse-js/host"
 	"github.com/synapsejs/synapse-js/internal/cassette"
@@ -214,7 +215,7 @@ func (fr *fileRun) load(ctx context.Context) error {
 	if _, err := jserrors.Install(rt); err != nil {
 		return err
 	}
-	mods := []bindings.Module{jserrors.Module{}, bhttp.New(), auth.New(), log.Module{}, testModule{fr}}
+	mods := []bindings.Module{jserrors.Module{}, bhttp.New(), auth.New(), log.Module{}, records.New(), testModule{fr}}
 	for _, m := range mods {
 		if c, ok := m.(bindings.Configurer); ok {
 			c.Configure(fr.env)

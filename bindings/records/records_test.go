@@ -1,0 +1,88 @@
+package records_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/synapsejs/synapse-js/bindings/bindingstest"
+	"github.com/synapsejs/synapse-js/bindings/records"
+	"github.com/synapsejs/synapse-js/internal/jsjson"
+)
+
+func newVU(t *testing.T) *bindingstest.VU {
+	vu := bindingstest.New(t, records.New())
+	if err := jsjson.InstallKeys(vu.RT); err != nil {
+		t.Fatal(err)
+	}
+	// lazy(text) is what resp.json() gives a script.
+	if err := vu.RT.Set("lazy", func(s string) any {
+		v, err := jsjson.ParseLazy(vu.RT, []byte(s))
+		if err != nil {
+			panic(vu.RT.NewGoError(err))
+		}
+		return v
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return vu
+}
+
+// TestFlattenAnswers: flatten and flattener, on plain objects (the loop)
+// and on resp.json()'s, give what the module's doc says.
+func TestFlattenAnswers(t *testing.T) {
+	vu := newVU(t)
+	for _, c := range []struct{ script, want string }{
+		{`(() => { const records = require('synapse/records');
+		  return JSON.stringify(records.flatten({id: 1, cf: {a: 'x', b: 5}}, 'cf')); })()`,
+			`{"id":1,"a":"x","b":5}`},
+		{`(() => { const records = require('synapse/records');
+		  const f = records.flattener('custom_fields', {split: {value: '', currency: '_currency'}});
+		  const r = {id: 1, custom_fields: {a: 'x', price: {value: 5, currency: 'EUR'}, addr: {value: 'x', street: 'y'}}};
+		  return JSON.stringify([f(r) === r, r]); })()`,
+			`[true,{"id":1,"a":"x","price":5,"price_currency":"EUR","addr":{"value":"x","street":"y"}}]`},
+		{`(() => { const records = require('synapse/records');
+		  const f = records.flattener('custom_fields', {split: {value: '', currency: '_currency'}});
+		  const page = lazy('{"data":[{"id":1,"custom_fields":{"a":"x","price":{"value":5,"currency":"EUR"}}},{"id":2,"custom_fields":null}]}');
+		  page.data.forEach(f);
+		  return JSON.stringify(page.data); })()`,
+			`[{"id":1,"a":"x","price":5,"price_currency":"EUR"},{"id":2,"custom_fields":null}]`},
+		{`(() => { const records = require('synapse/records');
+		  return JSON.stringify(records.flatten({id: 1}, 'cf', null)); })()`,
+			`{"id":1}`},
+		{`(() => { const records = require('synapse/records');
+		  const log = [];
+		  const r = Object.create({set a(v) { log.push(v); }});
+		  r.cf = {a: 1, b: 2};
+		  records.flatten(r, 'cf');
+		  return JSON.stringify([log, r]); })()`,
+			`[[1],{"b":2}]`},
+	} {
+		got := vu.MustRun(t, c.script).String()
+		if got != c.want {
+			t.Errorf("%s\n= %s\nwant %s", c.script, got, c.want)
+		}
+	}
+}
+
+// TestFlattenRefusesBadArguments: a TypeError naming the argument and
+// what it was.
+func TestFlattenRefusesBadArguments(t *testing.T) {
+	vu := newVU(t)
+	for _, c := range []struct{ call, want string }{
+		{`records.flatten(undefined, 'cf')`, "TypeError: records.flatten: the record must be an object, not undefined"},
+		{`records.flatten('s', 'cf')`, "TypeError: records.flatten: the record must be an object, not a string (\"s\")"},
+		{`records.flatten({}, 5)`, "TypeError: records.flatten: the key must be a string, not a number (5)"},
+		{`records.flatten({}, 'cf', 'x')`, "TypeError: records.flatten: options must be an object, not a string (\"x\")"},
+		{`records.flatten({}, 'cf', {splt: {}})`, "TypeError: records.flatten: options.splt: unknown option (there is only split)"},
+		{`records.flatten({}, 'cf', {split: ['value']})`, "TypeError: records.flatten: options.split must be an object of key: suffix, such as {value: '', currency: '_currency'}, not an array"},
+		{`records.flatten({}, 'cf', {split: {value: 1}})`, "TypeError: records.flatten: options.split.value must be a string (the suffix of its key), not a number (1)"},
+		{`records.flatten({}, 'cf', {split: {}})`, "TypeError: records.flatten: options.split is empty: name the members to split"},
+		{`records.flattener('cf')(null)`, "TypeError: a records.flattener function: the record must be an object, not null"},
+	} {
+		got := vu.MustRun(t, `(() => { const records = require('synapse/records');
+			try { `+c.call+`; return 'no error'; } catch (e) { return String(e); } })()`).String()
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: %s\nwant %s", c.call, got, c.want)
+		}
+	}
+}
