@@ -259,7 +259,7 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 	} else {
 		r.st.Output = OutputState{Path: abs, Bytes: size}
 	}
-	o := &Output{w: bufio.NewWriterSize(fh, 256<<10), file: fh, bytes: r.st.Output.Bytes}
+	o := &Output{w: bufio.NewWriterSize(fh, 256<<10), file: fh, bytes: r.st.Output.Bytes, hinted: r.st.Output.Bytes}
 	return o, func() error {
 		err := o.flush()
 		if serr := fh.Sync(); err == nil {
@@ -282,6 +282,9 @@ type Output struct {
 	w     *bufio.Writer
 	file  *os.File
 	bytes int64
+	// hinted is how far the file was handed to the disk to write (see
+	// writePage).
+	hinted int64
 	// redact, for stdout, replaces secrets in each record: what is
 	// printed never shows them. A file gets the records as they are.
 	redact *bindings.Secrets
@@ -333,11 +336,20 @@ func (o *Output) writePage(lines [][]byte, durable bool) error {
 	if err := o.w.Flush(); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	if durable && o.file != nil {
+	if o.file == nil {
+		return nil
+	}
+	if durable {
 		if err := o.file.Sync(); err != nil {
 			return fmt.Errorf("sync output: %w", err)
 		}
+		return nil
 	}
+	// The disk starts on the page now, so the fsync at close waits for
+	// the last few pages only. (What the buffer held before this page
+	// was flushed with it: start from the last hint.)
+	fsutil.StartWriteback(o.file, o.hinted, o.bytes-o.hinted)
+	o.hinted = o.bytes
 	return nil
 }
 
