@@ -45,21 +45,21 @@ function pageSize(wm, connection) {
   return Math.max(1, Math.min(MAX_PAGE, Math.floor(n)));
 }
 
-// toRecord is pipedrive.js's, line for line (plus the Record's
-// syncariEntityId, which a Python synapse writes as null by default).
+// toRecord is pipedrive.js's (plus the Record's syncariEntityId, which a
+// Python synapse writes as null by default), with the flattening loop
+// pipedrive.js's records.flattener('custom_fields', {split: {value: '',
+// currency: '_currency'}}) stands for: Node runs it compiled, so a loop is
+// what a Node synapse would write.
 function toRecord(name, r) {
   const cf = r.custom_fields;
-  if (cf) {
+  if (cf !== null && typeof cf === 'object') {
     const keys = Object.keys(cf);
     const n = keys.length;
-    // k and v outside the loop, the cheapest test first: goja enters a
-    // block scope per iteration for declarations inside it (3.5% fewer
-    // instructions per page here).
     let k, v;
     for (let i = 0; i < n; i++) {
       k = keys[i];
       v = cf[k];
-      if (typeof v === 'object' && v !== null && v.currency !== undefined && !Array.isArray(v)) {
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && v.value !== undefined && v.currency !== undefined) {
         r[k] = v.value;
         r[k + '_currency'] = v.currency;
       } else {
