@@ -70,12 +70,14 @@ func Flatten(rt *goja.Runtime, target *goja.Object, key string, split []Split) b
 		return false
 	}
 	mo.open()
-	names := d.objectProtoNames() // no script runs until Flatten returns
+	proto := newProtoKeys(d.objectProtoNames()) // no script runs until Flatten returns
 	for _, sp := range split {
-		if protoHas(names, sp.Key) {
+		if proto.has(sp.Key, "") {
 			return false
 		}
 	}
+	// First every check, with the assignments noted; then the
+	// assignments, so that a refusal leaves everything as it was.
 	steps := d.flat[:0]
 	defer func() { d.flat = steps[:0] }()
 	failed := false
@@ -89,24 +91,24 @@ func Flatten(rt *goja.Runtime, target *goja.Object, key string, split []Split) b
 			return
 		}
 		if len(split) > 0 && d.nodes[mo.slots[mj].node].kind == nObject {
-			parts, ok, bad := mo.splitOf(mj, split)
+			n := len(steps)
+			ok, bad := mo.splitOf(mj, split, &steps)
 			if bad {
 				failed = true
 				return
 			}
 			if ok {
 				for i, sp := range split {
-					tk := k + sp.Suffix
-					if protoHas(names, tk) {
+					if proto.has(k, sp.Suffix) {
 						failed = true
 						return
 					}
-					steps = append(steps, flatStep{key: tk, s: parts[i]})
+					steps[n+i].key, steps[n+i].suffix = k, sp.Suffix
 				}
 				return
 			}
 		}
-		if protoHas(names, k) {
+		if proto.has(k, "") {
 			failed = true
 			return
 		}
@@ -115,17 +117,25 @@ func Flatten(rt *goja.Runtime, target *goja.Object, key string, split []Split) b
 	if failed {
 		return false
 	}
-	for _, st := range steps {
-		lo.put(st.key, st.s)
+	for i := range steps {
+		st := &steps[i]
+		k := st.key
+		if st.suffix != "" {
+			var ok bool
+			if k, ok = lo.nextKey(st.key, st.suffix); !ok {
+				k = st.key + st.suffix
+			}
+		}
+		lo.put(k, st.s)
 	}
 	lo.Delete(key)
 	return true
 }
 
-// flatStep is one assignment Flatten makes.
+// flatStep is one assignment Flatten makes: key+suffix = s.
 type flatStep struct {
-	key string
-	s   slot
+	key, suffix string
+	s           slot
 }
 
 // moved is the slot member j, which the script did not set, becomes in
@@ -144,28 +154,32 @@ func (o *lazyObject) moved(j int) slot {
 
 // splitOf reads member j, an object node, for Flatten: ok when it is to
 // be split (every split key holds a value), with the slots its split
-// members become; bad when the loop must decide (the object is not a
-// plain one of this document, or the script set one of its members).
-func (o *lazyObject) splitOf(j int, split []Split) (parts []slot, ok, bad bool) {
+// members become appended to steps; bad when the loop must decide (the
+// object is not a plain one of this document, or the script set one of
+// its members).
+func (o *lazyObject) splitOf(j int, split []Split, steps *[]flatStep) (ok, bad bool) {
 	v, isObj := o.get(j).(*goja.Object)
 	if !isObj {
-		return nil, false, true
+		return false, true
 	}
 	no, _ := lazyOf(v)
 	if no == nil || no.d != o.d || v.Prototype() != o.d.objectProto {
-		return nil, false, true
+		return false, true
 	}
 	no.open()
+	n := len(*steps)
 	for _, sp := range split {
 		nj := no.find(sp.Key)
 		if nj < 0 {
 			// v[key] is Object.prototype's, which has none: undefined.
-			return nil, false, false
+			*steps = (*steps)[:n]
+			return false, false
 		}
 		if no.slots[nj].state == sSet {
-			return nil, false, true
+			*steps = (*steps)[:n]
+			return false, true
 		}
-		parts = append(parts, no.moved(nj))
+		*steps = append(*steps, flatStep{s: no.moved(nj)})
 	}
-	return parts, true, false
+	return true, false
 }

@@ -128,7 +128,11 @@ type shape struct {
 
 // addedList is one sequence of keys objects of a shape were given.
 type addedList struct {
-	keys   []string
+	keys []string
+	// fresh[j] says that keys[j] is none of the shape's keys: an object
+	// of the shape that follows the list to j does not have it, which
+	// spares the lookup when it is given it (see lazyObject.isNew).
+	fresh  []bool
 	quoted [][]byte         // keys as JSON strings, made on first write
 	index  map[string]int32 // once keys is long
 	js     []any            // keys as JS strings, made on first use
@@ -161,9 +165,10 @@ func (l *addedList) pos(key string) int {
 	return slices.Index(l.keys, key)
 }
 
-// add appends key to l.
-func (l *addedList) add(key string) {
+// add appends key to l, a list of shape s.
+func (l *addedList) add(s *shape, key string) {
 	l.keys = append(l.keys, key)
+	l.fresh = append(l.fresh, s.find(key) < 0)
 	if l.index != nil {
 		l.index[key] = int32(len(l.keys) - 1)
 	} else if len(l.keys) > 8 {
@@ -197,7 +202,7 @@ func (s *shape) follow(l *addedList, p int, key string) *addedList {
 			return nil
 		}
 		if p == len(l.keys) && p < maxAdded {
-			l.add(key)
+			l.add(s, key)
 			return l
 		}
 	}
@@ -213,15 +218,18 @@ func (s *shape) follow(l *addedList, p int, key string) *addedList {
 	if len(s.lists) == maxLists || p >= maxAdded {
 		return nil
 	}
-	c := &addedList{keys: make([]string, p, p+1+s.grow)}
+	c := &addedList{keys: make([]string, p, p+1+s.grow), fresh: make([]bool, p, p+1+s.grow)}
 	copy(c.keys, prefix)
+	if l != nil {
+		copy(c.fresh, l.fresh[:p])
+	}
 	if p > 8 {
 		c.index = make(map[string]int32, 2*(p+1))
 		for j, k := range c.keys {
 			c.index[k] = int32(j)
 		}
 	}
-	c.add(key)
+	c.add(s, key)
 	s.lists = append(s.lists, c)
 	return c
 }
@@ -585,9 +593,11 @@ func (o *lazyObject) Set(key string, v goja.Value) bool {
 // place if the key is there, else as a new key, last.
 func (o *lazyObject) put(key string, sl slot) {
 	o.touch()
-	if j := o.find(key); j >= 0 {
-		o.slots[j] = sl
-		return
+	if !o.isNew(key) {
+		if j := o.find(key); j >= 0 {
+			o.slots[j] = sl
+			return
+		}
 	}
 	// A new key goes last, as on a plain object. A script that adds one
 	// key usually adds several (flattening nested fields): grow once, by
@@ -643,6 +653,39 @@ func (o *lazyObject) put(key string, sl slot) {
 		}
 	}
 	return
+}
+
+// isNew reports, without a lookup, that key is certainly not o's: it
+// is the next key of the list o follows (or of one it may start on),
+// and none of the shape's keys. Objects flattened alike are given their
+// new keys in this order, one after another.
+func (o *lazyObject) isNew(key string) bool {
+	if o.shape == nil || o.private {
+		return false
+	}
+	p := o.nExtra
+	if l := o.list; l != nil {
+		return p < len(l.keys) && l.fresh[p] && l.keys[p] == key
+	}
+	for _, c := range o.shape.lists {
+		if len(c.keys) > 0 && c.fresh[0] && c.keys[0] == key {
+			return true
+		}
+	}
+	return false
+}
+
+// nextKey returns the next key of the list o follows when it is k+suffix,
+// so the caller need not make that string.
+func (o *lazyObject) nextKey(k, suffix string) (string, bool) {
+	if o.shape == nil || o.private || o.list == nil || o.nExtra >= len(o.list.keys) {
+		return "", false
+	}
+	n := o.list.keys[o.nExtra]
+	if len(n) == len(k)+len(suffix) && n[:len(k)] == k && n[len(k):] == suffix {
+		return n, true
+	}
+	return "", false
 }
 
 // Has implements goja.DynamicObject.

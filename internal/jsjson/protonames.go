@@ -100,18 +100,51 @@ func (d *doc) objectProtoNames() []string {
 	return d.objectProto.GetOwnPropertyNames()
 }
 
-// protoHas reports that names, Object.prototype's in goja's form, hold
-// key.
-func protoHas(names []string, key string) bool {
-	if !isASCII(key) {
-		key = string(unistring.NewFromString(key))
-	}
+// protoKeys is Object.prototype's own property names, read once for
+// many questions.
+type protoKeys struct {
+	names []string
+	mask  uint64 // bit n%64 is set when an ASCII name is n bytes long
+	other bool   // some name is in goja's UTF-16 form: not ASCII
+}
+
+func newProtoKeys(names []string) protoKeys {
+	p := protoKeys{names: names}
 	for _, n := range names {
-		if len(n) == len(key) && n == key {
+		if isASCII(n) {
+			p.mask |= 1 << (len(n) & 63)
+		} else {
+			p.other = true
+		}
+	}
+	return p
+}
+
+// has reports that Object.prototype has the property k+suffix. An ASCII
+// key can only be an ASCII name, of its length; another key is compared
+// in goja's form.
+func (p *protoKeys) has(k, suffix string) bool {
+	n := len(k) + len(suffix)
+	if p.other && !(isASCII(k) && isASCII(suffix)) {
+		u := string(unistring.NewFromString(k + suffix))
+		return slices.Contains(p.names, u)
+	}
+	if p.mask&(1<<(n&63)) == 0 {
+		return false
+	}
+	for _, m := range p.names {
+		if len(m) == n && m[:len(k)] == k && m[len(k):] == suffix {
 			return true
 		}
 	}
 	return false
+}
+
+// protoHas reports that names, Object.prototype's in goja's form, hold
+// key.
+func protoHas(names []string, key string) bool {
+	p := newProtoKeys(names)
+	return p.has(key, "")
 }
 
 // isASCII reports that s is all ASCII, eight bytes at a time.
