@@ -78,6 +78,9 @@ func TestFlattenRefusesBadArguments(t *testing.T) {
 		{`records.flatten({}, 'cf', {split: {value: 1}})`, "TypeError: records.flatten: options.split.value must be a string (the suffix of its key), not a number (1)"},
 		{`records.flatten({}, 'cf', {split: {}})`, "TypeError: records.flatten: options.split is empty: name the members to split"},
 		{`records.flattener('cf')(null)`, "TypeError: a records.flattener function: the record must be an object, not null"},
+		// The loop's own errors, as the loop throws them.
+		{`records.flatten(Object.freeze({cf: {a: 1}}), 'cf')`, "TypeError: Cannot add property a, object is not extensible"},
+		{`records.flatten({get cf() { throw new RangeError('boom'); }}, 'cf')`, "RangeError: boom"},
 	} {
 		got := vu.MustRun(t, `(() => { const records = require('synapse/records');
 			try { `+c.call+`; return 'no error'; } catch (e) { return String(e); } })()`).String()
