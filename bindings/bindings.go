@@ -83,6 +83,15 @@ func (c *Call) Context() context.Context {
 	return c.Ctx
 }
 
+// Eager is a Module whose instance is made with the runtime, before any
+// script runs, instead of on first require: it keeps builtins (such as
+// Object.keys) a script could replace later.
+type Eager interface {
+	Module
+	// Eager marks the module; it does nothing.
+	Eager()
+}
+
 // Configurer is a Module that needs the host-wide configuration. The engine
 // calls Configure once, when it is built, before any runtime exists.
 type Configurer interface {
@@ -112,11 +121,21 @@ func NewRegistry(mods ...Module) *Registry {
 func (r *Registry) Names() []string { return append([]string(nil), r.names...) }
 
 // Install defines the global require function in vu's runtime. Each module
-// is instantiated on first require and cached for the runtime's life.
+// is instantiated on first require (an Eager one now) and cached for the
+// runtime's life.
 // require of any other name throws an Error that lists the modules that exist.
 func (r *Registry) Install(vu VU) error {
 	rt := vu.Runtime()
 	cache := make(map[string]goja.Value, len(r.modules))
+	for _, name := range r.names {
+		if m, ok := r.modules[name].(Eager); ok {
+			v, err := m.NewInstance(vu)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			cache[name] = v
+		}
+	}
 	require := func(call goja.FunctionCall) goja.Value {
 		name := call.Argument(0).String()
 		if v, ok := cache[name]; ok {

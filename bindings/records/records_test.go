@@ -89,3 +89,42 @@ func TestFlattenRefusesBadArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestFlattenOwnBuiltins: flatten lists members with the runtime's own
+// Object.keys and tests arrays with its own Array.isArray, on resp.json()'s
+// objects and on plain ones alike, even when a script replaced them
+// before it required the module.
+func TestFlattenOwnBuiltins(t *testing.T) {
+	vu := newVU(t)
+	got := vu.MustRun(t, `(() => {
+		const log = [];
+		Object.keys = () => { log.push('keys'); return []; };
+		Array.isArray = () => { log.push('isArray'); return true; };
+		const records = require('synapse/records');
+		const split = {split: {value: ''}};
+		const a = records.flatten({cf: {p: {value: 1}, q: 2}}, 'cf', split);
+		const b = records.flatten(lazy('{"cf":{"p":{"value":1},"q":2}}'), 'cf', split);
+		return JSON.stringify([log, a, b]);
+	})()`).String()
+	if want := `[[],{"p":1,"q":2},{"p":1,"q":2}]`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestFlattenRecordInsideItsMember: the record is one of its member's
+// split objects. The loop reads its split values after the members before
+// overwrote them; so must flatten, on lazy and plain objects alike.
+func TestFlattenRecordInsideItsMember(t *testing.T) {
+	vu := newVU(t)
+	script := func(src string) string {
+		return `(() => { const records = require('synapse/records');
+		  const x = ` + src + `; x.cf.m = x;
+		  records.flatten(x.cf, 'm', {split: {value: '', currency: '_currency'}});
+		  return JSON.stringify(x.cf); })()`
+	}
+	lazy := vu.MustRun(t, script(`lazy('{"value":1,"cf":{"value":2,"currency":"EUR"}}')`)).String()
+	plain := vu.MustRun(t, script(`JSON.parse('{"value":1,"cf":{"value":2,"currency":"EUR"}}')`)).String()
+	if lazy != plain || lazy != `{"value":1,"currency":"EUR","cf":1,"cf_currency":"EUR"}` {
+		t.Errorf("lazy  %s\nplain %s", lazy, plain)
+	}
+}

@@ -11,31 +11,35 @@ type Split struct {
 	Key, Suffix string
 }
 
-// FlattenLoop is the JS function Flatten stands in for: flatten(record,
-// key, split), split an array of [key, suffix] pairs. bindings/records
-// runs it for the objects Flatten leaves to it.
-const FlattenLoop = `(function flatten(record, key, split) {
+// FlattenLoop is the JS function Flatten stands in for, as a function
+// of the builtins it uses: called with the runtime's own Object.keys and
+// Array.isArray (taken before any script could replace them), it returns
+// flatten(record, key, split), split an array of [key, suffix] pairs.
+// bindings/records runs it for the objects Flatten leaves to it.
+const FlattenLoop = `(function (keys, isArray) {
   'use strict';
-  const m = record[key];
-  if (m === null || typeof m !== 'object') return record;
-  const keys = Object.keys(m);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const v = m[k];
-    let parts = split.length > 0 && typeof v === 'object' && v !== null && !Array.isArray(v);
-    for (let j = 0; parts && j < split.length; j++) parts = v[split[j][0]] !== undefined;
-    if (parts) {
-      for (let j = 0; j < split.length; j++) record[k + split[j][1]] = v[split[j][0]];
-    } else {
-      record[k] = v;
+  return function flatten(record, key, split) {
+    const m = record[key];
+    if (m === null || typeof m !== 'object') return record;
+    const ks = keys(m);
+    for (let i = 0; i < ks.length; i++) {
+      const k = ks[i];
+      const v = m[k];
+      let parts = split.length > 0 && typeof v === 'object' && v !== null && !isArray(v);
+      for (let j = 0; parts && j < split.length; j++) parts = v[split[j][0]] !== undefined;
+      if (parts) {
+        for (let j = 0; j < split.length; j++) record[k + split[j][1]] = v[split[j][0]];
+      } else {
+        record[k] = v;
+      }
     }
-  }
-  delete record[key];
-  return record;
+    delete record[key];
+    return record;
+  };
 })`
 
-// Flatten does to target, a lazy document's object, what FlattenLoop
-// does with target, key and split.
+// Flatten does to target, a lazy document's object, what FlattenLoop's
+// function does with target, key and split.
 //
 // It moves slots instead: a member the script never read is not made a
 // JS value, and is written back as its document bytes. It first makes
@@ -79,7 +83,10 @@ func Flatten(rt *goja.Runtime, target *goja.Object, key string, split []Split) b
 	// First every check, with the assignments noted; then the
 	// assignments, so that a refusal leaves everything as it was.
 	steps := d.flat[:0]
-	defer func() { d.flat = steps[:0] }()
+	defer func() {
+		clear(steps) // the slots hold JS values: let them go
+		d.flat = steps[:0]
+	}()
 	failed := false
 	mo.eachLive(func(mj int) {
 		if failed {
@@ -92,7 +99,7 @@ func Flatten(rt *goja.Runtime, target *goja.Object, key string, split []Split) b
 		}
 		if len(split) > 0 && d.nodes[mo.slots[mj].node].kind == nObject {
 			n := len(steps)
-			ok, bad := mo.splitOf(mj, split, &steps)
+			ok, bad := mo.splitOf(lo, mj, split, &steps)
 			if bad {
 				failed = true
 				return
@@ -155,15 +162,16 @@ func (o *lazyObject) moved(j int) slot {
 // splitOf reads member j, an object node, for Flatten: ok when it is to
 // be split (every split key holds a value), with the slots its split
 // members become appended to steps; bad when the loop must decide (the
-// object is not a plain one of this document, or the script set one of
-// its members).
-func (o *lazyObject) splitOf(j int, split []Split, steps *[]flatStep) (ok, bad bool) {
+// object is not a plain one of this document, it is target, whose values
+// the loop may have changed by the time it reads them, or the script set
+// one of its members).
+func (o *lazyObject) splitOf(target *lazyObject, j int, split []Split, steps *[]flatStep) (ok, bad bool) {
 	v, isObj := o.get(j).(*goja.Object)
 	if !isObj {
 		return false, true
 	}
 	no, _ := lazyOf(v)
-	if no == nil || no.d != o.d || v.Prototype() != o.d.objectProto {
+	if no == nil || no.d != o.d || no == target || v.Prototype() != o.d.objectProto {
 		return false, true
 	}
 	no.open()

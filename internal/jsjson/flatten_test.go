@@ -23,7 +23,12 @@ func newFlattenEnv(t testing.TB, loopOnly bool) *flattenEnv {
 	if err := InstallKeys(e.rt); err != nil {
 		t.Fatal(err)
 	}
-	lv, err := e.rt.RunString(FlattenLoop)
+	fv, err := e.rt.RunString(FlattenLoop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	factory, _ := goja.AssertFunction(fv)
+	lv, err := factory(goja.Undefined(), e.rt.Get("Object").ToObject(e.rt).Get("keys"), e.rt.Get("Array").ToObject(e.rt).Get("isArray"))
 	if err != nil {
 		t.Fatal(err)
 	}

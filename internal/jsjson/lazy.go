@@ -473,8 +473,10 @@ type lazyObject struct {
 	indexed    bool // an extra key is an array index
 	reshaped   bool // a key was added or deleted: keys differ from the shape's
 	// last remembers the last lookup: goja asks Has before every Set.
+	// It holds one once lastSet (the zero lastKey, "", is a key too).
 	lastKey string
 	lastIdx int
+	lastSet bool
 }
 
 func (o *lazyObject) open() {
@@ -503,19 +505,19 @@ func (o *lazyObject) extraKey(j int) string {
 // find returns the slot of a live key, or -1.
 func (o *lazyObject) find(key string) int {
 	if o.shape != nil {
-		if key == o.lastKey {
+		if o.lastSet && key == o.lastKey {
 			return o.lastIdx
 		}
 		// Members are mostly read in order (Object.keys, then each key):
 		// the slot after the last one found is tried before the index. The
 		// key is usually the shape's own string, so == is a pointer check.
 		if j := o.lastIdx + 1; j >= 0 && j < len(o.shape.keys) && o.shape.keys[j] == key && o.slots[j].state != sDeleted {
-			o.lastKey, o.lastIdx = key, j
+			o.lastKey, o.lastIdx, o.lastSet = key, j, true
 			return j
 		}
 	}
 	j := o.lookup(key)
-	o.lastKey, o.lastIdx = key, j
+	o.lastKey, o.lastIdx, o.lastSet = key, j, true
 	return j
 }
 
@@ -615,7 +617,7 @@ func (o *lazyObject) put(key string, sl slot) {
 	o.nExtra++
 	s.grow = max(s.grow, o.nExtra)
 	o.reshaped = true
-	o.lastKey, o.lastIdx = key, len(o.slots)-1
+	o.lastKey, o.lastIdx, o.lastSet = key, len(o.slots)-1, true
 	if isIndex(key) {
 		o.indexed = true
 	}
@@ -699,7 +701,7 @@ func (o *lazyObject) Delete(key string) bool {
 	}
 	o.touch()
 	o.reshaped = true
-	o.lastKey, o.lastIdx = key, -1
+	o.lastKey, o.lastIdx, o.lastSet = key, -1, true
 	o.slots[j] = slot{node: -1, state: sDeleted}
 	if base := len(o.shape.keys); j >= base && o.extraIndex != nil {
 		delete(o.extraIndex, o.extra[j-base])
