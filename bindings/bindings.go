@@ -121,8 +121,8 @@ func NewRegistry(mods ...Module) *Registry {
 func (r *Registry) Names() []string { return append([]string(nil), r.names...) }
 
 // Install defines the global require function in vu's runtime. Each module
-// is instantiated on first require (an Eager one now) and cached for the
-// runtime's life.
+// is instantiated on first require (an Eager one here, at Install) and
+// cached for the runtime's life.
 // require of any other name throws an Error that lists the modules that exist.
 func (r *Registry) Install(vu VU) error {
 	rt := vu.Runtime()
@@ -131,7 +131,7 @@ func (r *Registry) Install(vu VU) error {
 		if m, ok := r.modules[name].(Eager); ok {
 			v, err := m.NewInstance(vu)
 			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				return fmt.Errorf("make module %s: %w", name, err)
 			}
 			cache[name] = v
 		}

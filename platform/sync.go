@@ -277,7 +277,9 @@ func (r *Sync) OpenOutput(path string, stdout io.Writer, secrets *bindings.Secre
 func NewOutput(w io.Writer) *Output { return &Output{w: bufio.NewWriterSize(w, 256<<10)} }
 
 // Output is the NDJSON sink: buffered, flushed after every page, and,
-// when it is a file, fsynced before each state save and at close.
+// when it is a file, fsynced before each state save and at close (without
+// a state file, each page is handed to the disk to write as it goes, so
+// the fsync at close has little left to wait for).
 type Output struct {
 	w     *bufio.Writer
 	file  *os.File
@@ -343,6 +345,7 @@ func (o *Output) writePage(lines [][]byte, durable bool) error {
 		if err := o.file.Sync(); err != nil {
 			return fmt.Errorf("sync output: %w", err)
 		}
+		o.hinted = o.bytes
 		return nil
 	}
 	// The disk starts on the page now, so the fsync at close waits for

@@ -478,14 +478,15 @@ function isCustomKey(k) {
   return true;
 }
 
-// toRecord turns a v2 item into a Record, in place: the item itself becomes
-// values, with custom_fields flattened into it by key. A monetary custom
-// field ({value, currency}) becomes <key> (the amount) and <key>_currency,
-// as in Pipedrive's v1 API, so its amount is the double describe says.
-// This runs for every record of a READ page: flattenCustom is the host's
-// records.flattener, which moves the members without the interpreter.
+// flattenCustom moves a v2 item's custom_fields into the item by key. A
+// monetary custom field ({value, currency}) becomes <key> (the amount) and
+// <key>_currency, as in Pipedrive's v1 API, so its amount is the double
+// describe says. It is the host's records.flattener: it runs for every
+// record of a READ page, and moves the members without the interpreter.
 const flattenCustom = records.flattener('custom_fields', { split: { value: '', currency: '_currency' } });
 
+// toRecord turns a v2 item into a Record, in place: the item itself,
+// custom fields flattened, becomes values.
 function toRecord(name, r) {
   flattenCustom(r);
   return {

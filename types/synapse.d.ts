@@ -1040,7 +1040,8 @@ declare module "synapse/records" {
      * keys, each under the member's key plus its suffix; its other keys
      * are dropped. `{value: '', currency: '_currency'}` turns
      * `price: {value: 5, currency: 'EUR'}` into `price: 5,
-     * price_currency: 'EUR'`. Any other value is moved as it is.
+     * price_currency: 'EUR'`. Any other value is moved as it is. It
+     * names at least one key; null or absent: nothing is split.
      */
     split?: { [key: string]: string } | null;
   }
@@ -1048,7 +1049,7 @@ declare module "synapse/records" {
   /**
    * Moves the members of `record[key]` onto `record`, in their order
    * (overwriting keys `record` has), then deletes `record[key]`, and
-   * returns `record`. When `record[key]` is not an object (absent, null, a
+   * returns `record`, in strict mode (a frozen record throws). When `record[key]` is not an object (absent, null, a
    * string) nothing changes. The same as:
    *
    * ```js

@@ -50,6 +50,9 @@ func TestFlattenAnswers(t *testing.T) {
 		  return JSON.stringify(records.flatten({id: 1}, 'cf', null)); })()`,
 			`{"id":1}`},
 		{`(() => { const records = require('synapse/records');
+		  return JSON.stringify(records.flatten({id: 1, cf: {p: {value: 1, currency: 'X'}}}, 'cf', {split: null})); })()`,
+			`{"id":1,"p":{"value":1,"currency":"X"}}`},
+		{`(() => { const records = require('synapse/records');
 		  const log = [];
 		  const r = Object.create({set a(v) { log.push(v); }});
 		  r.cf = {a: 1, b: 2};
@@ -78,6 +81,9 @@ func TestFlattenRefusesBadArguments(t *testing.T) {
 		{`records.flatten({}, 'cf', {split: {value: 1}})`, "TypeError: records.flatten: options.split.value must be a string (the suffix of its key), not a number (1)"},
 		{`records.flatten({}, 'cf', {split: {}})`, "TypeError: records.flatten: options.split is empty: name the members to split"},
 		{`records.flattener('cf')(null)`, "TypeError: a records.flattener function: the record must be an object, not null"},
+		{`records.flatten({}, Symbol('cf'))`, "TypeError: records.flatten: the key must be a string, not a symbol (Symbol(cf))"},
+		{`records.flatten({}, 5n)`, "TypeError: records.flatten: the key must be a string, not a bigint (5n)"},
+		{`records.flatten({}, 'cf', {split: {value: Symbol('x')}})`, "TypeError: records.flatten: options.split.value must be a string (the suffix of its key), not a symbol (Symbol(x))"},
 		// The loop's own errors, as the loop throws them.
 		{`records.flatten(Object.freeze({cf: {a: 1}}), 'cf')`, "TypeError: Cannot add property a, object is not extensible"},
 		{`records.flatten({get cf() { throw new RangeError('boom'); }}, 'cf')`, "RangeError: boom"},

@@ -84,7 +84,7 @@ func Flatten(rt *goja.Runtime, target *goja.Object, key string, split []Split) b
 	// assignments, so that a refusal leaves everything as it was.
 	steps := d.flat[:0]
 	defer func() {
-		clear(steps) // the slots hold JS values: let them go
+		clear(steps[:cap(steps)]) // the slots hold JS values: let them go
 		d.flat = steps[:0]
 	}()
 	failed := false

@@ -6,11 +6,14 @@ import (
 	"testing"
 )
 
+// probe is a script over src held to the loop; fast is how often Flatten
+// must do the work itself (-1: either way).
 type probe struct {
 	name, script, src string
 	fast              int // -1: don't care
 }
 
+// runFlattenProbes checks each probe with checkFlatten.
 func runFlattenProbes(t *testing.T, ps []probe) {
 	t.Helper()
 	for _, c := range ps {
@@ -31,7 +34,9 @@ const fpage = `{"data":[
 
 const ret = `return x.data.map(r => [Object.keys(r), r, JSON.stringify(r)]);`
 
-func TestFlattenProbeSelfSplit(t *testing.T) {
+// TestFlattenRecordInsideMember: the record is its member's member (and
+// split object): the loop reads it after the members before changed it.
+func TestFlattenRecordInsideMember(t *testing.T) {
 	runFlattenProbes(t, []probe{
 		{"target is a split object of the member",
 			`x.cf.m = x; flatten(x.cf, 'm', {value: '', currency: '_currency'}); return [Object.keys(x.cf), x.cf];`,
@@ -42,7 +47,9 @@ func TestFlattenProbeSelfSplit(t *testing.T) {
 	})
 }
 
-func TestFlattenProbeGlobalsReplaced(t *testing.T) {
+// TestFlattenKeepsBuiltins: a script's Object.keys or Array.isArray is
+// called on neither path.
+func TestFlattenKeepsBuiltins(t *testing.T) {
 	runFlattenProbes(t, []probe{
 		{"Object.keys replaced", `const log = []; const ok = Object.keys; Object.keys = function(o) { log.push('keys'); return ok(o); };
 			try { flatten(x, 'cf'); } finally { Object.keys = ok; } return [log, x];`, `{"cf":{"a":1}}`, -1},
@@ -51,7 +58,9 @@ func TestFlattenProbeGlobalsReplaced(t *testing.T) {
 	})
 }
 
-func TestFlattenProbeSequences(t *testing.T) {
+// TestFlattenPageSequences: records of a page flattened alike and not,
+// with assignments, deletions and reads before and after, sharing key lists.
+func TestFlattenPageSequences(t *testing.T) {
 	sp := `{value: '', currency: '_currency'}`
 	runFlattenProbes(t, []probe{
 		{"fpage split", `for (const r of x.data) flatten(r, 'cf', ` + sp + `); ` + ret, fpage, 5},
@@ -78,7 +87,9 @@ func TestFlattenProbeSequences(t *testing.T) {
 	})
 }
 
-func TestFlattenProbeKeys(t *testing.T) {
+// TestFlattenUnusualKeys: index keys, "", __proto__, non-ASCII, escaped
+// and lone-surrogate keys, and names Object.prototype has.
+func TestFlattenUnusualKeys(t *testing.T) {
 	runFlattenProbes(t, []probe{
 		{"index keys", `flatten(x, 'cf'); return [Object.keys(x), x];`, `{"b":1,"7":2,"cf":{"42":"a","0":"b","x":1,"4294967295":3,"4294967294":4,"01":5,"-1":6,"7":8}}`, 1},
 		{"index keys split", `flatten(x, 'cf', {v: '0', w: ''}); return [Object.keys(x), x];`, `{"b":1,"cf":{"4":{"v":1,"w":2},"a":{"v":3,"w":4},"1":{"v":5}}}`, 1},
@@ -107,7 +118,9 @@ func manyKeys(n int, prefix string) string {
 	return b.String()
 }
 
-func TestFlattenProbeMany(t *testing.T) {
+// TestFlattenManyKeys: members around the sizes where key lists get an
+// index (8, 16) and stop being shared (256).
+func TestFlattenManyKeys(t *testing.T) {
 	for _, n := range []int{7, 8, 9, 16, 17, 40, 255, 256, 257, 300} {
 		rec := func(id int, pre string) string {
 			return fmt.Sprintf(`{"id":%d,"cf":{%s}}`, id, manyKeys(n, pre))
@@ -125,7 +138,9 @@ func TestFlattenProbeMany(t *testing.T) {
 	}
 }
 
-func TestFlattenProbeProto(t *testing.T) {
+// TestFlattenPrototypes: Object.prototype and the objects' prototypes
+// changed in ways that do and do not matter.
+func TestFlattenPrototypes(t *testing.T) {
 	cf := `{"id":1,"cf":{"a":1,"b":{"value":1,"currency":"X"},"0":2}}`
 	runFlattenProbes(t, []probe{
 		{"proto idx setter", `let log = ''; Object.defineProperty(Object.prototype, '0', {set(v) { log += v; }, configurable: true});
@@ -145,4 +160,44 @@ func TestFlattenProbeProto(t *testing.T) {
 		{"member of other runtime doc", `return 1;`, cf, -1},
 		{"symbol on proto", `Object.prototype[Symbol.iterator] = 1; flatten(x, 'cf'); delete Object.prototype[Symbol.iterator]; return x;`, cf, 1},
 	})
+}
+
+// TestLazyEmptyKey: "" is a key like any other, also once an object's
+// keys were listed (a lookup remembered nothing yet answered for it).
+func TestLazyEmptyKey(t *testing.T) {
+	runFlattenProbes(t, []probe{
+		{"flatten key '' absent, record opened", `Object.keys(x); flatten(x, ''); return [Object.keys(x), x];`, `{"a":{"b":1},"c":2}`, -1},
+		{"split key '' absent", `flatten(x, 'cf', {'': '_e'}); return [Object.keys(x), x];`, `{"cf":{"p":{"a":1}}}`, -1},
+		{"split key '' on an empty object", `flatten(x, 'cf', {'': '_e'}); return [Object.keys(x), x];`, `{"cf":{"p":{}}}`, -1},
+		{"read of '' after keys", `Object.keys(x); return [x[''], '' in x];`, `{"a":1}`, -1},
+		{"read of '' on an empty object", `Object.keys(x); return [x[''] === undefined];`, `{}`, -1},
+		{"write of '' after keys", `Object.keys(x); x[''] = 'e'; return [Object.keys(x), x];`, `{"a":1}`, -1},
+		{"delete '' after keys", `Object.keys(x); delete x['']; return [Object.keys(x), x];`, `{"a":1}`, -1},
+	})
+}
+
+// TestFlattenMisc: __proto__ as the key, a member flattened twice, a
+// deleted key given back, numbers and strings that keep their text.
+func TestFlattenMisc(t *testing.T) {
+	runFlattenProbes(t, []probe{
+		{"flatten key __proto__ own", `flatten(x, '__proto__'); return [Object.keys(x), x, Object.getPrototypeOf(x) === Object.prototype];`, `{"a":1,"__proto__":{"b":2,"c":{"d":1}}}`, -1},
+		{"same member twice", `const m = x.cf; flatten(x, 'cf'); x.cf = m; flatten(x, 'cf'); return [Object.keys(x), x];`, `{"a":1,"cf":{"b":2,"a":3}}`, -1},
+		{"member re-adds deleted record key", `delete x.a; flatten(x, 'cf'); return [Object.keys(x), x];`, `{"a":1,"z":0,"cf":{"b":2,"a":3}}`, 1},
+		{"big ints, -0, escapes", `flatten(x, 'cf', {value: '', currency: '_c'}); return [Object.keys(x), x];`, `{"cf":{"n":-0.0,"b":123456789012345678901234,"s":"\u00e9\n","p":{"value":1e300,"currency":"\ud83d\ude00"}}}`, 1},
+	})
+}
+
+// TestFlattenSetterBeforeParse: a setter Object.prototype got before the
+// response was parsed is called, on both paths.
+func TestFlattenSetterBeforeParse(t *testing.T) {
+	for _, loopOnly := range []bool{false, true} {
+		e := newFlattenEnv(t, loopOnly)
+		if _, err := e.rt.RunString(`var log = []; Object.defineProperty(Object.prototype, 'a', {set(v) { log.push(v); }, configurable: true});`); err != nil {
+			t.Fatal(err)
+		}
+		saw, _ := e.run(t, `flatten(x, 'cf'); return [log, Object.keys(x)];`, `{"cf":{"a":1,"b":2}}`, true)
+		if saw != `[[1],["b"]]` || e.fast != 0 {
+			t.Errorf("loopOnly %v: saw %s fast %d", loopOnly, saw, e.fast)
+		}
+	}
 }

@@ -62,7 +62,9 @@ func fzOp(r *rand.Rand) string {
 	}
 }
 
-func TestFlattenProbeRandom(t *testing.T) {
+// TestFlattenRandomPages: seeded random pages of flatten, assignments,
+// deletions and reads, each held to the loop.
+func TestFlattenRandomPages(t *testing.T) {
 	n := 500
 	if testing.Short() {
 		n = 50
@@ -109,7 +111,9 @@ func checkRandomFlatten(t *testing.T, seed int, r *rand.Rand, src string, maxOps
 	return checkFlatten(t, fmt.Sprintf("seed %d\n%s\n%s\n", seed, src, sc.String()), sc.String(), src)
 }
 
-func TestFlattenProbeRandomBig(t *testing.T) {
+// TestFlattenRandomBigPages: the same on bigger pages whose records share
+// a few member orders, with up to 300 keys added.
+func TestFlattenRandomBigPages(t *testing.T) {
 	n := 200
 	if testing.Short() {
 		n = 20

@@ -244,10 +244,13 @@ func TestProtoNamesKnowGoja(t *testing.T) {
 	if _, err := rt.RunString(`Object.defineProperty(Object.prototype, 'added', {set(v) {}}); delete Object.prototype.valueOf; Object.prototype['é'] = 1;`); err != nil {
 		t.Fatal(err)
 	}
-	names := d.objectProtoNames()
+	names := newProtoKeys(d.objectProtoNames())
 	for key, has := range map[string]bool{"added": true, "valueOf": false, "toString": true, "é": true, "other": false} {
-		if got := protoHas(names, key); got != has {
-			t.Errorf("protoHas(%q) = %v, want %v", key, got, has)
+		if got := names.has(key, ""); got != has {
+			t.Errorf("has(%q) = %v, want %v", key, got, has)
 		}
+	}
+	if !names.has("add", "ed") || names.has("add", "") {
+		t.Error("has(key, suffix) does not join them")
 	}
 }

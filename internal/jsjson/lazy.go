@@ -654,7 +654,6 @@ func (o *lazyObject) put(key string, sl slot) {
 			}
 		}
 	}
-	return
 }
 
 // isNew reports, without a lookup, that key is certainly not o's: it

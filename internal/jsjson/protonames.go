@@ -87,7 +87,7 @@ func (l *protoLayout) names(o *goja.Object) ([]string, bool) {
 
 // objectProtoNames returns Object.prototype's own property names as they
 // stand, in goja's form: a name that is not ASCII is UTF-16 there (see
-// protoHas).
+// protoKeys.has).
 func (d *doc) objectProtoNames() []string {
 	if l := objectProtoLayout; l != nil {
 		if n, ok := l.names(d.objectProto); ok {
@@ -138,13 +138,6 @@ func (p *protoKeys) has(k, suffix string) bool {
 		}
 	}
 	return false
-}
-
-// protoHas reports that names, Object.prototype's in goja's form, hold
-// key.
-func protoHas(names []string, key string) bool {
-	p := newProtoKeys(names)
-	return p.has(key, "")
 }
 
 // isASCII reports that s is all ASCII, eight bytes at a time.
