@@ -90,27 +90,24 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 	// Loads and calls run one at a time, in the order they came: the
 	// server may send the next call while one runs (it tells which have
 	// started from that order), and frames must be read meanwhile for
-	// token replies and cancels.
-	q := newRunQueue()
+	// token replies and cancels. Two goroutines take turns reading (see
+	// runQueue); the one that read a job runs it.
+	w.q = newRunQueue()
 	finished := make(chan struct{})
-	// Two goroutines take turns: one reads, the other runs jobs or waits
-	// for its turn to read. (A new reader per job would start on a small
-	// stack and grow it through goja's deep calls on every call.)
-	turn := make(chan struct{}, 1)
-	turn <- struct{}{}
 	for range 2 {
 		go func() {
-			for range turn {
-				if !w.readLoop(q, turn) {
+			for range w.q.turn {
+				if !w.readLoop() {
 					close(finished)
 					return
 				}
 			}
 		}()
 	}
+	w.q.turn <- struct{}{}
 	<-finished
 	// The server went away (or said exit): finish what was sent.
-	q.wait()
+	w.q.wait()
 	return 0
 }
 
@@ -118,6 +115,7 @@ type worker struct {
 	in        *bufio.Reader
 	out       *frameWriter
 	engine    *host.Engine
+	q         *runQueue
 	cacheSize int
 	nextID    atomic.Uint64
 
@@ -165,47 +163,83 @@ func (w *worker) run(j job) {
 	}
 }
 
-// runQueue is the worker's FIFO of loads and calls when the goroutine
-// that read a job runs it.
+// runQueue is the worker's FIFO of loads and calls, and the turn to read
+// the server's frames. The goroutine that reads a job while nothing runs
+// runs it at once, on its thread, and the ones queued meanwhile after it.
+// It keeps the turn to read while it runs, so a short call costs no
+// thread switch: the turn passes to the other goroutine only when the
+// call waits for a frame (a token store reply) or has run for passAfter
+// (so a cancel or the next call is read while a long one runs). Handing
+// every job to another goroutine, or passing the turn at every job,
+// woke a second thread on the path of every call.
 type runQueue struct {
+	// turn holds the one token to read frames while no running job
+	// holds it.
+	turn  chan struct{}
+	timer *time.Timer // passes the turn once a job has run for passAfter
+
 	mu      sync.Mutex
 	idle    *sync.Cond
 	q       []job
 	running bool // a goroutine is running jobs and will take the queued ones
+	reading bool // the running goroutine still holds the turn to read
 }
 
+// passAfter is how long a job runs before its goroutine passes on the
+// turn to read: well above a trivial call (about 10 µs), well below what
+// a cancel may wait to be read.
+const passAfter = time.Millisecond
+
 func newRunQueue() *runQueue {
-	q := &runQueue{}
+	q := &runQueue{turn: make(chan struct{}, 1)}
 	q.idle = sync.NewCond(&q.mu)
+	q.timer = time.AfterFunc(time.Hour, q.pass)
+	q.timer.Stop()
 	return q
 }
 
-// offer queues j, or returns true when nothing runs: the caller runs j.
+// offer queues j, or returns true when nothing runs: the caller, which
+// holds the turn to read, runs j and keeps the turn until it passes.
 func (q *runQueue) offer(j job) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !q.running {
-		q.running = true
+		q.running, q.reading = true, true
+		q.timer.Reset(passAfter)
 		return true
 	}
 	q.q = append(q.q, j)
 	return false
 }
 
-// next returns the job after the one the caller ran, or false, when the
-// caller stops running jobs.
-func (q *runQueue) next() (job, bool) {
+// pass gives the turn to read to the other goroutine if the running one
+// still holds it. (A stale timer firing passes early, which is harmless.)
+func (q *runQueue) pass() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.reading {
+		q.reading = false
+		q.turn <- struct{}{} // never blocks: there is one token
+	}
+}
+
+// next returns the job after the one the caller ran, or false when the
+// caller stops running jobs; then reading says whether the caller still
+// holds the turn to read (else it waits for the turn).
+func (q *runQueue) next() (j job, ok, reading bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.q) > 0 {
 		j := q.q[0]
 		q.q[0] = job{}
 		q.q = q.q[1:]
-		return j, true
+		return j, true, false
 	}
-	q.running = false
+	q.timer.Stop()
+	reading = q.reading
+	q.running, q.reading = false, false
 	q.idle.Broadcast()
-	return job{}, false
+	return job{}, false, reading
 }
 
 // wait returns once no job runs or waits.
@@ -218,11 +252,8 @@ func (q *runQueue) wait() {
 }
 
 // readLoop reads frames until in ends or the server says exit (false),
-// or until a load or call comes while nothing runs (true): this goroutine
-// runs it at once, on its thread, and the queued ones after it, having
-// passed the reading on by turn. Handing the job to another goroutine
-// instead woke a second thread on the path of every call.
-func (w *worker) readLoop(q *runQueue, turn chan<- struct{}) bool {
+// or until it ran jobs and passed the turn to read meanwhile (true).
+func (w *worker) readLoop() bool {
 	for {
 		h, payload, err := readFrame(w.in)
 		if err != nil {
@@ -237,11 +268,14 @@ func (w *worker) readLoop(q *runQueue, turn chan<- struct{}) bool {
 				w.calls[h.ID] = j.cancel
 				w.mu.Unlock()
 			}
-			if q.offer(j) {
-				turn <- struct{}{}
-				for ok := true; ok; j, ok = q.next() {
-					w.run(j)
-				}
+			if !w.q.offer(j) {
+				continue
+			}
+			reading := false
+			for ok := true; ok; j, ok, reading = w.q.next() {
+				w.run(j)
+			}
+			if !reading {
 				return true
 			}
 		case opCancel:
@@ -328,6 +362,7 @@ func (w *worker) rpc(ctx context.Context, h *header) (*header, error) {
 	if err := w.out.write(h, nil); err != nil {
 		return nil, fmt.Errorf("token store: %w", err)
 	}
+	w.q.pass() // the reply must be read while this call waits for it
 	select {
 	case r := <-ch:
 		if r.Error != "" {
