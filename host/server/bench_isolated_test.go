@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -158,6 +161,9 @@ func benchServer(b *testing.B, iso bool) string {
 // onlySide runs one side of BenchmarkInvokeHTTP alone, to profile it.
 var onlySide = flag.String("invoke-side", "", "BenchmarkInvokeHTTP: run only this side (isolated, inproc or baseline), e.g. to profile it")
 
+// invokeClient chooses BenchmarkInvokeHTTP's load generator.
+var invokeClient = flag.String("invoke-client", "lean", "BenchmarkInvokeHTTP: the clients' HTTP code: lean (a connection each, request bytes written and the answer read with http.ReadResponse, as wrk does) or nethttp (net/http's Client)")
+
 // BenchmarkInvokeHTTP measures synapse_info invokes over HTTP on loopback
 // from 32 concurrent clients against three servers in the same run:
 //
@@ -172,10 +178,22 @@ var onlySide = flag.String("invoke-side", "", "BenchmarkInvokeHTTP: run only thi
 // between them. The sides take turns in chunks, the order rotating, so a
 // busy machine slows all of them alike.
 //
+// The clients run in this process, on the same CPUs as the servers, so
+// what they cost is taken from what is measured. By default each client
+// is lean, as a load generator such as wrk is: its own connection, the
+// request's bytes written and the answer read with http.ReadResponse.
+// net/http's Client (-invoke-client nethttp) spends about as much CPU per
+// request as the server's net/http does (two goroutines per connection
+// and a handoff between them per request).
+//
 //	go test -run '^$' -bench InvokeHTTP -benchtime 20000x ./host/server/
 //	go test -run '^$' -bench InvokeHTTP -benchtime 20000x ./host/server/ -args -invoke-side isolated
+//	go test -run '^$' -bench InvokeHTTP -benchtime 20000x ./host/server/ -args -invoke-client nethttp
 func BenchmarkInvokeHTTP(b *testing.B) {
 	const clients = 32
+	if *invokeClient != "lean" && *invokeClient != "nethttp" {
+		b.Fatalf("-invoke-client %q: want lean or nethttp", *invokeClient)
+	}
 	tr := &http.Transport{MaxIdleConns: clients * 8, MaxIdleConnsPerHost: clients * 2}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -242,6 +260,16 @@ func BenchmarkInvokeHTTP(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				call := call
+				if *invokeClient == "lean" {
+					lc, err := dialLean(url, env)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					defer lc.close()
+					call = func(string) ([]byte, time.Duration, error) { return lc.call() }
+				}
 				for {
 					i := next.Add(1) - 1
 					if i >= int64(len(lat)) {
@@ -296,4 +324,55 @@ func BenchmarkInvokeHTTP(b *testing.B) {
 	b.ReportMetric(rate["isolated"]/rate["inproc"], "isolated/inproc")
 	b.ReportMetric(rate["isolated"]/rate["baseline"], "isolated/baseline")
 	b.ReportMetric(rate["inproc"]/rate["baseline"], "inproc/baseline")
+}
+
+// leanClient is one of BenchmarkInvokeHTTP's lean clients: one keep-alive
+// connection, the same request's bytes written each time.
+type leanClient struct {
+	conn net.Conn
+	br   *bufio.Reader
+	req  []byte
+}
+
+// dialLean connects a lean client that posts body to rawURL.
+func dialLean(rawURL, body string) (*leanClient, error) {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		return nil, err
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	req := "POST " + path + " HTTP/1.1\r\nHost: " + u.Host +
+		"\r\nAuthorization: Bearer " + benchInvokeTok +
+		"\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	return &leanClient{conn: conn, br: bufio.NewReaderSize(conn, 16<<10), req: []byte(req)}, nil
+}
+
+func (lc *leanClient) close() { _ = lc.conn.Close() }
+
+// call sends the request and reads the whole answer, which must be a 200.
+func (lc *leanClient) call() ([]byte, time.Duration, error) {
+	start := time.Now()
+	if _, err := lc.conn.Write(lc.req); err != nil {
+		return nil, 0, err
+	}
+	res, err := http.ReadResponse(lc.br, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, 0, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, 0, fmt.Errorf("status %d: %s", res.StatusCode, body)
+	}
+	return body, time.Since(start), nil
 }
