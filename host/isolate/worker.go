@@ -90,8 +90,10 @@ func WorkerMain(in io.Reader, out, errOut io.Writer) int {
 	// Loads and calls run one at a time, in the order they came: the
 	// server may send the next call while one runs (it tells which have
 	// started from that order), and frames must be read meanwhile for
-	// token replies and cancels. Two goroutines take turns reading (see
-	// runQueue); the one that read a job runs it.
+	// token replies and cancels. Two goroutines take turns reading and
+	// running (see runQueue); they live as long as the worker, since a
+	// goroutine made per job would start on a small stack and grow it
+	// through goja's deep calls on every call.
 	w.q = newRunQueue()
 	finished := make(chan struct{})
 	for range 2 {
@@ -167,13 +169,14 @@ func (w *worker) run(j job) {
 // the server's frames. The goroutine that reads a job while nothing runs
 // runs it at once, on its thread, and the ones queued meanwhile after it.
 // It keeps the turn to read while it runs, so a short call costs no
-// thread switch: the turn passes to the other goroutine only when the
-// call waits for a frame (a token store reply) or has run for passAfter
-// (so a cancel or the next call is read while a long one runs). Handing
+// thread switch: it gives the turn back (for the other goroutine to take)
+// only when a job waits for a frame (a token store reply) or passAfter
+// after it started running (so a cancel or the next call is read while a
+// long one runs). Handing
 // every job to another goroutine, or passing the turn at every job,
 // woke a second thread on the path of every call.
 type runQueue struct {
-	// turn holds the one token to read frames while no running job
+	// turn holds the one token to read frames while no goroutine
 	// holds it.
 	turn  chan struct{}
 	timer *time.Timer // passes the turn once a job has run for passAfter
@@ -185,7 +188,7 @@ type runQueue struct {
 	reading bool // the running goroutine still holds the turn to read
 }
 
-// passAfter is how long a job runs before its goroutine passes on the
+// passAfter is how long a goroutine runs jobs before it gives back the
 // turn to read: well above a trivial call (about 10 µs), well below what
 // a cancel may wait to be read.
 const passAfter = time.Millisecond
@@ -212,8 +215,8 @@ func (q *runQueue) offer(j job) bool {
 	return false
 }
 
-// pass gives the turn to read to the other goroutine if the running one
-// still holds it. (A stale timer firing passes early, which is harmless.)
+// pass gives back the turn to read if the running goroutine still holds
+// it. (A stale timer firing passes early, which is harmless.)
 func (q *runQueue) pass() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
