@@ -172,9 +172,8 @@ func (w *worker) run(j job) {
 // thread switch: it gives the turn back (for the other goroutine to take)
 // only when a job waits for a frame (a token store reply) or passAfter
 // after it started running (so a cancel or the next call is read while a
-// long one runs). Handing
-// every job to another goroutine, or passing the turn at every job,
-// woke a second thread on the path of every call.
+// long one runs). Handing every job to another goroutine, or passing
+// the turn at every job, woke a second thread on the path of every call.
 type runQueue struct {
 	// turn holds the one token to read frames while no goroutine
 	// holds it.
